@@ -1,0 +1,1 @@
+"""Interfaces: the ``chipstress`` command line (and later the HTTP API, dashboard, report)."""

@@ -1,0 +1,66 @@
+"""The ``chipstress`` command line.
+
+Every command takes a network as a folder, a ``.yaml`` or reference ``.json`` file, or
+a built-in name (``tri-cluster``). Exit codes: 0 ok, 1 bad input, 2 usage error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chipstress import __version__
+from chipstress.interfaces.cli import network as network_commands
+from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="chipstress",
+    help="Stress-test multi-tier semiconductor supply networks "
+    "(the Kaohsiung, Kumamoto and Arizona fab clusters, or your own).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"chipstress {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Stress-test multi-tier semiconductor supply networks."""
+
+
+app.command()(network_commands.validate)
+app.command()(network_commands.info)
+app.command()(network_commands.convert)
+app.command()(network_commands.export)
+
+
+@app.command()
+def demo() -> None:
+    """Run the main job on the built-in tri-cluster network: validate it and summarise it."""
+    with fail_on_bad_input():
+        network = load_network("tri-cluster")
+        console.print(f"[green]✓[/green] valid: {network.summary()}")
+        for table in network_commands.network_summary_tables(network):
+            console.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``chipstress`` script."""
+    app()

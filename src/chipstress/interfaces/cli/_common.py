@@ -1,0 +1,97 @@
+"""What every CLI command shares: consoles, loading with progress, turning errors into exit codes.
+
+Exit codes: 0 ok, 1 bad input (any :class:`ChipstressError`), 2 usage error (typer).
+Results go to stdout; progress, notes and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from chipstress.errors import ChipstressError, InvalidNetwork
+from chipstress.model import Network, read_network
+
+__all__ = ["console", "error_console", "fail_on_bad_input", "load_network", "progress", "step"]
+
+console = Console(highlight=False, soft_wrap=True)
+error_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+T = TypeVar("T")
+
+
+def progress(transient: bool = True) -> Progress:
+    """A progress bar on stderr (it disappears when done unless ``transient=False``)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=error_console,
+        transient=transient,
+        disable=not error_console.is_terminal,
+    )
+
+
+def step(description: str, work: Callable[[], T]) -> T:
+    """Run ``work()`` behind a spinner that says what is happening."""
+    with (
+        error_console.status(description) if error_console.is_terminal else contextlib.nullcontext()
+    ):
+        return work()
+
+
+def load_network(source: str | Path) -> Network:
+    """Read a network (file, folder or built-in name) behind a spinner."""
+    return step(f"Loading {source}", lambda: read_network(source))
+
+
+def print_problems(error: InvalidNetwork) -> None:
+    """Every problem of an invalid network, one per line, on stdout."""
+    count = len(error.problems)
+    console.print(
+        f"[red]✗[/red] {escape(error.source or 'network')}: {count} problem{'s' if count != 1 else ''}"
+    )
+    for problem in error.problems:
+        console.print(f"  - {problem}", markup=False)
+
+
+@contextlib.contextmanager
+def fail_on_bad_input() -> Iterator[None]:
+    """Turn a :class:`ChipstressError` into a message on stderr and exit code 1."""
+    try:
+        yield
+    except InvalidNetwork as error:
+        error_console.print(
+            f"[red]error:[/red] {error.source or 'network'} is not a valid network:"
+        )
+        for problem in error.problems:
+            error_console.print(f"  - {problem}", markup=False)
+        raise typer.Exit(1) from None
+    except ChipstressError as error:
+        error_console.print("[red]error:[/red] " + escape(str(error)))
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        error_console.print("[yellow]interrupted[/yellow]")
+        raise typer.Exit(130) from None
+
+
+def is_terminal() -> bool:
+    """True when stdout is an interactive terminal."""
+    return sys.stdout.isatty()
+
+
+def plain(value: Any) -> str:
+    """A number or text as a short string for tables."""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)

@@ -1,0 +1,170 @@
+"""Network commands: ``validate``, ``info``, ``convert``, ``export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from chipstress.errors import InvalidNetwork
+from chipstress.interfaces.cli._common import (
+    console,
+    error_console,
+    fail_on_bad_input,
+    load_network,
+    print_problems,
+    step,
+)
+from chipstress.model import Network, read_network, write_network
+from chipstress.model.io import detect_write_format, write_graphml
+
+__all__ = ["convert", "export", "info", "network_summary_tables", "validate"]
+
+NetworkArg = Annotated[
+    str,
+    typer.Argument(
+        help="Network folder, .yaml or reference .json file, or a built-in name (tri-cluster)."
+    ),
+]
+
+
+def validate(network: NetworkArg) -> None:
+    """Check a network and print every problem (exit 1), or a one-line summary (exit 0)."""
+    with fail_on_bad_input():
+        try:
+            loaded = step(f"Validating {network}", lambda: read_network(network))
+        except InvalidNetwork as error:
+            print_problems(error)
+            raise typer.Exit(1) from None
+        console.print(f"[green]✓[/green] valid: {loaded.summary()}")
+
+
+def network_summary_tables(network: Network) -> list[Table]:
+    """Rich tables summarising a network: kinds by cluster, materials, single-sourced lines."""
+    nodes = network.nodes
+    clusters = sorted(c or "(none)" for c in nodes["cluster"].unique())
+    by_kind = pd.crosstab(nodes["kind"], nodes["cluster"].replace("", "(none)"))
+    kinds = Table(title="Nodes by kind and cluster", show_footer=True)
+    kinds.add_column("kind", footer="total")
+    for cluster in clusters:
+        kinds.add_column(cluster, justify="right", footer=str(int(by_kind[cluster].sum())))
+    kinds.add_column("total", justify="right", footer=str(len(nodes)))
+    for kind, row in by_kind.iterrows():
+        kinds.add_row(
+            str(kind), *[str(int(row[c])) if row[c] else "" for c in clusters], str(int(row.sum()))
+        )
+
+    idx = network.index
+    supplier_material = pd.Series(idx.materials[idx.node_material], index=nodes["id"])
+    makers = supplier_material.value_counts()
+    users = network.bom.groupby("material")["node"].nunique()
+    materials = Table(title=f"Materials ({len(idx.materials)}), fewest suppliers first")
+    for column, justify in (
+        ("material", "left"),
+        ("unit", "left"),
+        ("suppliers", "right"),
+        ("used by", "right"),
+    ):
+        materials.add_column(column, justify=justify)  # type: ignore[arg-type]
+    units = {m: info.get("unit", "") for m, info in network.meta.materials.items()}
+    listing = pd.DataFrame(
+        {
+            "suppliers": makers.reindex(idx.materials, fill_value=0),
+            "users": users.reindex(idx.materials, fill_value=0),
+        }
+    ).sort_values(["suppliers", "users"], ascending=[True, False], kind="stable")
+    for material, row in listing.head(40).iterrows():
+        materials.add_row(
+            str(material),
+            units.get(str(material), ""),
+            str(int(row["suppliers"])),
+            str(int(row["users"])),
+        )
+    if len(listing) > 40:
+        materials.add_row(f"... {len(listing) - 40} more", "", "", "")
+
+    single = network.single_sourced()
+    singles = Table(title=f"Single-sourced BOM lines ({len(single)}: one supplier can fill them)")
+    for column in ("node", "material", "only supplier"):
+        singles.add_column(column)
+    for row in single.head(40).itertuples(index=False):
+        singles.add_row(row.node, row.material, row.supplier)
+    if len(single) > 40:
+        singles.add_row(f"... {len(single) - 40} more", "", "")
+    products = Table(title="End products (nodes with demand)")
+    for column, justify in (
+        ("node", "left"),
+        ("cluster", "left"),
+        ("material", "left"),
+        ("demand/period", "right"),
+        ("margin", "right"),
+    ):
+        products.add_column(column, justify=justify)  # type: ignore[arg-type]
+    demand_rows = nodes[idx.has_demand]
+    for row in demand_rows.head(40).itertuples(index=False):
+        products.add_row(
+            row.id, row.cluster, row.material, f"{row.demand:,.6g}", f"{row.margin:,.6g}"
+        )
+    if len(demand_rows) > 40:
+        products.add_row(f"... {len(demand_rows) - 40} more", "", "", "", "")
+    return [kinds, products, materials, singles]
+
+
+def info(network: NetworkArg) -> None:
+    """Summarise a network: nodes by kind and cluster, products, materials, single-sourced lines."""
+    with fail_on_bad_input():
+        loaded = load_network(network)
+        console.print(f"[bold]{loaded.summary()}[/bold]")
+        if loaded.meta.description:
+            console.print(loaded.meta.description, markup=False)
+        for table in network_summary_tables(loaded):
+            console.print(table)
+
+
+def convert(
+    source: NetworkArg,
+    destination: Annotated[
+        Path,
+        typer.Argument(
+            help="Where to write: a folder (native tables), a .yaml, .json (reference) or .graphml file."
+        ),
+    ],
+    table_format: Annotated[
+        str | None,
+        typer.Option(
+            "--table-format",
+            "-t",
+            help="Table format of a destination folder: csv (default) or parquet.",
+        ),
+    ] = None,
+) -> None:
+    """Convert a network between formats (folder of CSV or Parquet tables, YAML, reference JSON)."""
+    with fail_on_bad_input():
+        fmt = detect_write_format(destination, table_format)
+        loaded = load_network(source)
+        dropped = step(
+            f"Writing {destination}", lambda: write_network(loaded, destination, table_format)
+        )
+        if dropped:
+            error_console.print(
+                f"note: the reference JSON format has no place for: {', '.join(dropped)} (not written)"
+            )
+        console.print(f"[green]✓[/green] wrote {destination} ({fmt}): {loaded.summary()}")
+
+
+def export(
+    network: NetworkArg,
+    graphml: Annotated[
+        Path, typer.Option("--graphml", help="Write the supply graph as GraphML to this file.")
+    ],
+) -> None:
+    """Export the supply graph (GraphML for Gephi, yEd or Cytoscape)."""
+    with fail_on_bad_input():
+        loaded = load_network(network)
+        step(f"Writing {graphml}", lambda: write_graphml(loaded, graphml))
+        console.print(
+            f"[green]✓[/green] wrote {graphml}: {loaded.n_nodes} nodes, {len(loaded.sources)} edges"
+        )

@@ -1,0 +1,207 @@
+"""Reading table and document files safely, and writing them atomically.
+
+Each reader returns what it read, or records a :class:`Problem` (empty file, not the
+format its extension says, unparsable content) and returns ``None``, so that a loader
+can report every problem in every file at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from chipstress.errors import InvalidInput, Problem
+
+__all__ = [
+    "atomic_directory",
+    "atomic_file",
+    "read_csv_table",
+    "read_json_document",
+    "read_parquet_table",
+    "read_yaml_document",
+]
+
+try:  # the C loader is much faster on large files where libyaml is available
+    _YamlLoader: Any = yaml.CSafeLoader
+    _YamlDumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _YamlLoader = yaml.SafeLoader
+    _YamlDumper = yaml.SafeDumper
+
+
+def _read_bytes(path: Path, label: str, problems: list[Problem]) -> bytes | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(label, "", "", f"cannot be read: {exc.strerror or exc}"))
+        return None
+    if not data.strip():
+        problems.append(Problem(label, "", "", "file is empty"))
+        return None
+    return data
+
+
+def _read_text(path: Path, label: str, kind: str, problems: list[Problem]) -> str | None:
+    data = _read_bytes(path, label, problems)
+    if data is None:
+        return None
+    if data.startswith(b"PAR1"):
+        problems.append(
+            Problem(label, "", "", f"is a Parquet file, not {kind} as its extension says")
+        )
+        return None
+    if b"\x00" in data[:8192]:
+        problems.append(
+            Problem(label, "", "", f"is a binary file, not {kind} as its extension says")
+        )
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            Problem(
+                label, "", "", f"is not UTF-8 text ({kind} expected): byte {exc.start} is invalid"
+            )
+        )
+        return None
+
+
+def read_csv_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """A CSV file as a table of text cells (types are checked later)."""
+    text = _read_text(path, label, "CSV", problems)
+    if text is None:
+        return None
+    header = next(csv.reader(io.StringIO(text)), [])
+    seen: set[str] = set()
+    for name in header:
+        if name.strip() in seen:
+            problems.append(Problem(label, "row 0 (header)", name.strip(), "column appears twice"))
+            return None
+        seen.add(name.strip())
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        message = str(exc).strip().replace("\n", " ")
+        problems.append(Problem(label, "", "", f"is not a valid CSV table: {message}"))
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_parquet_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """A Parquet file as a table (column types are checked later)."""
+    data = _read_bytes(path, label, problems)
+    if data is None:
+        return None
+    if not data.startswith(b"PAR1"):
+        looks = "text (CSV?)" if b"\x00" not in data[:4096] else "something else"
+        problems.append(
+            Problem(
+                label, "", "", f"is not a Parquet file as its extension says: it looks like {looks}"
+            )
+        )
+        return None
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError) as exc:
+        problems.append(Problem(label, "", "", f"is not a readable Parquet file: {exc}"))
+        return None
+    return table.to_pandas()
+
+
+def read_yaml_document(path: Path, label: str, problems: list[Problem]) -> Any:
+    """A YAML file as Python data, or ``None`` with a problem recorded."""
+    text = _read_text(path, label, "YAML", problems)
+    if text is None:
+        return None
+    try:
+        return yaml.load(text, Loader=_YamlLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(label, where, "", f"is not valid YAML: {reason}"))
+        return None
+
+
+def read_json_document(path: Path, label: str, problems: list[Problem]) -> Any:
+    """A JSON file as Python data, or ``None`` with a problem recorded."""
+    text = _read_text(path, label, "JSON", problems)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(
+            Problem(
+                label, f"line {exc.lineno}, column {exc.colno}", "", f"is not valid JSON: {exc.msg}"
+            )
+        )
+        return None
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for plain data, keys in insertion order, Unicode kept readable."""
+    return yaml.dump(data, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
+    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_directory(
+    path: Path, write: Callable[[Path], None], is_replaceable: Callable[[Path], bool]
+) -> None:
+    """Build a directory with ``write(tmpdir)``, then swap it into place at ``path``.
+
+    An existing ``path`` is replaced only if ``is_replaceable(path)`` says so (for
+    instance, it is a network folder written before); otherwise nothing is touched.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InvalidInput(f"{path} exists and is not a folder")
+    if path.exists() and any(path.iterdir()) and not is_replaceable(path):
+        raise InvalidInput(
+            f"{path} exists, is not empty and is not a network folder: refusing to overwrite it"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        write(tmp)
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            os.replace(path, old / "previous")
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

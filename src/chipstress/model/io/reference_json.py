@@ -1,0 +1,338 @@
+"""The reference JSON format of the published stress-test notebook.
+
+One JSON object with keys ``tier1`` (product nodes), ``tier2``, ``tier3`` (supplier
+nodes), ``edges`` ([supplier, customer] pairs), ``material_types``,
+``supplier_material_type`` (node -> material), ``f`` (product -> margin), ``s`` (node ->
+inventory), ``d`` (product -> demand per period), ``c`` (node -> capacity per period),
+``r`` (node -> {material: quantity}), ``N_minus`` (node -> materials it needs),
+``N_plus`` (supplier -> customers) and ``P`` (node -> {material: [suppliers]}).
+
+Files of that notebook load unchanged. Product nodes have no material in the format;
+chipstress gives each the product node's own id as its material. What the format has
+no key for (names, coordinates, clusters, TTRs, sources) is not written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chipstress.errors import InvalidInput, InvalidNetwork, Problem
+from chipstress.model.io.files import atomic_file, read_json_document
+from chipstress.model.network import Network, NetworkMeta
+from chipstress.model.validation import RawTable, build_network
+
+__all__ = ["DROPPED_COLUMNS", "from_reference_dict", "read_reference_json", "write_reference_json"]
+
+# Node columns the reference format cannot carry.
+DROPPED_COLUMNS = (
+    "name",
+    "cluster",
+    "country",
+    "lat",
+    "lon",
+    "ttr",
+    "name_zh",
+    "name_ja",
+    "source",
+)
+
+_NODE_KEYS = {
+    "capacity": "c",
+    "inventory": "s",
+    "demand": "d",
+    "margin": "f",
+    "material": "supplier_material_type",
+}
+
+
+def read_reference_json(path: Path) -> Network:
+    """Read a reference-format JSON file; raises :class:`InvalidNetwork` listing every problem."""
+    path = Path(path)
+    problems: list[Problem] = []
+    data = read_json_document(path, path.name, problems)
+    if data is None:
+        raise InvalidNetwork(problems, str(path))
+    return from_reference_dict(data, path.name, name=path.stem, source=str(path))
+
+
+def _mapping(data: Mapping[str, Any], key: str, label: str, problems: list[Problem]) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(Problem(label, "", key, f"'{key}' must be an object"))
+        return {}
+    return value
+
+
+def _id_list(data: Mapping[str, Any], key: str, label: str, problems: list[Problem]) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(Problem(label, "", key, f"'{key}' must be a list of node ids"))
+        return []
+    return value
+
+
+def from_reference_dict(
+    data: Any, label: str = "reference.json", name: str = "reference", source: str = ""
+) -> Network:
+    """Build a network from the parsed reference JSON object."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise InvalidNetwork(
+            [Problem(label, "", "", "must be a JSON object with tier1, tier2, ...")], source
+        )
+    for key in ("tier1", "c", "d", "f"):
+        if key not in data:
+            problems.append(Problem(label, "", key, f"required key '{key}' is missing"))
+    if "edges" not in data and "P" not in data:
+        problems.append(
+            Problem(label, "", "edges", "needs 'edges' or 'P' to say who supplies whom")
+        )
+    tiers = {key: _id_list(data, key, label, problems) for key in ("tier1", "tier2", "tier3")}
+    maps = {
+        key: _mapping(data, key, label, problems)
+        for key in ("c", "s", "d", "f", "supplier_material_type", "r", "N_minus", "P")
+    }
+
+    ids: list[str] = []
+    tier_of: dict[str, int] = {}
+    listed_at: list[str] = []
+    for number, key in enumerate(("tier1", "tier2", "tier3"), start=1):
+        for position, node in enumerate(tiers[key]):
+            ids.append(node)
+            listed_at.append(f"{key}[{position}]")
+            tier_of.setdefault(node, number)
+    known = set(ids)
+    for key in ("c", "s", "d", "f", "supplier_material_type", "r", "N_minus", "P"):
+        for node in maps[key]:
+            if node not in known:
+                problems.append(
+                    Problem(
+                        label,
+                        f"{key}['{node}']",
+                        key,
+                        f"unknown node '{node}' (not in tier1, tier2 or tier3)",
+                    )
+                )
+    products = set(tiers["tier1"])
+    for node in maps["supplier_material_type"]:
+        if node in products:
+            problems.append(
+                Problem(
+                    label,
+                    f"supplier_material_type['{node}']",
+                    "supplier_material_type",
+                    "a tier1 product node has no supplier material",
+                )
+            )
+
+    nodes = pd.DataFrame(
+        {
+            "id": pd.Series(ids, dtype=object),
+            "kind": ["product" if n in products else "supplier" for n in ids],
+            "material": [
+                n if n in products else maps["supplier_material_type"].get(n) for n in ids
+            ],
+            "capacity": [maps["c"].get(n) for n in ids],
+            "inventory": [maps["s"].get(n, 0) for n in ids],
+            "demand": [maps["d"].get(n) if n in products else None for n in ids],
+            "margin": [maps["f"].get(n) if n in products else None for n in ids],
+            "tier": [tier_of[n] for n in ids],
+        },
+        dtype=object,
+    )
+    for key, column in (("d", "demand"), ("f", "margin")):
+        for node in maps[key]:
+            if node in known and node not in products:
+                problems.append(
+                    Problem(
+                        label,
+                        f"{key}['{node}']",
+                        key,
+                        f"{column} is given for '{node}', which is not a tier1 product",
+                    )
+                )
+
+    def node_where(row: int, column: str) -> tuple[str, str]:
+        key = _NODE_KEYS.get(column)
+        if key is None:
+            return listed_at[row], listed_at[row].split("[")[0]
+        return f"{key}['{ids[row]}']", key
+
+    bom_rows: list[tuple[str, Any, Any]] = []
+    for node, needs in maps["r"].items():
+        if not isinstance(needs, dict):
+            problems.append(Problem(label, f"r['{node}']", "r", "must map material -> quantity"))
+            continue
+        bom_rows += [(node, material, quantity) for material, quantity in needs.items()]
+    for node, needs in maps["N_minus"].items():
+        listed = maps["r"].get(node) if isinstance(maps["r"].get(node), dict) else {}
+        if not isinstance(needs, list):
+            problems.append(
+                Problem(label, f"N_minus['{node}']", "N_minus", "must be a list of materials")
+            )
+            continue
+        bom_rows += [(node, material, 1) for material in needs if material not in listed]
+    bom = pd.DataFrame(bom_rows, columns=["node", "material", "quantity"], dtype=object)
+
+    edge_list = data.get("edges")
+    if edge_list is not None:
+        if not isinstance(edge_list, list) or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
+            for e in edge_list
+        ):
+            problems.append(
+                Problem(label, "", "edges", "'edges' must be a list of [supplier, customer] pairs")
+            )
+            edge_list = []
+        pairs = [tuple(e) for e in edge_list]
+        edge_where = lambda row, column: (f"edges[{row}]", "edges")  # noqa: E731
+    else:
+        pairs = []
+    from_p = []
+    for customer, by_material in maps["P"].items():
+        if not isinstance(by_material, dict):
+            problems.append(
+                Problem(label, f"P['{customer}']", "P", "must map material -> [suppliers]")
+            )
+            continue
+        for material, suppliers in by_material.items():
+            for supplier in suppliers if isinstance(suppliers, list) else []:
+                from_p.append((supplier, customer))
+                kind = maps["supplier_material_type"].get(supplier)
+                if supplier in known and kind is not None and kind != material:
+                    problems.append(
+                        Problem(
+                            label,
+                            f"P['{customer}']['{material}']",
+                            "P",
+                            f"lists '{supplier}', which supplies '{kind}', not '{material}'",
+                        )
+                    )
+    if edge_list is None:
+        pairs = from_p
+        edge_where = lambda row, column: (f"P (edge {row + 1})", "P")  # noqa: E731
+    elif maps["P"]:
+        in_edges, in_p = set(pairs), set(from_p)
+        for supplier, customer in sorted(in_p - in_edges)[:25]:
+            problems.append(
+                Problem(
+                    label,
+                    f"P['{customer}']",
+                    "P",
+                    f"lists supplier '{supplier}', but edges has no [{supplier!r}, {customer!r}] pair",
+                )
+            )
+        for supplier, customer in sorted(in_edges - in_p)[:25]:
+            problems.append(
+                Problem(
+                    label,
+                    "edges",
+                    "edges",
+                    f"pair ['{supplier}', '{customer}'] is not in P['{customer}']",
+                )
+            )
+    sources = pd.DataFrame(pairs, columns=["supplier", "customer"], dtype=object)
+
+    tables = {
+        "nodes": RawTable("nodes", nodes, label, node_where),
+        "bom": RawTable(
+            "bom",
+            bom,
+            label,
+            lambda row, column: (
+                f"r['{bom_rows[row][0]}']['{bom_rows[row][1]}']" if row < len(bom_rows) else "",
+                "r",
+            ),
+        ),
+        "sources": RawTable("sources", sources, label, edge_where),
+    }
+    meta = NetworkMeta(
+        name=name,
+        period="period",
+        currency="",
+        description="Imported from the reference JSON format.",
+    )
+    return build_network(tables, meta, problems, source=source or label)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
+
+
+def to_reference_dict(network: Network) -> dict[str, Any]:
+    """The reference JSON object for ``network``.
+
+    Raises
+    ------
+    InvalidInput
+        When the network cannot be expressed in the format (a node with demand that
+        also ships to customers).
+    """
+    nodes = network.nodes
+    idx = network.index
+    products = nodes.loc[idx.has_demand, "id"].tolist()
+    shipping = set(network.sources["supplier"])
+    mixed = [p for p in products if p in shipping]
+    if mixed:
+        raise InvalidInput(
+            "the reference JSON format cannot hold nodes that both sell to end customers and ship "
+            f"to other nodes: {', '.join(mixed[:5])}"
+        )
+    others = nodes.loc[~idx.has_demand]
+    tier2 = others.loc[others["tier"] <= 2, "id"].tolist()
+    tier3 = others.loc[others["tier"] > 2, "id"].tolist()
+    supplier_material = dict(zip(others["id"], others["material"], strict=True))
+    material_types = list(dict.fromkeys(supplier_material.values()))
+    capacity = dict(zip(nodes["id"], nodes["capacity"], strict=True))
+    inventory = dict(zip(nodes["id"], nodes["inventory"], strict=True))
+    by_node = nodes.set_index("id")
+    r: dict[str, dict[str, Any]] = {}
+    for node, material, quantity in network.bom[["node", "material", "quantity"]].itertuples(
+        index=False
+    ):
+        r.setdefault(node, {})[material] = _number(quantity)
+    edges = network.sources[["supplier", "customer"]].values.tolist()
+    n_plus: dict[str, list[str]] = {}
+    p: dict[str, dict[str, list[str]]] = {node: {m: [] for m in needs} for node, needs in r.items()}
+    for supplier, customer in edges:
+        n_plus.setdefault(supplier, []).append(customer)
+        p[customer][supplier_material[supplier]].append(supplier)
+    return {
+        "tier1": products,
+        "tier2": tier2,
+        "tier3": tier3,
+        "edges": edges,
+        "material_types": material_types,
+        "supplier_material_type": supplier_material,
+        "f": {n: _number(by_node.at[n, "margin"]) for n in products},
+        "s": {n: _number(v) for n, v in inventory.items()},
+        "d": {n: _number(by_node.at[n, "demand"]) for n in products},
+        "c": {n: _number(v) for n, v in capacity.items()},
+        "r": r,
+        "N_minus": {node: list(needs) for node, needs in r.items()},
+        "N_plus": n_plus,
+        "P": p,
+    }
+
+
+def write_reference_json(network: Network, path: Path) -> list[str]:
+    """Write ``network`` as reference JSON, atomically; returns the node columns dropped."""
+    data = to_reference_dict(network)
+    dropped = [
+        c
+        for c in DROPPED_COLUMNS
+        if c in network.nodes
+        and not (
+            network.nodes[c].isna().all()
+            or (network.nodes[c].dtype != float and (network.nodes[c] == "").all())
+            or (c == "name" and (network.nodes["name"] == network.nodes["id"]).all())
+        )
+    ]
+    with atomic_file(Path(path)) as handle:
+        json.dump(data, handle)
+    return dropped

@@ -1,0 +1,648 @@
+"""Validation: raw tables in, a whole :class:`Network` or one error listing every problem out.
+
+Readers turn files into :class:`RawTable` objects (a DataFrame as read plus a way to
+say where each row and field came from) and record file-level problems (empty file,
+not the format its extension says). :func:`build_network` then coerces the columns
+to their schema types and checks every rule of the brief at once:
+
+* missing columns, wrong cell types, empty tables;
+* duplicate ids, unknown kinds, empty materials;
+* negative, NaN or infinite capacity, inventory, ttr, demand, margin or quantity;
+* latitude/longitude out of range;
+* BOM and source rows naming unknown nodes, duplicate rows, self-supply;
+* a source edge shipping a material its customer does not need;
+* a material a node needs that no source row lets anyone supply;
+* cycles in the supply graph;
+* a node that ships to nobody and has no demand (an end product without demand),
+  and demand without a margin.
+
+Loading never half-succeeds: any problem raises :class:`InvalidNetwork`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from chipstress.errors import InvalidNetwork, Problem
+from chipstress.model.network import Network, NetworkMeta
+from chipstress.model.schema import NODE_KINDS, table_schema
+
+__all__ = ["RawTable", "build_network", "meta_from_mapping"]
+
+# Most problems of one kind reported per table and field before summarising the rest.
+MAX_PROBLEMS_PER_CHECK = 25
+
+Where = Callable[[int, str], tuple[str, str]]
+
+
+@dataclass
+class RawTable:
+    """A table as read from a file, before types and rules are checked.
+
+    ``frame`` is ``None`` when the file could not be read at all (its problem is
+    already recorded). ``where(row, column)`` returns ``(location, field)`` for a
+    row position and column, in the terms of the file it came from.
+    """
+
+    table: str
+    frame: pd.DataFrame | None
+    file: str
+    where: Where
+
+    @classmethod
+    def rows(cls, table: str, frame: pd.DataFrame | None, file: str) -> RawTable:
+        """A table whose rows are numbered ``row 1, row 2, ...`` (CSV, Parquet, DataFrames)."""
+        return cls(table, frame, file, lambda row, column: (f"row {row + 1}", column))
+
+    @classmethod
+    def items(cls, table: str, frame: pd.DataFrame | None, file: str, key: str) -> RawTable:
+        """A table read from a list of mappings: rows are ``key[0], key[1], ...``."""
+        return cls(table, frame, file, lambda row, column: (f"{key}[{row}]", column))
+
+
+class _Problems:
+    """Collects problems, at most ``MAX_PROBLEMS_PER_CHECK`` per check."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    def file(self, file: str, message: str, field: str = "") -> None:
+        self.found.append(Problem(file, "", field, message))
+
+    def rows(
+        self,
+        raw: RawTable,
+        mask: np.ndarray,
+        column: str,
+        message: Callable[[int], str],
+    ) -> None:
+        """One problem per row where ``mask`` is true; ``message(row)`` says what."""
+        rows = np.flatnonzero(mask)
+        for row in rows[:MAX_PROBLEMS_PER_CHECK]:
+            location, field = raw.where(int(row), column)
+            self.found.append(Problem(raw.file, location, field, message(int(row))))
+        if len(rows) > MAX_PROBLEMS_PER_CHECK:
+            extra = len(rows) - MAX_PROBLEMS_PER_CHECK
+            first = message(int(rows[MAX_PROBLEMS_PER_CHECK]))
+            self.found.append(
+                Problem(raw.file, "", column, f"... and {extra} more rows like: {first}")
+            )
+
+
+# --------------------------------------------------------------------------- coercion
+_NAN_WORDS = {"nan", "+nan", "-nan"}
+
+
+def _coerce_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers of a column: ``(values, missing, not_a_number)``.
+
+    ``values`` holds NaN both where a cell is missing and where it literally says NaN;
+    ``missing`` and ``not_a_number`` (a cell that is text or a boolean) tell them apart.
+    """
+    n = len(series)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return np.full(n, np.nan), np.zeros(n, bool), np.ones(n, bool)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = np.array(series.to_numpy(dtype=float, na_value=np.nan), copy=True)
+        return values, np.isnan(values), np.zeros(n, bool)
+    if (
+        pd.api.types.is_string_dtype(series.dtype)
+        and series.map(
+            lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v))
+        ).all()
+    ):
+        text = series.fillna("").astype(str).str.strip()
+        missing = (text == "").to_numpy()
+        values = np.array(pd.to_numeric(text.where(~missing, None), errors="coerce"), dtype=float)
+        nan_word = text.str.lower().isin(_NAN_WORDS).to_numpy()
+        bad = ~missing & np.isnan(values) & ~nan_word
+        return values, missing, bad
+    # Mixed Python objects (YAML, JSON): element by element.
+    values = np.full(n, np.nan)
+    missing = np.zeros(n, bool)
+    bad = np.zeros(n, bool)
+    for i, v in enumerate(series.tolist()):
+        if v is None or (isinstance(v, str) and v.strip() == ""):
+            missing[i] = True
+        elif isinstance(v, bool):
+            bad[i] = True
+        elif isinstance(v, int | float | np.integer | np.floating):
+            values[i] = float(v)
+        elif isinstance(v, str):
+            try:
+                values[i] = float(v)
+            except ValueError:
+                bad[i] = True
+        else:
+            bad[i] = True
+    return values, missing, bad
+
+
+def _coerce_str(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Text of a column, stripped, missing cells as ``""``: ``(text, not_text)``."""
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+        series.dtype
+    ):
+        return series.fillna("").str.strip().astype("str"), np.zeros(len(series), bool)
+    bad = np.zeros(len(series), bool)
+    out = []
+    for i, v in enumerate(series.tolist()):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out.append("")
+        elif isinstance(v, list | dict | tuple | set | bytes):
+            bad[i] = True
+            out.append("")
+        elif isinstance(v, float) and v.is_integer():
+            out.append(str(int(v)))
+        else:
+            out.append(str(v).strip())
+    return pd.Series(out, index=series.index, dtype="str"), bad
+
+
+def _describe(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
+    """Coerce ``raw`` to its schema types; ``None`` when required columns are missing."""
+    frame = raw.frame
+    if frame is None:
+        return None
+    schema = table_schema(raw.table)
+    columns = [str(c) for c in frame.columns]
+    frame = frame.set_axis(columns, axis=1)
+    missing = [a.name for a in schema.values() if a.required and a.name not in columns]
+    for name in missing:
+        found = ", ".join(columns) if columns else "none"
+        problems.file(raw.file, f"required column '{name}' is missing (columns: {found})", name)
+    if missing:
+        return None
+    frame = frame.reset_index(drop=True)
+    out: dict[str, Any] = {}
+    for name, attribute in schema.items():
+        if name not in frame.columns:
+            continue
+        original = frame[name]
+        if attribute.dtype == "string":
+            text, bad = _coerce_str(original)
+            problems.rows(
+                raw, bad, name, lambda r, o=original: f"{_describe(o.iloc[r])} is not text"
+            )
+            out[name] = text
+            continue
+        values, absent, bad = _coerce_float(original)
+        kind = "a whole number" if attribute.dtype == "integer" else "a number"
+        problems.rows(
+            raw, bad, name, lambda r, o=original, k=kind: f"{_describe(o.iloc[r])} is not {k}"
+        )
+        values[bad] = np.nan
+        out[name] = (values, absent | bad)
+    for name in columns:
+        if name not in schema:
+            out[name] = _coerce_str(frame[name])[0]
+    typed = pd.DataFrame(
+        {k: (v[0] if isinstance(v, tuple) else v) for k, v in out.items()}, index=frame.index
+    )
+    typed.attrs["absent"] = {k: v[1] for k, v in out.items() if isinstance(v, tuple)}
+    return typed
+
+
+def _check_number(
+    raw: RawTable,
+    table: pd.DataFrame,
+    column: str,
+    problems: _Problems,
+    *,
+    required: bool = False,
+    positive: bool = False,
+    unit: str = "",
+) -> None:
+    """Missing (if required), NaN, infinite and negative (or non-positive) cells."""
+    if column not in table.columns:
+        if required:
+            problems.file(raw.file, f"required column '{column}' is missing", column)
+        return
+    values = table[column].to_numpy(dtype=float)
+    absent = table.attrs["absent"][column]
+    if required:
+        problems.rows(raw, absent, column, lambda r: f"{column} is missing")
+    nan = np.isnan(values) & ~absent
+    problems.rows(raw, nan, column, lambda r: f"{column} is NaN: give a number{unit}")
+    problems.rows(raw, np.isinf(values), column, lambda r: f"{column} is infinite")
+    finite = np.where(np.isfinite(values), values, 0.0)
+    if positive:
+        problems.rows(
+            raw,
+            ~absent & ~nan & (finite <= 0) & ~np.isinf(values),
+            column,
+            lambda r: f"{column} must be > 0, got {values[r]:g}",
+        )
+    else:
+        problems.rows(raw, finite < 0, column, lambda r: f"{column} is negative ({values[r]:g})")
+
+
+# --------------------------------------------------------------------------- tables
+def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
+    nodes = _typed_table(raw, problems)
+    if nodes is None:
+        return None
+    if len(nodes) == 0:
+        problems.file(raw.file, "has no rows: a network needs at least one node")
+        return None
+    ids = nodes["id"]
+    problems.rows(raw, (ids == "").to_numpy(), "id", lambda r: "id is empty")
+    first_row = {}
+    duplicate = np.zeros(len(ids), bool)
+    dup_mask = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
+    for row in np.flatnonzero(dup_mask):
+        node_id = ids.iat[row]
+        if node_id in first_row:
+            duplicate[row] = True
+        else:
+            first_row[node_id] = row
+    problems.rows(
+        raw,
+        duplicate,
+        "id",
+        lambda r: (
+            f"duplicate id '{ids.iat[r]}' (first at {raw.where(first_row[ids.iat[r]], 'id')[0]})"
+        ),
+    )
+    if "material" in nodes:
+        problems.rows(
+            raw,
+            (nodes["material"] == "").to_numpy(),
+            "material",
+            lambda r: "material is empty: every node supplies exactly one material",
+        )
+    if "kind" in nodes:
+        kinds = nodes["kind"].where(nodes["kind"] != "", "supplier")
+        nodes["kind"] = kinds
+        unknown = ~kinds.isin(NODE_KINDS).to_numpy()
+        allowed = ", ".join(NODE_KINDS)
+        problems.rows(
+            raw, unknown, "kind", lambda r: f"unknown kind '{kinds.iat[r]}'; kinds are {allowed}"
+        )
+    _check_number(raw, nodes, "capacity", problems, required=True, unit=" of units per period")
+    for column in ("inventory", "ttr", "demand", "margin"):
+        _check_number(raw, nodes, column, problems)
+    for column, bound in (("lat", 90.0), ("lon", 180.0)):
+        if column not in nodes:
+            continue
+        values = nodes[column].to_numpy(dtype=float)
+        absent = nodes.attrs["absent"][column]
+        problems.rows(raw, np.isnan(values) & ~absent, column, lambda r, c=column: f"{c} is NaN")
+        problems.rows(
+            raw,
+            np.abs(np.nan_to_num(values, nan=0.0)) > bound,
+            column,
+            lambda r, c=column, b=bound, v=values: f"{c} {v[r]:g} is out of range [-{b:g}, {b:g}]",
+        )
+    if "lat" in nodes and "lon" in nodes:
+        lat_absent, lon_absent = nodes.attrs["absent"]["lat"], nodes.attrs["absent"]["lon"]
+        problems.rows(raw, lat_absent & ~lon_absent, "lat", lambda r: "lon is given but lat is not")
+        problems.rows(raw, lon_absent & ~lat_absent, "lon", lambda r: "lat is given but lon is not")
+    if "tier" in nodes:
+        tier = nodes["tier"].to_numpy(dtype=float)
+        present = ~np.isnan(tier)
+        bad_tier = present & ((tier < 1) | (np.mod(np.where(present, tier, 1), 1) != 0))
+        problems.rows(
+            raw, bad_tier, "tier", lambda r: f"tier must be a whole number >= 1, got {tier[r]:g}"
+        )
+    if "demand" in nodes and "margin" in nodes:
+        demand = np.nan_to_num(nodes["demand"].to_numpy(dtype=float), nan=0.0)
+        no_margin = (demand > 0) & nodes.attrs["absent"]["margin"]
+        problems.rows(raw, no_margin, "margin", lambda r: "demand is set but margin is missing")
+    return nodes
+
+
+def _check_links(
+    raw: RawTable,
+    table: pd.DataFrame,
+    columns: tuple[str, ...],
+    known: pd.Index,
+    problems: _Problems,
+) -> np.ndarray:
+    """Flag empty and unknown node ids in ``columns``; returns rows that are all known."""
+    ok = np.ones(len(table), bool)
+    for column in columns:
+        ids = table[column]
+        empty = (ids == "").to_numpy()
+        problems.rows(raw, empty, column, lambda r, c=column: f"{c} is empty")
+        unknown = ~empty & (known.get_indexer(ids) < 0)
+        problems.rows(
+            raw,
+            unknown,
+            column,
+            lambda r, i=ids, c=column: f"unknown node '{i.iat[r]}' (no such id in the node table)",
+        )
+        ok &= ~empty & ~unknown
+    return ok
+
+
+def _check_duplicates(
+    raw: RawTable, table: pd.DataFrame, keys: list[str], problems: _Problems, what: str
+) -> None:
+    dup = table.duplicated(keys, keep="first").to_numpy()
+    problems.rows(
+        raw,
+        dup,
+        keys[-1],
+        lambda r: f"duplicate {what} " + " / ".join(f"'{table[k].iat[r]}'" for k in keys),
+    )
+
+
+def _cycles(n: int, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index) -> list[str]:
+    """A readable description of each cycle (strongly connected set) of the supply graph."""
+    if n == 0 or len(supplier) == 0:
+        return []
+    graph = coo_matrix((np.ones(len(supplier)), (supplier, customer)), shape=(n, n)).tocsr()
+    count, labels = connected_components(graph, directed=True, connection="strong")
+    if count == n:
+        return []
+    sizes = np.bincount(labels)
+    found = []
+    for label in np.flatnonzero(sizes > 1):
+        members = np.flatnonzero(labels == label)
+        found.append(_one_cycle(members, supplier, customer, ids))
+    return found
+
+
+def _one_cycle(
+    members: np.ndarray, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index
+) -> str:
+    """Walk inside one strongly connected set until a node repeats: that is a cycle."""
+    inside = set(members.tolist())
+    next_of: dict[int, int] = {}
+    for s, c in zip(supplier.tolist(), customer.tolist(), strict=True):
+        if s in inside and c in inside and s not in next_of:
+            next_of[s] = c
+    path, seen = [int(members[0])], {int(members[0]): 0}
+    while True:
+        nxt = next_of[path[-1]]
+        if nxt in seen:
+            cycle = [*path[seen[nxt] :], nxt]
+            break
+        seen[nxt] = len(path)
+        path.append(nxt)
+    names = [str(ids[i]) for i in cycle]
+    if len(names) > 12:
+        names = [*names[:6], "...", *names[-5:]]
+    return " -> ".join(names)
+
+
+def _infer_tiers(
+    n: int, has_demand: np.ndarray, supplier: np.ndarray, customer: np.ndarray
+) -> np.ndarray:
+    """Tier of every node: 1 for nodes with demand, else 1 + the lowest tier of its customers."""
+    starts = np.flatnonzero(has_demand)
+    tiers = np.full(n, np.nan)
+    if len(starts) == 0:
+        return tiers
+    # Reverse edges (customer -> supplier) from a virtual root linked to every product.
+    root = n
+    rows = np.concatenate([customer, np.full(len(starts), root)])
+    cols = np.concatenate([supplier, starts])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    dist = dijkstra(graph, directed=True, indices=root, unweighted=True)[:n]
+    tiers[np.isfinite(dist)] = dist[np.isfinite(dist)]
+    return tiers
+
+
+def _canonical_nodes(nodes: pd.DataFrame, tiers: np.ndarray) -> pd.DataFrame:
+    schema = table_schema("nodes")
+    out = {}
+    for name, attribute in schema.items():
+        if name in nodes:
+            out[name] = nodes[name]
+        elif attribute.dtype == "string":
+            out[name] = pd.Series([attribute.default] * len(nodes), dtype="str")
+        else:
+            out[name] = np.full(
+                len(nodes), float(attribute.default) if attribute.default else np.nan
+            )
+    frame = pd.DataFrame(out)
+    frame["name"] = frame["name"].where(frame["name"] != "", frame["id"])
+    frame["inventory"] = frame["inventory"].fillna(0.0)
+    given = frame["tier"].to_numpy(dtype=float)
+    frame["tier"] = np.where(np.isnan(given), tiers, given).astype(np.int64)
+    extras = [c for c in nodes.columns if c not in schema]
+    for column in extras:
+        frame[column] = nodes[column]
+    return frame.reset_index(drop=True)
+
+
+def _canonical(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    schema = table_schema(name)
+    out = {}
+    for column, attribute in schema.items():
+        if column in table:
+            out[column] = table[column]
+        else:
+            out[column] = (
+                pd.Series([""] * len(table), dtype="str") if attribute.dtype == "string" else np.nan
+            )
+    frame = pd.DataFrame(out, index=table.index)
+    for column in table.columns:
+        if column not in schema:
+            frame[column] = table[column]
+    return frame.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- network
+def build_network(
+    tables: Mapping[str, RawTable],
+    meta: NetworkMeta,
+    problems: list[Problem] | None = None,
+    source: str = "",
+) -> Network:
+    """Check raw tables against the schema and every rule; return the network.
+
+    Parameters
+    ----------
+    tables
+        ``nodes``, ``bom`` and ``sources`` raw tables.
+    meta
+        Metadata, already checked.
+    problems
+        Problems the reader found already (file-level); they are reported with the rest.
+    source
+        What was loaded (a path), for the error message.
+
+    Raises
+    ------
+    InvalidNetwork
+        With every problem found, when there is at least one.
+    """
+    found = _Problems()
+    found.found.extend(problems or [])
+    nodes_raw, bom_raw, sources_raw = tables["nodes"], tables["bom"], tables["sources"]
+    nodes = _check_nodes(nodes_raw, found)
+    bom = _typed_table(bom_raw, found)
+    sources = _typed_table(sources_raw, found)
+    if nodes is None:
+        raise InvalidNetwork(found.found, source)
+
+    ids = pd.Index(nodes["id"].to_numpy(dtype=object))
+    unique_ids = pd.Index(ids.unique())
+    material_of = pd.Series(nodes["material"].to_numpy(dtype=object), index=ids)
+    material_of = material_of[~material_of.index.duplicated()]
+
+    if bom is not None:
+        bom_ok = _check_links(bom_raw, bom, ("node",), unique_ids, found)
+        found.rows(
+            bom_raw, (bom["material"] == "").to_numpy(), "material", lambda r: "material is empty"
+        )
+        _check_number(bom_raw, bom, "quantity", found, required=True, positive=True)
+        _check_duplicates(bom_raw, bom, ["node", "material"], found, "BOM line")
+    if sources is not None:
+        src_ok = _check_links(sources_raw, sources, ("supplier", "customer"), unique_ids, found)
+        self_loop = src_ok & (sources["supplier"] == sources["customer"]).to_numpy()
+        found.rows(
+            sources_raw,
+            self_loop,
+            "customer",
+            lambda r: f"node '{sources['supplier'].iat[r]}' cannot supply itself (a cycle)",
+        )
+        _check_duplicates(sources_raw, sources, ["supplier", "customer"], found, "source edge")
+
+    if bom is not None and sources is not None:
+        shipped = pd.DataFrame(
+            {
+                "node": sources["customer"].to_numpy(dtype=object)[src_ok],
+                "material": material_of.reindex(sources["supplier"][src_ok]).to_numpy(dtype=object),
+                "row": np.flatnonzero(src_ok),
+            }
+        )
+        needed = pd.DataFrame(
+            {
+                "node": bom["node"].to_numpy(dtype=object),
+                "material": bom["material"].to_numpy(dtype=object),
+                "row": np.arange(len(bom)),
+            }
+        )[bom_ok]
+        # A BOM line nobody can fill.
+        filled = needed.merge(
+            shipped[["node", "material"]].drop_duplicates(), how="left", indicator=True
+        )
+        unfilled = np.zeros(len(bom), bool)
+        unfilled[filled.loc[filled["_merge"] == "left_only", "row"].to_numpy(dtype=int)] = True
+        found.rows(
+            bom_raw,
+            unfilled,
+            "material",
+            lambda r: (
+                f"node '{bom['node'].iat[r]}' needs '{bom['material'].iat[r]}' but no "
+                "sources row lets a supplier of that material ship to it"
+            ),
+        )
+        # An edge shipping a material the customer does not need.
+        useful = shipped.merge(
+            needed[["node", "material"]].drop_duplicates(), how="left", indicator=True
+        )
+        useless = np.zeros(len(sources), bool)
+        useless[useful.loc[useful["_merge"] == "left_only", "row"].to_numpy(dtype=int)] = True
+        found.rows(
+            sources_raw,
+            useless,
+            "customer",
+            lambda r: (
+                f"supplier '{sources['supplier'].iat[r]}' ships "
+                f"'{material_of.get(sources['supplier'].iat[r], '')}', which customer "
+                f"'{sources['customer'].iat[r]}' has no BOM line for"
+            ),
+        )
+
+    demand = (
+        np.nan_to_num(nodes["demand"].to_numpy(dtype=float), nan=0.0)
+        if "demand" in nodes
+        else np.zeros(len(nodes))
+    )
+    if sources is not None:
+        sup = unique_ids.get_indexer(sources["supplier"][src_ok])
+        cus = unique_ids.get_indexer(sources["customer"][src_ok])
+        keep = sup != cus
+        sup, cus = sup[keep], cus[keep]
+        for cycle in _cycles(len(unique_ids), sup, cus, unique_ids):
+            found.file(sources_raw.file, f"cycle in the supply graph: {cycle}", "supplier")
+        ships = np.zeros(len(nodes), bool)
+        ships[np.isin(ids, unique_ids[np.unique(sup)])] = True
+        found.rows(
+            nodes_raw,
+            (demand <= 0) & ~ships & (nodes["id"] != "").to_numpy(),
+            "demand",
+            lambda r: (
+                f"node '{nodes['id'].iat[r]}' ships to nobody and has no demand: an end "
+                "product needs demand > 0 (or add a sources row from it)"
+            ),
+        )
+
+    if found.found:
+        raise InvalidNetwork(found.found, source)
+
+    assert bom is not None and sources is not None
+    tiers = _infer_tiers(len(nodes), demand > 0, sup, cus)
+    network = Network(
+        _canonical_nodes(nodes, tiers), _canonical(bom, "bom"), _canonical(sources, "sources"), meta
+    )
+    return network
+
+
+# --------------------------------------------------------------------------- metadata
+def meta_from_mapping(
+    data: Mapping[str, Any], file: str = "network.yaml", problems: list[Problem] | None = None
+) -> NetworkMeta:
+    """Metadata from a ``network.yaml`` mapping; bad fields are added to ``problems``.
+
+    Without a ``problems`` list, bad fields raise :class:`InvalidNetwork` at once.
+    """
+    collected: list[Problem] = []
+    values: dict[str, Any] = {}
+    for key in ("name", "period", "currency", "description"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            collected.append(Problem(file, "", key, f"{key} must be text, got {_describe(value)}"))
+        else:
+            values[key] = str(value)
+    materials = data.get("materials") or {}
+    if not isinstance(materials, Mapping):
+        collected.append(
+            Problem(
+                file,
+                "",
+                "materials",
+                "materials must be a mapping of material -> {unit, description}",
+            )
+        )
+        materials = {}
+    clean: dict[str, dict[str, str]] = {}
+    for material, info in materials.items():
+        if not isinstance(info, Mapping):
+            collected.append(
+                Problem(
+                    file,
+                    f"materials.{material}",
+                    "",
+                    "must be a mapping with 'unit' and 'description'",
+                )
+            )
+            continue
+        clean[str(material)] = {str(k): str(v) for k, v in info.items()}
+    values["materials"] = clean
+    reserved = {"name", "period", "currency", "description", "materials", "nodes", "bom", "sources"}
+    values["extra"] = {k: v for k, v in data.items() if k not in reserved}
+    if problems is not None:
+        problems.extend(collected)
+    elif collected:
+        raise InvalidNetwork(collected, file)
+    return NetworkMeta(**values)
