@@ -156,7 +156,7 @@ def _coerce_str(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     for i, v in enumerate(series.tolist()):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             out.append("")
-        elif isinstance(v, list | dict | tuple | set | bytes):
+        elif isinstance(v, list | dict | tuple | set | bytes | np.ndarray):
             bad[i] = True
             out.append("")
         elif isinstance(v, float) and v.is_integer():
@@ -187,6 +187,7 @@ def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         return None
     frame = frame.reset_index(drop=True)
     out: dict[str, Any] = {}
+    wrong_type: dict[str, np.ndarray] = {}
     for name, attribute in schema.items():
         if name not in frame.columns:
             continue
@@ -197,6 +198,7 @@ def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
                 raw, bad, name, lambda r, o=original: f"{_describe(o.iloc[r])} is not text"
             )
             out[name] = text
+            wrong_type[name] = bad
             continue
         values, absent, bad = _coerce_float(original)
         kind = "a whole number" if attribute.dtype == "integer" else "a number"
@@ -205,13 +207,17 @@ def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         )
         values[bad] = np.nan
         out[name] = (values, absent | bad)
+        wrong_type[name] = bad
     for name in columns:
         if name not in schema:
             out[name] = _coerce_str(frame[name])[0]
     typed = pd.DataFrame(
         {k: (v[0] if isinstance(v, tuple) else v) for k, v in out.items()}, index=frame.index
     )
+    # "absent": no usable number (missing or the wrong type); "wrong_type": the cells
+    # already reported as not a number / not text, which later checks leave alone.
     typed.attrs["absent"] = {k: v[1] for k, v in out.items() if isinstance(v, tuple)}
+    typed.attrs["wrong_type"] = wrong_type
     return typed
 
 
@@ -233,7 +239,8 @@ def _check_number(
     values = table[column].to_numpy(dtype=float)
     absent = table.attrs["absent"][column]
     if required:
-        problems.rows(raw, absent, column, lambda r: f"{column} is missing")
+        missing = absent & ~table.attrs["wrong_type"][column]
+        problems.rows(raw, missing, column, lambda r: f"{column} is missing")
     nan = np.isnan(values) & ~absent
     problems.rows(raw, nan, column, lambda r: f"{column} is NaN: give a number{unit}")
     problems.rows(raw, np.isinf(values), column, lambda r: f"{column} is infinite")
@@ -258,7 +265,8 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         problems.file(raw.file, "has no rows: a network needs at least one node")
         return None
     ids = nodes["id"]
-    problems.rows(raw, (ids == "").to_numpy(), "id", lambda r: "id is empty")
+    wrong_type = nodes.attrs["wrong_type"]
+    problems.rows(raw, (ids == "").to_numpy() & ~wrong_type["id"], "id", lambda r: "id is empty")
     first_row = {}
     duplicate = np.zeros(len(ids), bool)
     dup_mask = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
@@ -279,7 +287,7 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
     if "material" in nodes:
         problems.rows(
             raw,
-            (nodes["material"] == "").to_numpy(),
+            (nodes["material"] == "").to_numpy() & ~wrong_type["material"],
             "material",
             lambda r: "material is empty: every node supplies exactly one material",
         )
@@ -307,7 +315,9 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
             lambda r, c=column, b=bound, v=values: f"{c} {v[r]:g} is out of range [-{b:g}, {b:g}]",
         )
     if "lat" in nodes and "lon" in nodes:
-        lat_absent, lon_absent = nodes.attrs["absent"]["lat"], nodes.attrs["absent"]["lon"]
+        # A coordinate of the wrong type is reported already, not as "not given".
+        lat_absent = nodes.attrs["absent"]["lat"] & ~wrong_type["lat"]
+        lon_absent = nodes.attrs["absent"]["lon"] & ~wrong_type["lon"]
         problems.rows(raw, lat_absent & ~lon_absent, "lat", lambda r: "lon is given but lat is not")
         problems.rows(raw, lon_absent & ~lat_absent, "lon", lambda r: "lat is given but lon is not")
     if "tier" in nodes:
@@ -319,7 +329,7 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         )
     if "demand" in nodes and "margin" in nodes:
         demand = np.nan_to_num(nodes["demand"].to_numpy(dtype=float), nan=0.0)
-        no_margin = (demand > 0) & nodes.attrs["absent"]["margin"]
+        no_margin = (demand > 0) & nodes.attrs["absent"]["margin"] & ~wrong_type["margin"]
         problems.rows(raw, no_margin, "margin", lambda r: "demand is set but margin is missing")
     return nodes
 
@@ -335,8 +345,9 @@ def _check_links(
     ok = np.ones(len(table), bool)
     for column in columns:
         ids = table[column]
+        wrong_type = table.attrs["wrong_type"][column]
         empty = (ids == "").to_numpy()
-        problems.rows(raw, empty, column, lambda r, c=column: f"{c} is empty")
+        problems.rows(raw, empty & ~wrong_type, column, lambda r, c=column: f"{c} is empty")
         unknown = ~empty & (known.get_indexer(ids) < 0)
         problems.rows(
             raw,
@@ -360,8 +371,14 @@ def _check_duplicates(
     )
 
 
-def _cycles(n: int, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index) -> list[str]:
-    """A readable description of each cycle (strongly connected set) of the supply graph."""
+def _cycles(
+    n: int, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index
+) -> list[tuple[str, list[int]]]:
+    """One cycle per strongly connected set of the supply graph.
+
+    Each is ``(description, edges)``: the nodes in order, and the positions (in
+    ``supplier``/``customer``) of the edges that close it, in the same order.
+    """
     if n == 0 or len(supplier) == 0:
         return []
     graph = coo_matrix((np.ones(len(supplier)), (supplier, customer)), shape=(n, n)).tocsr()
@@ -378,25 +395,27 @@ def _cycles(n: int, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index) -
 
 def _one_cycle(
     members: np.ndarray, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index
-) -> str:
+) -> tuple[str, list[int]]:
     """Walk inside one strongly connected set until a node repeats: that is a cycle."""
     inside = set(members.tolist())
-    next_of: dict[int, int] = {}
-    for s, c in zip(supplier.tolist(), customer.tolist(), strict=True):
+    next_of: dict[int, tuple[int, int]] = {}
+    for edge, (s, c) in enumerate(zip(supplier.tolist(), customer.tolist(), strict=True)):
         if s in inside and c in inside and s not in next_of:
-            next_of[s] = c
-    path, seen = [int(members[0])], {int(members[0]): 0}
+            next_of[s] = (c, edge)
+    path, edges, seen = [int(members[0])], [], {int(members[0]): 0}
     while True:
-        nxt = next_of[path[-1]]
+        nxt, edge = next_of[path[-1]]
+        edges.append(edge)
         if nxt in seen:
             cycle = [*path[seen[nxt] :], nxt]
+            edges = edges[seen[nxt] :]
             break
         seen[nxt] = len(path)
         path.append(nxt)
     names = [str(ids[i]) for i in cycle]
     if len(names) > 12:
         names = [*names[:6], "...", *names[-5:]]
-    return " -> ".join(names)
+    return " -> ".join(names), edges
 
 
 def _infer_tiers(
@@ -498,8 +517,12 @@ def build_network(
 
     if bom is not None:
         bom_ok = _check_links(bom_raw, bom, ("node",), unique_ids, found)
+        bom_ok &= (bom["material"] != "").to_numpy()
         found.rows(
-            bom_raw, (bom["material"] == "").to_numpy(), "material", lambda r: "material is empty"
+            bom_raw,
+            (bom["material"] == "").to_numpy() & ~bom.attrs["wrong_type"]["material"],
+            "material",
+            lambda r: "material is empty",
         )
         _check_number(bom_raw, bom, "quantity", found, required=True, positive=True)
         _check_duplicates(bom_raw, bom, ["node", "material"], found, "BOM line")
@@ -561,23 +584,38 @@ def build_network(
             ),
         )
 
-    demand = (
-        np.nan_to_num(nodes["demand"].to_numpy(dtype=float), nan=0.0)
-        if "demand" in nodes
-        else np.zeros(len(nodes))
-    )
+    if "demand" in nodes:
+        given = nodes["demand"].to_numpy(dtype=float)
+        demand = np.nan_to_num(given, nan=0.0)
+        # "No demand" is a demand left out or zero; a negative, NaN or wrongly typed
+        # demand is reported as such already.
+        no_demand = (nodes.attrs["absent"]["demand"] & ~nodes.attrs["wrong_type"]["demand"]) | (
+            given == 0
+        )
+    else:
+        demand = np.zeros(len(nodes))
+        no_demand = np.ones(len(nodes), bool)
     if sources is not None:
+        rows = np.flatnonzero(src_ok)
         sup = unique_ids.get_indexer(sources["supplier"][src_ok])
         cus = unique_ids.get_indexer(sources["customer"][src_ok])
         keep = sup != cus
-        sup, cus = sup[keep], cus[keep]
-        for cycle in _cycles(len(unique_ids), sup, cus, unique_ids):
-            found.file(sources_raw.file, f"cycle in the supply graph: {cycle}", "supplier")
+        sup, cus, rows = sup[keep], cus[keep], rows[keep]
+        for cycle, edges in _cycles(len(unique_ids), sup, cus, unique_ids):
+            places = [sources_raw.where(int(rows[e]), "supplier") for e in edges]
+            location = ", ".join(place for place, _ in places[:12])
+            if len(places) > 12:
+                location += f", ... ({len(places)} edges)"
+            found.found.append(
+                Problem(
+                    sources_raw.file, location, places[0][1], f"cycle in the supply graph: {cycle}"
+                )
+            )
         ships = np.zeros(len(nodes), bool)
         ships[np.isin(ids, unique_ids[np.unique(sup)])] = True
         found.rows(
             nodes_raw,
-            (demand <= 0) & ~ships & (nodes["id"] != "").to_numpy(),
+            no_demand & ~ships & (nodes["id"] != "").to_numpy(),
             "demand",
             lambda r: (
                 f"node '{nodes['id'].iat[r]}' ships to nobody and has no demand: an end "

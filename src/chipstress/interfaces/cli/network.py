@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from chipstress.errors import InvalidNetwork
+from chipstress.errors import InvalidInput, InvalidNetwork
 from chipstress.interfaces.cli._common import (
     console,
     error_console,
@@ -22,6 +23,14 @@ from chipstress.model import Network, read_network, write_network
 from chipstress.model.io import detect_write_format, write_graphml
 
 __all__ = ["convert", "export", "info", "network_summary_tables", "validate"]
+
+
+class TableFormat(StrEnum):
+    """Table format of a network folder."""
+
+    csv = "csv"
+    parquet = "parquet"
+
 
 NetworkArg = Annotated[
     str,
@@ -45,17 +54,16 @@ def validate(network: NetworkArg) -> None:
 def network_summary_tables(network: Network) -> list[Table]:
     """Rich tables summarising a network: kinds by cluster, materials, single-sourced lines."""
     nodes = network.nodes
-    clusters = sorted(c or "(none)" for c in nodes["cluster"].unique())
-    by_kind = pd.crosstab(nodes["kind"], nodes["cluster"].replace("", "(none)"))
-    kinds = Table(title="Nodes by kind and cluster", show_footer=True)
-    kinds.add_column("kind", footer="total")
-    for cluster in clusters:
-        kinds.add_column(cluster, justify="right", footer=str(int(by_kind[cluster].sum())))
+    kinds_present = sorted(nodes["kind"].unique())
+    by_cluster = pd.crosstab(nodes["cluster"].replace("", "(none)"), nodes["kind"])
+    kinds = Table(title="Nodes by cluster and kind", show_footer=True)
+    kinds.add_column("cluster", footer="total")
+    for kind in kinds_present:
+        kinds.add_column(kind, justify="right", footer=str(int(by_cluster[kind].sum())))
     kinds.add_column("total", justify="right", footer=str(len(nodes)))
-    for kind, row in by_kind.iterrows():
-        kinds.add_row(
-            str(kind), *[str(int(row[c])) if row[c] else "" for c in clusters], str(int(row.sum()))
-        )
+    for cluster, row in by_cluster.iterrows():
+        cells = [str(int(row[k])) if row[k] else "" for k in kinds_present]
+        kinds.add_row(str(cluster), *cells, str(int(row.sum())))
 
     idx = network.index
     supplier_material = pd.Series(idx.materials[idx.node_material], index=nodes["id"])
@@ -133,7 +141,7 @@ def convert(
         ),
     ],
     table_format: Annotated[
-        str | None,
+        TableFormat | None,
         typer.Option(
             "--table-format",
             "-t",
@@ -142,12 +150,16 @@ def convert(
     ] = None,
 ) -> None:
     """Convert a network between formats (folder of CSV or Parquet tables, YAML, reference JSON)."""
+    tables = table_format.value if table_format is not None else None
+    try:
+        fmt = detect_write_format(destination, tables)
+    except InvalidInput as error:  # the arguments do not fit together: a usage error
+        raise typer.BadParameter(
+            str(error), param_hint="'DESTINATION' / '--table-format'"
+        ) from None
     with fail_on_bad_input():
-        fmt = detect_write_format(destination, table_format)
         loaded = load_network(source)
-        dropped = step(
-            f"Writing {destination}", lambda: write_network(loaded, destination, table_format)
-        )
+        dropped = step(f"Writing {destination}", lambda: write_network(loaded, destination, tables))
         if dropped:
             error_console.print(
                 f"note: the reference JSON format has no place for: {', '.join(dropped)} (not written)"

@@ -19,14 +19,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chipstress.errors import InvalidInput, InvalidNetwork, Problem
 from chipstress.model.io.files import atomic_file, read_json_document
 from chipstress.model.network import Network, NetworkMeta
+from chipstress.model.schema import table_schema
 from chipstress.model.validation import RawTable, build_network
 
-__all__ = ["DROPPED_COLUMNS", "from_reference_dict", "read_reference_json", "write_reference_json"]
+__all__ = [
+    "DROPPED_COLUMNS",
+    "dropped_columns",
+    "from_reference_dict",
+    "read_reference_json",
+    "write_reference_json",
+]
 
 # Node columns the reference format cannot carry.
 DROPPED_COLUMNS = (
@@ -97,6 +105,21 @@ def from_reference_dict(
         key: _mapping(data, key, label, problems)
         for key in ("c", "s", "d", "f", "supplier_material_type", "r", "N_minus", "P")
     }
+    edge_list = data.get("edges")
+    if edge_list is not None and (
+        not isinstance(edge_list, list)
+        or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
+            for e in edge_list
+        )
+    ):
+        problems.append(
+            Problem(label, "", "edges", "'edges' must be a list of [supplier, customer] pairs")
+        )
+    if problems:
+        # Without its node lists and main tables the rest cannot be checked: every node
+        # would be reported unknown or missing its capacity. Report the structure alone.
+        raise InvalidNetwork(problems, source or label)
 
     ids: list[str] = []
     tier_of: dict[str, int] = {}
@@ -179,21 +202,13 @@ def from_reference_dict(
         bom_rows += [(node, material, 1) for material in needs if material not in listed]
     bom = pd.DataFrame(bom_rows, columns=["node", "material", "quantity"], dtype=object)
 
-    edge_list = data.get("edges")
     if edge_list is not None:
-        if not isinstance(edge_list, list) or not all(
-            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
-            for e in edge_list
-        ):
-            problems.append(
-                Problem(label, "", "edges", "'edges' must be a list of [supplier, customer] pairs")
-            )
-            edge_list = []
-        pairs = [tuple(e) for e in edge_list]
+        pairs = [(e[0], e[1]) for e in edge_list]
         edge_where = lambda row, column: (f"edges[{row}]", "edges")  # noqa: E731
     else:
         pairs = []
-    from_p = []
+    from_p: list[tuple[str, str]] = []
+    p_material: dict[tuple[str, str], str] = {}
     for customer, by_material in maps["P"].items():
         if not isinstance(by_material, dict):
             problems.append(
@@ -201,8 +216,19 @@ def from_reference_dict(
             )
             continue
         for material, suppliers in by_material.items():
-            for supplier in suppliers if isinstance(suppliers, list) else []:
+            if not isinstance(suppliers, list) or not all(isinstance(x, str) for x in suppliers):
+                problems.append(
+                    Problem(
+                        label,
+                        f"P['{customer}']['{material}']",
+                        "P",
+                        "must be a list of supplier ids",
+                    )
+                )
+                continue
+            for supplier in suppliers:
                 from_p.append((supplier, customer))
+                p_material.setdefault((supplier, customer), material)
                 kind = maps["supplier_material_type"].get(supplier)
                 if supplier in known and kind is not None and kind != material:
                     problems.append(
@@ -218,23 +244,36 @@ def from_reference_dict(
         edge_where = lambda row, column: (f"P (edge {row + 1})", "P")  # noqa: E731
     elif maps["P"]:
         in_edges, in_p = set(pairs), set(from_p)
-        for supplier, customer in sorted(in_p - in_edges)[:25]:
+        only_p = [pair for pair in dict.fromkeys(from_p) if pair not in in_edges]
+        for supplier, customer in only_p[:25]:
+            material = p_material[(supplier, customer)]
             problems.append(
                 Problem(
                     label,
-                    f"P['{customer}']",
+                    f"P['{customer}']['{material}']",
                     "P",
-                    f"lists supplier '{supplier}', but edges has no [{supplier!r}, {customer!r}] pair",
+                    f"lists supplier '{supplier}', but edges has no ['{supplier}', '{customer}'] pair",
                 )
             )
-        for supplier, customer in sorted(in_edges - in_p)[:25]:
+        if len(only_p) > 25:
+            problems.append(
+                Problem(label, "", "P", f"... and {len(only_p) - 25} more suppliers not in edges")
+            )
+        only_edges = [
+            (row, pair) for row, pair in enumerate(pairs) if pair not in in_p and pair in in_edges
+        ]
+        for row, (supplier, customer) in only_edges[:25]:
             problems.append(
                 Problem(
                     label,
-                    "edges",
+                    f"edges[{row}]",
                     "edges",
                     f"pair ['{supplier}', '{customer}'] is not in P['{customer}']",
                 )
+            )
+        if len(only_edges) > 25:
+            problems.append(
+                Problem(label, "", "edges", f"... and {len(only_edges) - 25} more pairs not in P")
             )
     sources = pd.DataFrame(pairs, columns=["supplier", "customer"], dtype=object)
 
@@ -320,19 +359,60 @@ def to_reference_dict(network: Network) -> dict[str, Any]:
     }
 
 
+def _carries_data(frame: pd.DataFrame, column: str) -> bool:
+    values = frame[column]
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return bool(values.notna().any())
+    return bool((values.fillna("").astype(str) != "").any())
+
+
+def dropped_columns(network: Network) -> list[str]:
+    """Columns holding data that the reference JSON format cannot carry.
+
+    Node columns by name (in table order), BOM and source columns as ``bom.<column>``
+    and ``sources.<column>``. Partly carried columns count as dropped when a value
+    would change: ``kind`` (the format knows only product and supplier), ``material``
+    of end products (they become their own id), ``tier`` (only 1, 2 and 3), and
+    ``demand``/``margin`` given on nodes that are not end products.
+    """
+    nodes = network.nodes
+    products = network.index.has_demand
+    lost: set[str] = {c for c in DROPPED_COLUMNS if c in nodes and _carries_data(nodes, c)}
+    if "name" in lost and (nodes["name"] == nodes["id"]).all():
+        lost.discard("name")
+    kinds = nodes["kind"].to_numpy(dtype=object)
+    if (kinds != np.where(products, "product", "supplier")).any():
+        lost.add("kind")
+    if (nodes.loc[products, "material"] != nodes.loc[products, "id"]).any():
+        lost.add("material")
+    tiers = nodes["tier"].to_numpy()
+    if (tiers != np.where(products, 1, np.where(tiers <= 2, 2, 3))).any():
+        lost.add("tier")
+    for column in ("demand", "margin"):
+        if nodes.loc[~products, column].notna().any():
+            lost.add(column)
+    schema = table_schema("nodes")
+    lost.update(c for c in nodes.columns if c not in schema and _carries_data(nodes, c))
+    dropped = [c for c in nodes.columns if c in lost]
+    for table, keep in (
+        ("bom", ("node", "material", "quantity")),
+        ("sources", ("supplier", "customer")),
+    ):
+        frame = getattr(network, table)
+        dropped += [
+            f"{table}.{c}" for c in frame.columns if c not in keep and _carries_data(frame, c)
+        ]
+    return dropped
+
+
 def write_reference_json(network: Network, path: Path) -> list[str]:
-    """Write ``network`` as reference JSON, atomically; returns the node columns dropped."""
+    """Write ``network`` as reference JSON, atomically; returns the columns dropped.
+
+    See :func:`dropped_columns`; the metadata (name, period, currency, description,
+    materials) has no place in the format either.
+    """
     data = to_reference_dict(network)
-    dropped = [
-        c
-        for c in DROPPED_COLUMNS
-        if c in network.nodes
-        and not (
-            network.nodes[c].isna().all()
-            or (network.nodes[c].dtype != float and (network.nodes[c] == "").all())
-            or (c == "name" and (network.nodes["name"] == network.nodes["id"]).all())
-        )
-    ]
+    dropped = dropped_columns(network)
     with atomic_file(Path(path)) as handle:
         json.dump(data, handle)
     return dropped
