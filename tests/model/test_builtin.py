@@ -152,7 +152,7 @@ def test_round_trips(tri: Network, tmp_path: Path, name: str, table_format: str 
     assert read_network(tmp_path / name).with_meta(name="tri-cluster") == tri
 
 
-def test_cli_validate_info_and_demo(tri: Network) -> None:
+def test_cli_validate_info_and_demo(tri: Network, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["validate", "tri-cluster"])
     assert result.exit_code == 0
@@ -162,10 +162,13 @@ def test_cli_validate_info_and_demo(tri: Network) -> None:
     assert result.stdout.splitlines()[0] == tri.summary()
     for cluster in CLUSTERS:
         assert cluster in result.stdout
-    result = runner.invoke(app, ["demo"])
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 0
     assert result.stdout.startswith(f"✓ valid: {tri.summary()}\n")
-    assert "Single-sourced BOM lines" in result.stdout
+    assert f"Top 15 risks of tri-cluster (of {tri.n_nodes} nodes)" in result.stdout
+    written = pd.read_csv(tmp_path / "tri-cluster-sweep.csv")
+    assert list(written.columns[:5]) == ["node", "duration", "lost_profit", "tts", "status"]
+    assert sorted(written["node"]) == sorted(tri.nodes["id"])
 
 
 def test_cli_convert_to_reference_json_is_refused_clearly(tmp_path: Path) -> None:

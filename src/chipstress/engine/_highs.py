@@ -108,26 +108,32 @@ class LPData:
 
 
 def pass_lp(highs: highspy.Highs, data: LPData, presolve: bool = False) -> None:
-    """Load ``data`` into ``highs``, replacing any model it held."""
-    lp = highspy.HighsLp()
-    lp.num_col_ = data.n_cols
-    lp.num_row_ = data.n_rows
-    lp.col_cost_ = data.cost
-    lp.col_lower_ = data.col_lower
-    lp.col_upper_ = data.col_upper
-    lp.row_lower_ = data.row_lower
-    lp.row_upper_ = data.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = data.start
-    lp.a_matrix_.index_ = data.index
-    lp.a_matrix_.value_ = data.value
-    if data.integer is not None and data.integer.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in data.integer
-        ]
+    """Load ``data`` into ``highs``, replacing any model it held (arrays passed as buffers)."""
+    integrality = (
+        np.zeros(data.n_cols, dtype=np.int32)
+        if data.integer is None
+        else np.where(data.integer, int(highspy.HighsVarType.kInteger), 0).astype(np.int32)
+    )
     highs.setOptionValue("presolve", "on" if presolve else "off")
-    highs.passModel(lp)
+    status = highs.passModel(
+        data.n_cols,
+        data.n_rows,
+        len(data.value),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        np.ascontiguousarray(data.cost, dtype=np.float64),
+        np.ascontiguousarray(data.col_lower, dtype=np.float64),
+        np.ascontiguousarray(data.col_upper, dtype=np.float64),
+        np.ascontiguousarray(data.row_lower, dtype=np.float64),
+        np.ascontiguousarray(data.row_upper, dtype=np.float64),
+        np.ascontiguousarray(data.start[: data.n_cols], dtype=np.int32),
+        np.ascontiguousarray(data.index, dtype=np.int32),
+        np.ascontiguousarray(data.value, dtype=np.float64),
+        integrality,
+    )
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
 
 
 def lp_status(highs: highspy.Highs) -> str:

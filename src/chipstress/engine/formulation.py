@@ -299,17 +299,15 @@ def build_unscaled_lp(
     ``integer=True`` makes ``u``, ``y`` and ``l`` integers (``t`` stays continuous).
     """
     n = model.n_nodes
-    scaled, layout = build_lp(model, "ttr", alpha, np.inf)
+    data, layout = build_lp(model, "ttr", alpha, np.inf)
     n_nodes, n_edges = len(layout.nodes), len(layout.edges)
     flow0 = layout.n_bom
-    base = scaled.matrix.tocsc()[:, : n_nodes + n_edges]
     if kind == "ttr":
-        data, layout = build_lp(model, "ttr", alpha, np.inf)
         data.col_upper[:n_nodes] = (1.0 - alpha) * model.capacity * duration
-        data.col_upper[n_nodes + n_edges :] = model.demand[layout.products] * duration
+        data.col_upper[layout.extra_column :] = model.demand[layout.products] * duration
         data.row_upper[flow0:] = model.inventory - model.demand * duration
         if integer:
-            data.integer = np.ones(len(data.cost), bool)
+            data.integer = np.ones(data.n_cols, bool)
         return data, layout
     if kind != "tts":
         raise ValueError(f"kind must be 'ttr' or 'tts', not {kind!r}")
@@ -324,7 +322,8 @@ def build_unscaled_lp(
         shape=(flow0 + 2 * n, 1),
     )
     capacity_rows = sp.hstack([sp.identity(n, format="csc"), sp.csc_matrix((n, n_edges))])
-    matrix = sp.hstack([sp.vstack([base, capacity_rows]), t_col]).tocsc()
+    core = data.matrix[:, : n_nodes + n_edges]
+    matrix = sp.hstack([sp.vstack([core, capacity_rows]), t_col]).tocsc()
     n_cols = n_nodes + n_edges + 1
     cost = np.zeros(n_cols)
     cost[-1] = -1.0

@@ -9,28 +9,98 @@ feasible for the whole program; it is *optimal* when a dual solution for the who
 program exists that agrees with it. We build that dual from the regional duals inside
 and the baseline duals outside (zero outside for time-to-survive, whose border rows go
 slack), and check the reduced cost of every border edge. Where one fails, the node on
-the other side joins the region and the region is solved again; a region that grows past
-``max_region_fraction`` of the network is solved as the whole program. The answer is
-therefore the whole program's optimum, only computed on a fraction of it.
+the other side joins the region with its supply tree (a supplier that should ship more)
+or its downstream (a customer that should give up supply), and the region is solved
+again; a region that grows past ``max_region_fraction`` of the network is solved as the
+whole program. The answer is therefore the whole program's optimum, only computed on a
+fraction of it.
 
-Every program is loaded afresh (``passModel``) so a scenario's answer does not depend
-on which scenarios a worker solved before it: results are identical for any split of
-the work.
+Each regional program is loaded afresh and started from the baseline's simplex basis
+(restricted to the region, completed by HiGHS), so it needs a few pivots, and a
+scenario's answer does not depend on which scenarios a worker solved before it: results
+are identical for any split of the work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
-from chipstress.engine._highs import lp_status, new_highs, pass_lp
-from chipstress.engine.formulation import StressModel, build_lp
+from chipstress.engine._highs import LPData, lp_status, new_highs, pass_lp
+from chipstress.engine.formulation import Layout, StressModel, build_lp
 
 __all__ = ["BaselineTTR", "BaselineTTS", "RegionalSolver", "ScenarioResult"]
 
+# Whole programs with more rows than this are presolved first.
+WHOLE_PROGRAM_PRESOLVE_ROWS = 5000
+
 # s below this is "zero": the network survives forever (TTS above ~1e12 periods).
 S_ZERO = 1e-12
+
+
+@dataclass(frozen=True)
+class GlobalBasis:
+    """Simplex basis statuses of a whole-network optimum, by global index.
+
+    Regional programs start from these (as an *alien* basis HiGHS completes), which
+    spares most of the pivots of a cold start.
+    """
+
+    u: np.ndarray  # per node
+    y: np.ndarray  # per edge
+    lost: np.ndarray  # per node (used for nodes with demand)
+    s: int
+    bom: np.ndarray  # per BOM row
+    flow: np.ndarray  # per node's flow row
+
+    @classmethod
+    def from_highs(
+        cls, highs: highspy.Highs, model: StressModel, layout: Layout, kind: str
+    ) -> GlobalBasis:
+        basis = highs.getBasis()
+        cols = np.fromiter((int(v) for v in basis.col_status), dtype=np.int8)
+        rows = np.fromiter((int(v) for v in basis.row_status), dtype=np.int8)
+        n_nodes = len(layout.nodes)
+        lower = int(highspy.HighsBasisStatus.kLower)
+        u = np.full(model.n_nodes, lower, np.int8)
+        y = np.full(model.n_edges, lower, np.int8)
+        lost = np.full(model.n_nodes, lower, np.int8)
+        bom = np.full(model.n_bom, int(highspy.HighsBasisStatus.kBasic), np.int8)
+        flow = np.full(model.n_nodes, int(highspy.HighsBasisStatus.kBasic), np.int8)
+        u[layout.nodes] = cols[:n_nodes]
+        y[layout.edges] = cols[n_nodes : layout.extra_column]
+        s = lower
+        if kind == "ttr":
+            lost[layout.products] = cols[layout.extra_column :]
+        else:
+            s = int(cols[layout.extra_column])
+        bom[layout.bom_lines] = rows[: layout.n_bom]
+        flow[layout.nodes] = rows[layout.n_bom :]
+        return cls(u, y, lost, s, bom, flow)
+
+    def for_region(self, layout: Layout, kind: str) -> highspy.HighsBasis:
+        """The statuses of a regional program's columns and rows, as an alien basis."""
+        cols = [self.u[layout.nodes], self.y[layout.edges]]
+        cols.append(self.lost[layout.products] if kind == "ttr" else np.array([self.s], np.int8))
+        rows = [self.bom[layout.bom_lines], self.flow[layout.nodes]]
+        basis = highspy.HighsBasis()
+        basis.col_status = _STATUSES[np.concatenate(cols)].tolist()
+        basis.row_status = _STATUSES[np.concatenate(rows)].tolist()
+        basis.alien = True
+        basis.valid = True
+        return basis
+
+
+# HighsBasisStatus members indexed by their integer code.
+_STATUSES = np.array(
+    [
+        highspy.HighsBasisStatus(code)
+        for code in range(max(int(v) for v in highspy.HighsBasisStatus.__members__.values()) + 1)
+    ],
+    dtype=object,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +110,7 @@ class BaselineTTS:
     s: float
     status: str
     flow: np.ndarray  # per-period shipment on every edge at the optimum
+    basis: GlobalBasis | None = None
 
     @property
     def tts(self) -> float:
@@ -58,6 +129,7 @@ class BaselineTTR:
     lost_rate: np.ndarray  # per-period lost sales at every node (0 without demand)
     flow_dual: np.ndarray  # dual of every node's flow row
     bom_dual: np.ndarray  # dual of every BOM row
+    basis: GlobalBasis | None = None
 
     @property
     def lost_profit(self) -> float:
@@ -106,36 +178,29 @@ class RegionalSolver:
         self._customers = (customers.indptr, customers.indices)
         self._suppliers = (suppliers.indptr, suppliers.indices)
         self._has_demand = model.demand > 0
+        # Lost profit per period below this is zero (relative to all margin at stake).
+        self._zero_rate = 1e-9 * max(1.0, float(model.margin @ model.demand))
+
+    def _solve_whole(self, data: LPData) -> str:
+        pass_lp(self.highs, data, presolve=data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
+        self.highs.run()
+        return lp_status(self.highs)
 
     # ------------------------------------------------------------------ baselines
-    def baseline_tts(self) -> BaselineTTS:
-        """The undisrupted time-to-survive optimum (computed once)."""
-        if self._baseline_tts is None:
-            data, layout = build_lp(self.model, "tts", self._no_disruption)
-            pass_lp(self.highs, data)
-            self.highs.run()
-            status = lp_status(self.highs)
-            flow = np.zeros(self.model.n_edges)
-            s = np.nan
-            if status == "optimal":
-                x = np.asarray(self.highs.getSolution().col_value)
-                flow[layout.edges] = x[len(layout.nodes) : layout.extra_column]
-                s = float(x[layout.extra_column])
-            self._baseline_tts = BaselineTTS(s, status, flow)
-        return self._baseline_tts
-
     def baseline_ttr(self, duration: float) -> BaselineTTR:
-        """The undisrupted time-to-recover optimum at ``duration`` (cached per duration)."""
+        """The undisrupted time-to-recover optimum at ``duration`` (cached per duration).
+
+        ``duration=inf`` is the steady state: no help from inventories.
+        """
         key = float(duration)
         if key not in self._baseline_ttr:
             data, layout = build_lp(self.model, "ttr", self._no_disruption, key)
-            pass_lp(self.highs, data)
-            self.highs.run()
-            status = lp_status(self.highs)
+            status = self._solve_whole(data)
             n, m, b = self.model.n_nodes, self.model.n_edges, self.model.n_bom
             flow, lost = np.zeros(m), np.zeros(n)
             flow_dual, bom_dual = np.zeros(n), np.zeros(b)
             rate = np.nan
+            basis = None
             if status == "optimal":
                 solution = self.highs.getSolution()
                 x = np.asarray(solution.col_value)
@@ -145,10 +210,35 @@ class RegionalSolver:
                 bom_dual[layout.bom_lines] = pi[: layout.n_bom]
                 flow_dual[layout.nodes] = pi[layout.n_bom :]
                 rate = float(self.highs.getObjectiveValue())
+                basis = GlobalBasis.from_highs(self.highs, self.model, layout, "ttr")
             self._baseline_ttr[key] = BaselineTTR(
-                key, status, rate, flow, lost, flow_dual, bom_dual
+                key, status, rate, flow, lost, flow_dual, bom_dual, basis
             )
         return self._baseline_ttr[key]
+
+    def baseline_tts(self) -> BaselineTTS:
+        """The undisrupted time-to-survive optimum (computed once).
+
+        The steady state is checked first: when the network loses nothing without any
+        inventory, TTS is infinite and the steady-state plan is the baseline.
+        """
+        if self._baseline_tts is None:
+            steady = self.baseline_ttr(np.inf)
+            if steady.status == "optimal" and steady.rate <= self._zero_rate:
+                self._baseline_tts = BaselineTTS(0.0, "optimal", steady.flow, steady.basis)
+                return self._baseline_tts
+            data, layout = build_lp(self.model, "tts", self._no_disruption)
+            status = self._solve_whole(data)
+            flow = np.zeros(self.model.n_edges)
+            s = np.nan
+            basis = None
+            if status == "optimal":
+                x = np.asarray(self.highs.getSolution().col_value)
+                flow[layout.edges] = x[len(layout.nodes) : layout.extra_column]
+                s = float(x[layout.extra_column])
+                basis = GlobalBasis.from_highs(self.highs, self.model, layout, "tts")
+            self._baseline_tts = BaselineTTS(s, status, flow, basis)
+        return self._baseline_tts
 
     # ------------------------------------------------------------------ regions
     def _reach(self, start: np.ndarray, adjacency: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -164,8 +254,7 @@ class RegionalSolver:
                 neighbours = np.concatenate(
                     [indices[a:b] for a, b in zip(starts, ends, strict=True)]
                 )
-            neighbours = neighbours[~seen[neighbours]]
-            neighbours = np.unique(neighbours)
+            neighbours = np.unique(neighbours[~seen[neighbours]])
             seen[neighbours] = True
             frontier = neighbours
         return seen
@@ -175,13 +264,79 @@ class RegionalSolver:
         start = np.zeros(self.model.n_nodes, bool)
         start[disrupted] = True
         downstream = self._reach(start, self._customers)
-        products = downstream & self._has_demand
-        region = self._reach(products, self._suppliers)
+        region = self._reach(downstream & self._has_demand, self._suppliers)
         region |= start
         return region
 
-    def _too_big(self, region: np.ndarray) -> bool:
-        return region.sum() > self.max_region_fraction * self.model.n_nodes
+    def _solve_regions(
+        self, kind: str, alpha: np.ndarray, duration: float, base: BaselineTTR | BaselineTTS
+    ) -> tuple[str, float, np.ndarray | None]:
+        """Solve the program on growing regions until the border certificate holds.
+
+        Everything outside the region is held at ``base``, the undisrupted optimum of the
+        same program (its flows on the border, its duals in the certificate, its basis as
+        the starting point). Returns ``(status, value, region)``: the optimal ``s``
+        (``tts``) or lost-profit rate (``ttr``), and the final region; ``region`` is
+        ``None`` when the whole program was solved instead.
+        """
+        if isinstance(base, BaselineTTR):
+            outside_flow_dual, outside_bom_dual, s_lower = base.flow_dual, base.bom_dual, 0.0
+        else:
+            outside_flow_dual, outside_bom_dual, s_lower = None, None, base.s
+        border_flow = base.flow
+        region = self.initial_region(np.flatnonzero(alpha > 0))
+        while True:
+            if region.sum() > self.max_region_fraction * self.model.n_nodes:
+                break
+            data, layout = build_lp(
+                self.model,
+                kind,
+                alpha,
+                duration,
+                region=region,
+                border_flow=border_flow,
+                s_lower=s_lower,
+            )
+            pass_lp(self.highs, data)
+            if base.basis is not None:
+                self.highs.setBasis(base.basis.for_region(layout, kind))
+            self.highs.run()
+            if lp_status(self.highs) != "optimal":
+                break
+            solution = self.highs.getSolution()
+            value = float(
+                solution.col_value[layout.extra_column]
+                if kind == "tts"
+                else self.highs.getObjectiveValue()
+            )
+            if kind == "tts" and value <= s_lower * (1 + 1e-12) + S_ZERO:
+                return "optimal", value, region  # the held plan outside still works
+            grow = self._border_violations(
+                layout,
+                np.asarray(solution.row_dual),
+                border_flow,
+                outside_flow_dual,
+                outside_bom_dual,
+                region,
+            )
+            if not len(grow):
+                return "optimal", value, region
+            region = region.copy()
+            region[grow] = True
+        data, layout = build_lp(self.model, kind, alpha, duration)
+        status = self._solve_whole(data)
+        if status != "optimal":
+            return status, np.nan, None
+        solution = self.highs.getSolution()
+        value = float(
+            solution.col_value[layout.extra_column]
+            if kind == "tts"
+            else self.highs.getObjectiveValue()
+        )
+        return status, value, None
+
+    def _region_size(self, region: np.ndarray | None) -> int:
+        return self.model.n_nodes if region is None else int(region.sum())
 
     # ------------------------------------------------------------------ scenarios
     def time_to_survive(self, alpha: np.ndarray) -> ScenarioResult:
@@ -191,70 +346,30 @@ class RegionalSolver:
             return ScenarioResult(0.0, "optimal", 0)
         if base.status != "optimal":
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
-        disrupted = np.flatnonzero(alpha > 0)
-        if len(disrupted) == 0:
+        if not np.any(alpha > 0):
             return ScenarioResult(base.tts, "optimal", 0)
-        region = self.initial_region(disrupted)
-        while True:
-            if self._too_big(region):
-                return self._whole_tts(alpha)
-            data, layout = build_lp(
-                self.model, "tts", alpha, region=region, border_flow=base.flow, s_lower=base.s
-            )
-            pass_lp(self.highs, data)
-            self.highs.run()
-            status = lp_status(self.highs)
-            if status != "optimal":
-                return self._whole_tts(alpha)
-            solution = self.highs.getSolution()
-            s = float(solution.col_value[layout.extra_column])
-            if s <= base.s * (1 + 1e-12) + S_ZERO:
-                # The baseline plan outside still works: TTS is the baseline's.
-                return ScenarioResult(tts_from_s(s, "optimal"), "optimal", int(region.sum()))
-            pi = np.asarray(solution.row_dual)
-            grow = self._border_violations(layout, pi, base.flow, None, None, region)
-            if not len(grow):
-                return ScenarioResult(tts_from_s(s, "optimal"), "optimal", int(region.sum()))
-            region = region.copy()
-            region[grow] = True
+        status, s, region = self._solve_regions("tts", alpha, np.inf, base)
+        reported = "optimal" if status == "infeasible" else status
+        return ScenarioResult(tts_from_s(s, status), reported, self._region_size(region))
 
     def lost_profit(self, alpha: np.ndarray, duration: float) -> ScenarioResult:
         """Lost profit (currency) over ``duration`` periods under capacity losses ``alpha``."""
         base = self.baseline_ttr(duration)
         if base.status != "optimal":
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
-        disrupted = np.flatnonzero(alpha > 0)
-        if len(disrupted) == 0:
+        if not np.any(alpha > 0):
             return ScenarioResult(base.lost_profit, "optimal", 0)
-        region = self.initial_region(disrupted)
-        while True:
-            if self._too_big(region):
-                return self._whole_ttr(alpha, duration)
-            data, layout = build_lp(
-                self.model, "ttr", alpha, duration, region=region, border_flow=base.flow
-            )
-            pass_lp(self.highs, data)
-            self.highs.run()
-            status = lp_status(self.highs)
-            if status != "optimal":
-                return self._whole_ttr(alpha, duration)
-            solution = self.highs.getSolution()
-            pi = np.asarray(solution.row_dual)
-            grow = self._border_violations(
-                layout, pi, base.flow, base.flow_dual, base.bom_dual, region
-            )
-            if not len(grow):
-                outside = ~region & self._has_demand
-                rate = float(self.highs.getObjectiveValue()) + float(
-                    self.model.margin[outside] @ base.lost_rate[outside]
-                )
-                return ScenarioResult(rate * duration, "optimal", int(region.sum()))
-            region = region.copy()
-            region[grow] = True
+        status, rate, region = self._solve_regions("ttr", alpha, duration, base)
+        if status != "optimal":
+            return ScenarioResult(np.nan, status, self._region_size(region))
+        if region is not None:  # add what the held plan loses outside the region
+            outside = ~region & self._has_demand
+            rate += float(self.model.margin[outside] @ base.lost_rate[outside])
+        return ScenarioResult(rate * duration, "optimal", self._region_size(region))
 
     def _border_violations(
         self,
-        layout,
+        layout: Layout,
         pi: np.ndarray,
         flow: np.ndarray,
         outside_flow_dual: np.ndarray | None,
@@ -269,15 +384,13 @@ class RegionalSolver:
         An edge at zero flow needs a reduced cost >= 0; an edge carrying flow needs 0.
         """
         model = self.model
-        n_local = len(layout.nodes)
         node_local = np.full(model.n_nodes, -1, dtype=np.int64)
-        node_local[layout.nodes] = np.arange(n_local)
+        node_local[layout.nodes] = np.arange(len(layout.nodes))
         bom_local = np.full(model.n_bom, -1, dtype=np.int64)
         bom_local[layout.bom_lines] = np.arange(layout.n_bom)
         flow_pi = pi[layout.n_bom :]
         bom_pi = pi[: layout.n_bom]
-        scale = 1.0 + float(np.max(np.abs(pi))) if len(pi) else 1.0
-        tolerance = 1e-9 * scale
+        tolerance = 1e-9 * (1.0 + float(np.max(np.abs(pi), initial=0.0)))
         out_edges, in_edges = layout.boundary_out, layout.boundary_in
         # Edges leaving the region: supplier inside, customer (and its BOM row) outside.
         reduced_out = -flow_pi[node_local[model.edge_supplier[out_edges]]]
@@ -294,28 +407,10 @@ class RegionalSolver:
         ):
             carrying = flow[edges] > 1e-9 * (1.0 + np.abs(flow[edges]))
             bad = np.where(carrying, np.abs(reduced) > tolerance, reduced < -tolerance)
-            grow.append(far_end[edges[bad]])
-        found = np.unique(np.concatenate(grow)) if grow else np.zeros(0, np.int64)
-        return found[~region[found]]
-
-    # ------------------------------------------------------------------ whole programs
-    def _whole_tts(self, alpha: np.ndarray) -> ScenarioResult:
-        data, layout = build_lp(self.model, "tts", alpha)
-        pass_lp(self.highs, data)
-        self.highs.run()
-        status = lp_status(self.highs)
-        s = (
-            float(self.highs.getSolution().col_value[layout.extra_column])
-            if status == "optimal"
-            else np.nan
-        )
-        reported = "optimal" if status == "infeasible" else status
-        return ScenarioResult(tts_from_s(s, status), reported, self.model.n_nodes)
-
-    def _whole_ttr(self, alpha: np.ndarray, duration: float) -> ScenarioResult:
-        data, _ = build_lp(self.model, "ttr", alpha, duration)
-        pass_lp(self.highs, data)
-        self.highs.run()
-        status = lp_status(self.highs)
-        value = float(self.highs.getObjectiveValue()) * duration if status == "optimal" else np.nan
-        return ScenarioResult(value, status, self.model.n_nodes)
+            far = np.zeros(model.n_nodes, bool)
+            far[far_end[edges[bad]]] = True
+            grow.append(far)
+        # A customer that should give up supply brings its downstream; a supplier that
+        # should ship more brings its whole supply tree (one round instead of many).
+        added = self._reach(grow[0], self._customers) | self._reach(grow[1], self._suppliers)
+        return np.flatnonzero(added & ~region)

@@ -436,7 +436,7 @@ def _infer_tiers(
     return tiers
 
 
-def _canonical_nodes(nodes: pd.DataFrame, tiers: np.ndarray) -> pd.DataFrame:
+def canonical_nodes(nodes: pd.DataFrame, tiers: np.ndarray) -> pd.DataFrame:
     schema = table_schema("nodes")
     out = {}
     for name, attribute in schema.items():
@@ -459,7 +459,7 @@ def _canonical_nodes(nodes: pd.DataFrame, tiers: np.ndarray) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _canonical(table: pd.DataFrame, name: str) -> pd.DataFrame:
+def canonical_table(table: pd.DataFrame, name: str) -> pd.DataFrame:
     schema = table_schema(name)
     out = {}
     for column, attribute in schema.items():
@@ -629,7 +629,10 @@ def build_network(
     assert bom is not None and sources is not None
     tiers = _infer_tiers(len(nodes), demand > 0, sup, cus)
     network = Network(
-        _canonical_nodes(nodes, tiers), _canonical(bom, "bom"), _canonical(sources, "sources"), meta
+        canonical_nodes(nodes, tiers),
+        canonical_table(bom, "bom"),
+        canonical_table(sources, "sources"),
+        meta,
     )
     return network
 

@@ -6,13 +6,15 @@ a built-in name (``tri-cluster``). Exit codes: 0 ok, 1 bad input, 2 usage error.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from chipstress import __version__
 from chipstress.interfaces.cli import network as network_commands
-from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network
+from chipstress.interfaces.cli import stress as stress_commands
+from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, write_table
 
 __all__ = ["app", "main"]
 
@@ -49,16 +51,32 @@ app.command()(network_commands.validate)
 app.command()(network_commands.info)
 app.command()(network_commands.convert)
 app.command()(network_commands.export)
+app.command("sweep")(stress_commands.sweep_command)
+app.command()(stress_commands.impact)
+app.command()(stress_commands.survive)
 
 
 @app.command()
-def demo() -> None:
-    """Run the main job on the built-in tri-cluster network: validate it and summarise it."""
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the demo's result files.")
+    ] = Path("demo-output"),
+) -> None:
+    """The main job on the built-in tri-cluster network: validate it, sweep it, rank the risks."""
     with fail_on_bad_input():
         network = load_network("tri-cluster")
         console.print(f"[green]✓[/green] valid: {network.summary()}")
-        for table in network_commands.network_summary_tables(network):
-            console.print(table)
+        result = stress_commands.run_sweep(network, None, "both", 0, False, include_products=True)
+        console.print(stress_commands.ranked_table(result, network, 15))
+        exposed = result[result["exposed"]]
+        console.print(
+            f"{len(exposed)} of {len(result)} sites would outlast the network's stocks if they failed "
+            f"(time to recover > time to survive)."
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "tri-cluster-sweep.csv"
+        write_table(result, path)
+        console.print(f"wrote {path}")
 
 
 def main() -> None:

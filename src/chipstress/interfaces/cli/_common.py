@@ -12,18 +12,33 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from chipstress.errors import ChipstressError, InvalidNetwork
+from chipstress.errors import ChipstressError, InvalidInput, InvalidNetwork
 from chipstress.model import Network, read_network
 
-__all__ = ["console", "error_console", "fail_on_bad_input", "load_network", "progress", "step"]
+__all__ = [
+    "console",
+    "error_console",
+    "fail_on_bad_input",
+    "load_network",
+    "progress",
+    "step",
+    "write_table",
+]
 
-console = Console(highlight=False, soft_wrap=True)
-error_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output is not squeezed into 80 columns: tables stay readable in files and logs.
+_PIPE_WIDTH = 160
+console = Console(
+    highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH
+)
+error_console = Console(
+    stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else _PIPE_WIDTH
+)
 
 T = TypeVar("T")
 
@@ -95,3 +110,18 @@ def plain(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     return str(value)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write a result table as CSV or Parquet (by extension), atomically."""
+    from chipstress.model.io.files import atomic_file
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        with atomic_file(Path(path), "wb") as handle:
+            table.to_parquet(handle, index=False)
+    elif suffix == ".csv":
+        with atomic_file(Path(path)) as handle:
+            table.to_csv(handle, index=False)
+    else:
+        raise InvalidInput(f"{path}: write results to a .csv or .parquet file")

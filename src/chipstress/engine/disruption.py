@@ -1,0 +1,67 @@
+"""Disruptions of many nodes at once: a cluster, a country, a kind, a utility's dependents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chipstress.errors import InvalidInput
+from chipstress.model.network import Network
+
+__all__ = ["select_nodes", "whole_disruption"]
+
+
+def select_nodes(
+    network: Network,
+    *,
+    nodes: Iterable[str] = (),
+    cluster: str | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+    material: str | None = None,
+    depending_on: str | None = None,
+) -> list[str]:
+    """Ids of the nodes matching every selector given (and any listed in ``nodes``).
+
+    ``depending_on`` selects the direct customers of a node, e.g. every fab a water
+    district or grid region supplies. Selectors combine with AND; ``nodes`` are added.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown node id, or selectors that match no node.
+    """
+    table = network.nodes
+    listed = list(nodes)
+    network.index.positions(listed)
+    mask = None
+    for column, value in (
+        ("cluster", cluster),
+        ("country", country),
+        ("kind", kind),
+        ("material", material),
+    ):
+        if value is None:
+            continue
+        if value not in set(table[column]):
+            known = ", ".join(sorted(v for v in set(table[column]) if v))
+            raise InvalidInput(
+                f"no node has {column} {value!r}; {column}s in this network: {known}"
+            )
+        match = table[column] == value
+        mask = match if mask is None else mask & match
+    if depending_on is not None:
+        network.index.positions([depending_on])
+        customers = set(network.customers_of(depending_on))
+        if not customers:
+            raise InvalidInput(f"no node depends on {depending_on!r} (it has no customers)")
+        match = table["id"].isin(customers)
+        mask = match if mask is None else mask & match
+    chosen = [] if mask is None else table.loc[mask, "id"].tolist()
+    if mask is not None and not chosen:
+        raise InvalidInput("the selectors given match no node together")
+    return list(dict.fromkeys([*listed, *chosen]))
+
+
+def whole_disruption(ids: Iterable[str], fraction: float = 1.0) -> dict[str, float]:
+    """A disruption taking ``fraction`` of capacity from every node in ``ids``."""
+    return {node: fraction for node in ids}

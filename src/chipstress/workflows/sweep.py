@@ -1,0 +1,294 @@
+"""The sweep: disrupt every node (one at a time) and rank them by risk exposure.
+
+For each node, with its own time to recover (TTR) or the duration given:
+
+* ``lost_profit`` — the time-to-recover program's optimum: margin of the demand lost
+  while the node is down for ``duration`` periods (currency);
+* ``tts`` — the node's time-to-survive: how long all demand is still met with the node
+  down (periods, ``inf`` when forever);
+* ``risk_exposure_index`` — the node's lost profit beyond what the undisrupted network
+  loses anyway over the same duration (``baseline_lost_profit``), divided by the largest
+  such figure (1 = the worst node);
+* ``ttr_minus_tts`` and ``exposed`` — a node whose TTR exceeds its TTS is an exposure.
+
+Lost profit is zero whenever ``duration <= tts`` (demand is met throughout), so the
+time-to-recover program is solved only where it can be non-zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chipstress.engine import RegionalSolver, compile_network, impact, time_to_survive
+from chipstress.errors import InvalidInput
+from chipstress.executors import Executor, make_executor
+from chipstress.model.network import Network
+
+__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep"]
+
+SWEEP_COLUMNS = ["node", "duration", "lost_profit", "tts", "status"]
+METRICS = ("both", "ttr", "tts")
+
+Durations = float | Mapping[str, float] | pd.Series | None
+
+
+@dataclass(frozen=True)
+class _Item:
+    node: str
+    position: int
+    duration: float
+
+
+def _sweep_setup(network: Network, integer: bool) -> Any:
+    if integer:
+        return network
+    return RegionalSolver(compile_network(network))
+
+
+def _sweep_task(state: Any, job: tuple[list[_Item], str]) -> list[dict[str, Any]]:
+    items, metric = job
+    rows = []
+    for item in items:
+        rows.append(_one_node(state, item, metric))
+    return rows
+
+
+def _one_node(state: Any, item: _Item, metric: str) -> dict[str, Any]:
+    """Both stress tests of one node; errors become a status, never an exception."""
+    row: dict[str, Any] = {
+        "node": item.node,
+        "duration": item.duration,
+        "lost_profit": np.nan,
+        "tts": np.nan,
+        "status": "optimal",
+        "baseline_lost_profit": np.nan,
+    }
+    try:
+        if isinstance(state, RegionalSolver):
+            _one_node_regional(state, item, metric, row)
+        else:
+            _one_node_integer(state, item, metric, row)
+    except Exception as error:  # one bad scenario must not stop a sweep
+        row["status"] = f"error: {type(error).__name__}: {error}"
+    return row
+
+
+def _one_node_regional(
+    solver: RegionalSolver, item: _Item, metric: str, row: dict[str, Any]
+) -> None:
+    alpha = np.zeros(solver.model.n_nodes)
+    alpha[item.position] = 1.0
+    statuses = []
+    if metric in ("both", "tts"):
+        survival = solver.time_to_survive(alpha)
+        row["tts"] = survival.value
+        statuses.append(survival.status)
+    if metric in ("both", "ttr"):
+        if math.isnan(item.duration):
+            statuses.append("no_duration")
+        else:
+            base = solver.baseline_ttr(item.duration)
+            row["baseline_lost_profit"] = base.lost_profit
+            if metric == "both" and statuses[0] == "optimal" and item.duration <= row["tts"]:
+                row["lost_profit"] = 0.0  # demand is met throughout the window
+            else:
+                loss = solver.lost_profit(alpha, item.duration)
+                row["lost_profit"] = loss.value
+                statuses.append(loss.status)
+    row["status"] = _combine(statuses)
+
+
+def _one_node_integer(network: Network, item: _Item, metric: str, row: dict[str, Any]) -> None:
+    statuses = []
+    if metric in ("both", "tts"):
+        survival = time_to_survive(network, {item.node: 1.0}, integer=True)
+        row["tts"] = survival.tts
+        statuses.append(survival.status)
+    if metric in ("both", "ttr"):
+        if math.isnan(item.duration):
+            statuses.append("no_duration")
+        else:
+            row["baseline_lost_profit"] = impact(
+                network, {}, item.duration, integer=True
+            ).lost_profit
+            loss = impact(network, {item.node: 1.0}, item.duration, integer=True)
+            row["lost_profit"] = loss.lost_profit
+            statuses.append(loss.status)
+    row["status"] = _combine(statuses)
+
+
+def _combine(statuses: list[str]) -> str:
+    problems = [s for s in statuses if s != "optimal"]
+    return "optimal" if not problems else "; ".join(dict.fromkeys(problems))
+
+
+def read_durations(path: str) -> pd.Series:
+    """A ``node,duration`` CSV file as a Series (node -> periods), checked row by row.
+
+    Raises
+    ------
+    InvalidInput
+        Unreadable file, missing columns, duplicate nodes, or a duration that is not a
+        number >= 0 — naming the row.
+    """
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as error:
+        raise InvalidInput(f"{path}: not a readable CSV file ({error})") from None
+    table.columns = [c.strip() for c in table.columns]
+    missing = [c for c in ("node", "duration") if c not in table.columns]
+    if missing:
+        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} (need node,duration)")
+    problems = []
+    values = pd.to_numeric(table["duration"].str.strip(), errors="coerce")
+    for row, (node, text, value) in enumerate(
+        zip(table["node"], table["duration"], values, strict=True), start=1
+    ):
+        if not node.strip():
+            problems.append(f"row {row}, field 'node': node is empty")
+        if not np.isfinite(value) or value < 0:
+            problems.append(
+                f"row {row}, field 'duration': {text!r} is not a number of periods >= 0"
+            )
+    duplicated = table["node"].duplicated()
+    problems += [
+        f"row {row + 1}, field 'node': duplicate node {node!r}"
+        for row, node in table["node"][duplicated].items()
+    ]
+    if problems:
+        listed = "\n  - ".join(problems[:25])
+        raise InvalidInput(f"{path}: {len(problems)} problem(s):\n  - {listed}")
+    return pd.Series(
+        values.to_numpy(dtype=float), index=table["node"].str.strip().to_numpy(), name="duration"
+    )
+
+
+def _items(
+    network: Network, nodes: Iterable[str] | None, durations: Durations, include_products: bool
+) -> list[_Item]:
+    table = network.nodes
+    if nodes is None:
+        if isinstance(durations, Mapping | pd.Series):
+            nodes = list(durations.keys())
+        elif include_products:
+            nodes = table["id"].tolist()
+        else:
+            nodes = table.loc[~network.index.has_demand, "id"].tolist()
+    nodes = list(dict.fromkeys(nodes))
+    positions = network.index.positions(nodes)
+    own_ttr = table["ttr"].to_numpy(dtype=float)[positions]
+    if durations is None:
+        values = own_ttr
+    elif isinstance(durations, Mapping | pd.Series):
+        given = pd.Series(durations, dtype=float)
+        network.index.positions(given.index)
+        values = given.reindex(nodes).to_numpy(dtype=float)
+        values = np.where(np.isnan(values), own_ttr, values)
+    else:
+        values = np.full(len(nodes), float(durations))
+    bad = [
+        n
+        for n, v in zip(nodes, values, strict=True)
+        if not np.isnan(v) and (v < 0 or not np.isfinite(v))
+    ]
+    if bad:
+        raise InvalidInput(
+            f"durations must be finite numbers of periods >= 0; bad for {', '.join(bad[:10])}"
+        )
+    return [_Item(n, int(p), float(d)) for n, p, d in zip(nodes, positions, values, strict=True)]
+
+
+def sweep(
+    network: Network,
+    nodes: Iterable[str] | None = None,
+    durations: Durations = None,
+    *,
+    metric: str = "both",
+    workers: int | None = 1,
+    executor: Executor | None = None,
+    integer: bool = False,
+    include_products: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Disrupt each node in turn (fully, for its duration) and measure the damage.
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    nodes
+        Node ids to disrupt; default every node without demand (or the nodes of
+        ``durations`` when it is a mapping).
+    include_products
+        With ``nodes=None``, disrupt the nodes with demand too (e.g. fabs that sell wafers).
+    durations
+        Periods each node stays down: ``None`` for each node's own ``ttr``, one number
+        for all, or a mapping node -> periods.
+    metric
+        ``both`` (default), ``ttr`` (lost profit only) or ``tts`` (time-to-survive only).
+    workers
+        Worker processes (1 = in this process, ``None``/0 = every core); ignored when
+        ``executor`` is given.
+    integer
+        Solve the all-integer programs (whole units) instead of the LPs; much slower.
+    progress
+        Called as ``progress(done, total)`` while the sweep runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``node, duration, lost_profit, tts, status`` then ``baseline_lost_profit,
+        risk_exposure_index, ttr_minus_tts, exposed, name, kind, cluster``, one row per
+        node, worst risk first. Identical for any number of workers.
+    """
+    if metric not in METRICS:
+        raise InvalidInput(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    items = _items(network, nodes, durations, include_products)
+    runner = executor or make_executor(workers if len(items) >= 64 else 1)
+    chunk_count = max(1, min(len(items), runner.workers * 8))
+    chunks = [(items[i::chunk_count], metric) for i in range(chunk_count)]
+    chunks = [c for c in chunks if c[0]]
+    done = [0]
+
+    def on_result(_: int, rows: list[dict[str, Any]]) -> None:
+        done[0] += len(rows)
+        if progress is not None:
+            progress(done[0], len(items))
+
+    results = runner.run(_sweep_setup, (network, integer), _sweep_task, chunks, on_result)
+    rows = [row for chunk in results for row in chunk]
+    return _finish(network, rows, items)
+
+
+def _finish(network: Network, rows: list[dict[str, Any]], items: list[_Item]) -> pd.DataFrame:
+    columns = [*SWEEP_COLUMNS, "baseline_lost_profit"]
+    table = pd.DataFrame(rows, columns=columns)
+    order = {item.node: i for i, item in enumerate(items)}
+    table = table.sort_values("node", key=lambda s: s.map(order)).reset_index(drop=True)
+    excess = (table["lost_profit"] - table["baseline_lost_profit"].fillna(0.0)).clip(lower=0.0)
+    worst = excess.max(skipna=True)
+    table["risk_exposure_index"] = excess / worst if worst and worst > 0 else excess * 0.0
+    table["ttr_minus_tts"] = table["duration"] - table["tts"]
+    table["exposed"] = table["duration"] > table["tts"]
+    info = network.nodes.set_index("id")[["name", "kind", "cluster"]]
+    table = table.join(info, on="node")
+    table = table.sort_values(
+        ["risk_exposure_index", "tts", "node"],
+        ascending=[False, True, True],
+        na_position="last",
+        kind="stable",
+    ).reset_index(drop=True)
+    return table
