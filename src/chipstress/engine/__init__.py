@@ -6,7 +6,7 @@
   certified regions (what sweeps use).
 """
 
-from chipstress.engine.disruption import select_nodes, whole_disruption
+from chipstress.engine.disruption import outage_window, select_nodes, whole_disruption
 from chipstress.engine.formulation import StressModel, compile_network, disruption_vector
 from chipstress.engine.regional import RegionalSolver, ScenarioResult
 from chipstress.engine.stress import ImpactResult, SurvivalResult, impact, time_to_survive
@@ -20,6 +20,7 @@ __all__ = [
     "compile_network",
     "disruption_vector",
     "impact",
+    "outage_window",
     "select_nodes",
     "time_to_survive",
     "whole_disruption",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
-__all__ = ["select_nodes", "whole_disruption"]
+__all__ = ["outage_window", "select_nodes", "whole_disruption"]
 
 
 def select_nodes(
@@ -65,3 +66,36 @@ def select_nodes(
 def whole_disruption(ids: Iterable[str], fraction: float = 1.0) -> dict[str, float]:
     """A disruption taking ``fraction`` of capacity from every node in ``ids``."""
     return {node: fraction for node in ids}
+
+
+def outage_window(outages: Mapping[str, tuple[float, float]]) -> tuple[dict[str, float], float]:
+    """One disruption window for outages of different lengths.
+
+    ``outages`` maps node id -> (fraction of capacity lost, periods until recovered).
+    The stress-test programs model a window as one aggregate period, so only the
+    capacity lost over the window matters: the window lasts as long as the longest
+    outage, ``T = max(periods)``, and a node down ``α`` for ``p`` periods loses
+    ``α · p / T`` of its capacity over the window. Returns ``(disruption, T)``;
+    outages of zero periods or zero fraction are dropped.
+
+    Raises
+    ------
+    InvalidInput
+        A fraction outside [0, 1] or a negative or non-finite number of periods.
+    """
+    clean = {}
+    for node, (fraction, periods) in outages.items():
+        if not (0.0 <= float(fraction) <= 1.0):
+            raise InvalidInput(
+                f"outage of {node!r}: capacity loss {fraction!r} is not a fraction in [0, 1]"
+            )
+        if not (math.isfinite(float(periods)) and float(periods) >= 0):
+            raise InvalidInput(f"outage of {node!r}: {periods!r} is not a number of periods >= 0")
+        if fraction > 0 and periods > 0:
+            clean[node] = (float(fraction), float(periods))
+    if not clean:
+        return {}, 0.0
+    window = max(periods for _, periods in clean.values())
+    return {
+        node: fraction * periods / window for node, (fraction, periods) in clean.items()
+    }, window

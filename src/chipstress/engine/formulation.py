@@ -30,6 +30,7 @@ on small sub-programs.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -134,6 +135,11 @@ def compile_network(network: Network) -> StressModel:
     )
 
 
+def _is_number(value: object) -> bool:
+    """A real number (numpy scalars included), not a bool or a string."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def disruption_vector(network: Network, disruption: Mapping[str, float]) -> np.ndarray:
     """Fraction of capacity lost at every node (0 where not disrupted).
 
@@ -146,7 +152,7 @@ def disruption_vector(network: Network, disruption: Mapping[str, float]) -> np.n
     if not disruption:
         return alpha
     positions = network.index.positions(disruption.keys())
-    bad = {k: v for k, v in disruption.items() if not (isinstance(v, int | float) and 0 < v <= 1)}
+    bad = {k: v for k, v in disruption.items() if not (_is_number(v) and 0 < v <= 1)}
     if bad:
         shown = ", ".join(f"{k}={v!r}" for k, v in list(bad.items())[:5])
         raise InvalidInput(
@@ -296,7 +302,10 @@ def build_unscaled_lp(
     ``ttr``: columns ``u, y, l`` in units over ``duration`` periods. ``tts``: columns
     ``u, y, t`` with capacity rows ``u_i − (1−α_i)·capacity_i·t ≤ 0`` and flow rows
     ``Σ y − u + demand·t ≤ inventory``; the program maximises ``t`` (cost −1).
-    ``integer=True`` makes ``u``, ``y`` and ``l`` integers (``t`` stays continuous).
+    ``integer=True`` makes ``u`` and ``y`` integers: whole units made and shipped. Lost
+    sales ``l`` (demand·t minus whole units sold) and ``t`` stay continuous: with ``l``
+    integer too, a window whose demand ``demand·t`` is fractional would overstate the
+    loss, or make the program infeasible when nothing can be sold.
     """
     n = model.n_nodes
     data, layout = build_lp(model, "ttr", alpha, np.inf)
@@ -307,7 +316,7 @@ def build_unscaled_lp(
         data.col_upper[layout.extra_column :] = model.demand[layout.products] * duration
         data.row_upper[flow0:] = model.inventory - model.demand * duration
         if integer:
-            data.integer = np.ones(data.n_cols, bool)
+            data.integer = np.arange(data.n_cols) < layout.extra_column
         return data, layout
     if kind != "tts":
         raise ValueError(f"kind must be 'ttr' or 'tts', not {kind!r}")

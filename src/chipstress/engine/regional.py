@@ -31,7 +31,7 @@ import numpy as np
 from chipstress.engine._highs import LPData, lp_status, new_highs, pass_lp
 from chipstress.engine.formulation import Layout, StressModel, build_lp
 
-__all__ = ["BaselineTTR", "BaselineTTS", "RegionalSolver", "ScenarioResult"]
+__all__ = ["BaselineTTR", "BaselineTTS", "Baselines", "RegionalSolver", "ScenarioResult"]
 
 # Whole programs with more rows than this are presolved first.
 WHOLE_PROGRAM_PRESOLVE_ROWS = 5000
@@ -138,6 +138,14 @@ class BaselineTTR:
 
 
 @dataclass(frozen=True)
+class Baselines:
+    """Undisrupted optima of one network: the TTS program and TTR programs by duration."""
+
+    tts: BaselineTTS | None
+    ttr: dict[float, BaselineTTR]
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     """One solved scenario: a value, a status, and how big the region ended up."""
 
@@ -178,8 +186,18 @@ class RegionalSolver:
         self._customers = (customers.indptr, customers.indices)
         self._suppliers = (suppliers.indptr, suppliers.indices)
         self._has_demand = model.demand > 0
-        # Lost profit per period below this is zero (relative to all margin at stake).
-        self._zero_rate = 1e-9 * max(1.0, float(model.margin @ model.demand))
+        # Lost sales per period below this are zero (relative to each node's demand).
+        self._zero_units = 1e-9 * np.maximum(1.0, model.demand)
+
+    def baselines(self) -> Baselines:
+        """The undisrupted optima computed so far, to hand to solvers in other processes."""
+        return Baselines(self._baseline_tts, dict(self._baseline_ttr))
+
+    def adopt(self, baselines: Baselines) -> None:
+        """Use undisrupted optima computed elsewhere (same network) instead of solving them."""
+        if baselines.tts is not None:
+            self._baseline_tts = baselines.tts
+        self._baseline_ttr.update(baselines.ttr)
 
     def _solve_whole(self, data: LPData) -> str:
         pass_lp(self.highs, data, presolve=data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
@@ -190,13 +208,33 @@ class RegionalSolver:
     def baseline_ttr(self, duration: float) -> BaselineTTR:
         """The undisrupted time-to-recover optimum at ``duration`` (cached per duration).
 
-        ``duration=inf`` is the steady state: no help from inventories.
+        ``duration=inf`` is the steady state: no help from inventories. Over a window of
+        ``duration=0`` nothing is lost (no program is solved).
         """
         key = float(duration)
+        n, m, b = self.model.n_nodes, self.model.n_edges, self.model.n_bom
+        if key <= 0 and key not in self._baseline_ttr:
+            self._baseline_ttr[key] = BaselineTTR(
+                key, "optimal", 0.0, np.zeros(m), np.zeros(n), np.zeros(n), np.zeros(b)
+            )
+        if key not in self._baseline_ttr and np.isfinite(key):
+            survival = self.baseline_tts()
+            if survival.status == "optimal" and key <= survival.tts:
+                # Demand is met throughout: nothing is lost, the survival plan serves
+                # (inventory lasts at least this long) and zero duals are optimal.
+                self._baseline_ttr[key] = BaselineTTR(
+                    key,
+                    "optimal",
+                    0.0,
+                    survival.flow,
+                    np.zeros(n),
+                    np.zeros(n),
+                    np.zeros(b),
+                    survival.basis,
+                )
         if key not in self._baseline_ttr:
             data, layout = build_lp(self.model, "ttr", self._no_disruption, key)
             status = self._solve_whole(data)
-            n, m, b = self.model.n_nodes, self.model.n_edges, self.model.n_bom
             flow, lost = np.zeros(m), np.zeros(n)
             flow_dual, bom_dual = np.zeros(n), np.zeros(b)
             rate = np.nan
@@ -224,7 +262,9 @@ class RegionalSolver:
         """
         if self._baseline_tts is None:
             steady = self.baseline_ttr(np.inf)
-            if steady.status == "optimal" and steady.rate <= self._zero_rate:
+            # Judged on lost *units*, not lost profit: a product with margin 0 loses
+            # nothing in profit but still has demand that must be met to survive.
+            if steady.status == "optimal" and np.all(steady.lost_rate <= self._zero_units):
                 self._baseline_tts = BaselineTTS(0.0, "optimal", steady.flow, steady.basis)
                 return self._baseline_tts
             data, layout = build_lp(self.model, "tts", self._no_disruption)
@@ -357,7 +397,7 @@ class RegionalSolver:
         base = self.baseline_ttr(duration)
         if base.status != "optimal":
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
-        if not np.any(alpha > 0):
+        if not np.any(alpha > 0) or duration <= 0:
             return ScenarioResult(base.lost_profit, "optimal", 0)
         status, rate, region = self._solve_regions("ttr", alpha, duration, base)
         if status != "optimal":

@@ -8,6 +8,7 @@ regions.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -75,10 +76,9 @@ class SurvivalResult:
 
 
 def _check_duration(duration: float) -> float:
-    try:
-        value = float(duration)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"duration must be a number of periods, got {duration!r}") from None
+    if not isinstance(duration, numbers.Real) or isinstance(duration, bool | np.bool_):
+        raise InvalidInput(f"duration must be a number of periods, got {duration!r}")
+    value = float(duration)
     if not np.isfinite(value) or value <= 0:
         raise InvalidInput(f"duration must be a finite number of periods > 0, got {duration!r}")
     return value
@@ -102,7 +102,7 @@ def impact(
     duration
         Window length in periods (e.g. the disrupted node's time to recover).
     integer
-        Count whole units (an all-integer program, solved as a MIP).
+        Count whole units made and shipped (solved as a MIP; lost units stay continuous).
 
     Raises
     ------

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chipstress.engine import RegionalSolver, compile_network, impact, time_to_survive
+from chipstress.engine import RegionalSolver, StressModel, compile_network, impact, time_to_survive
+from chipstress.engine.regional import Baselines
 from chipstress.errors import InvalidInput
 from chipstress.executors import Executor, make_executor
 from chipstress.model.network import Network
@@ -45,10 +46,26 @@ class _Item:
     duration: float
 
 
-def _sweep_setup(network: Network, integer: bool) -> Any:
-    if integer:
-        return network
-    return RegionalSolver(compile_network(network))
+def _sweep_setup(payload: Network | tuple[StressModel, Baselines]) -> Any:
+    """A worker's state: the network (integer programs) or a regional solver."""
+    if isinstance(payload, Network):
+        return payload
+    model, baselines = payload
+    solver = RegionalSolver(model)
+    solver.adopt(baselines)
+    return solver
+
+
+def _prepare(network: Network, items: list[_Item], metric: str) -> tuple[StressModel, Baselines]:
+    """Compile the network and solve the undisrupted programs once, before the workers start."""
+    model = compile_network(network)
+    solver = RegionalSolver(model)
+    survival = solver.baseline_tts()
+    if metric != "tts":
+        for duration in sorted({item.duration for item in items if not math.isnan(item.duration)}):
+            if metric == "ttr" or survival.status != "optimal" or duration > survival.tts:
+                solver.baseline_ttr(duration)
+    return model, solver.baselines()
 
 
 def _sweep_task(state: Any, job: tuple[list[_Item], str]) -> list[dict[str, Any]]:
@@ -113,6 +130,8 @@ def _one_node_integer(network: Network, item: _Item, metric: str, row: dict[str,
     if metric in ("both", "ttr"):
         if math.isnan(item.duration):
             statuses.append("no_duration")
+        elif item.duration == 0:  # nothing is lost over an empty window
+            row["baseline_lost_profit"] = row["lost_profit"] = 0.0
         else:
             row["baseline_lost_profit"] = impact(
                 network, {}, item.duration, integer=True
@@ -153,27 +172,26 @@ def read_durations(path: str) -> pd.Series:
     if missing:
         raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} (need node,duration)")
     problems = []
+    nodes = table["node"].str.strip()
     values = pd.to_numeric(table["duration"].str.strip(), errors="coerce")
     for row, (node, text, value) in enumerate(
-        zip(table["node"], table["duration"], values, strict=True), start=1
+        zip(nodes, table["duration"], values, strict=True), start=1
     ):
-        if not node.strip():
+        if not node:
             problems.append(f"row {row}, field 'node': node is empty")
         if not np.isfinite(value) or value < 0:
             problems.append(
                 f"row {row}, field 'duration': {text!r} is not a number of periods >= 0"
             )
-    duplicated = table["node"].duplicated()
+    duplicated = nodes.duplicated() & (nodes != "")
     problems += [
         f"row {row + 1}, field 'node': duplicate node {node!r}"
-        for row, node in table["node"][duplicated].items()
+        for row, node in nodes[duplicated].items()
     ]
     if problems:
         listed = "\n  - ".join(problems[:25])
         raise InvalidInput(f"{path}: {len(problems)} problem(s):\n  - {listed}")
-    return pd.Series(
-        values.to_numpy(dtype=float), index=table["node"].str.strip().to_numpy(), name="duration"
-    )
+    return pd.Series(values.to_numpy(dtype=float), index=nodes.to_numpy(), name="duration")
 
 
 def _items(
@@ -268,7 +286,8 @@ def sweep(
         if progress is not None:
             progress(done[0], len(items))
 
-    results = runner.run(_sweep_setup, (network, integer), _sweep_task, chunks, on_result)
+    payload = network if integer else _prepare(network, items, metric)
+    results = runner.run(_sweep_setup, (payload,), _sweep_task, chunks, on_result)
     rows = [row for chunk in results for row in chunk]
     return _finish(network, rows, items)
 

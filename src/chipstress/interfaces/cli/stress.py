@@ -55,14 +55,15 @@ FractionOption = Annotated[
     ),
 ]
 IntegerOption = Annotated[
-    bool, typer.Option("--integer", help="Count whole units (all-integer program; slower).")
+    bool,
+    typer.Option("--integer", help="Count whole units made and shipped (integer program; slower)."),
 ]
 
 
 def _money(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return f"{value:,.2f}"
 
 
 def _periods(value: float) -> str:
@@ -196,7 +197,7 @@ def sweep_command(
         console.print(
             f"{len(result)} nodes swept; {exposed} with TTR > TTS; "
             f"total lost profit if each fails alone: {_money(float(result['lost_profit'].sum(skipna=True)))} "
-            f"{loaded.meta.currency}"
+            f"{loaded.meta.currency}".rstrip()
         )
         if len(troubled):
             error_console.print(
@@ -262,7 +263,7 @@ def impact(
             raise typer.Exit(1)
         console.print(
             f"Disrupting {len(chosen)} node(s) for {duration:g} {loaded.meta.period}s: "
-            f"lost profit {_money(result.lost_profit)} {currency}"
+            f"lost profit {_money(result.lost_profit)} {currency}".rstrip()
         )
         table = Table(title="Lost units by end product")
         for column, justify in (
@@ -303,7 +304,10 @@ def survive(
         if result.status != "optimal":
             error_console.print(f"[red]the program did not solve: {result.status}[/red]")
             raise typer.Exit(1)
-        console.print(f"Time to survive: {_periods(result.tts)} {loaded.meta.period}s")
+        if math.isinf(result.tts):
+            console.print("Time to survive: forever (demand is met however long it lasts)")
+        else:
+            console.print(f"Time to survive: {_periods(result.tts)} {loaded.meta.period}s")
         if result.binding_products:
             console.print("Demand that runs out first: " + ", ".join(result.binding_products))
         if result.binding_nodes:
