@@ -27,8 +27,11 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
+# The suite also needs a PostgreSQL server and Chromium: scripts/services.sh installs
+# (as root, with apt) and starts them, and writes their addresses to .services.env.
 test: lint
-	$(BIN)/python -m pytest -q
+	./scripts/services.sh > .services.env
+	set -a && . ./.services.env && set +a && $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

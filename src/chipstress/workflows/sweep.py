@@ -31,7 +31,7 @@ from chipstress.errors import InvalidInput
 from chipstress.executors import Executor, make_executor
 from chipstress.model.network import Network
 
-__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep"]
+__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep", "sweep_summary"]
 
 SWEEP_COLUMNS = ["node", "duration", "lost_profit", "tts", "status"]
 METRICS = ("both", "ttr", "tts")
@@ -311,3 +311,16 @@ def _finish(network: Network, rows: list[dict[str, Any]], items: list[_Item]) ->
         kind="stable",
     ).reset_index(drop=True)
     return table
+
+
+def sweep_summary(table: pd.DataFrame) -> dict[str, Any]:
+    """Headline figures of a sweep: nodes, exposures, the worst node, total lost profit."""
+    worst = table.iloc[0] if len(table) else None
+    return {
+        "nodes": len(table),
+        "exposed": int(table["exposed"].sum()),
+        "worst_node": None if worst is None else str(worst["node"]),
+        "worst_lost_profit": None if worst is None else float(worst["lost_profit"]),
+        "total_lost_profit": float(table["lost_profit"].sum(skipna=True)),
+        "not_optimal": int((table["status"] != "optimal").sum()),
+    }

@@ -13,6 +13,7 @@ import typer
 
 from chipstress import __version__
 from chipstress.interfaces.cli import network as network_commands
+from chipstress.interfaces.cli import runs as runs_commands
 from chipstress.interfaces.cli import stress as stress_commands
 from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, write_table
 
@@ -54,6 +55,7 @@ app.command()(network_commands.export)
 app.command("sweep")(stress_commands.sweep_command)
 app.command()(stress_commands.impact)
 app.command()(stress_commands.survive)
+app.add_typer(runs_commands.app, name="runs")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +23,9 @@ from chipstress.interfaces.cli._common import (
     write_table,
 )
 from chipstress.interfaces.cli.network import NetworkArg
+from chipstress.interfaces.cli.runs import DbOption, NoSaveOption, save_run
 from chipstress.model import Network
-from chipstress.workflows import METRICS, read_durations, sweep
+from chipstress.workflows import METRICS, read_durations, sweep, sweep_summary
 
 __all__ = ["impact", "ranked_table", "run_sweep", "survive"]
 
@@ -168,6 +170,8 @@ def sweep_command(
         ),
     ] = False,
     integer: IntegerOption = False,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
     """Disrupt every non-product node in turn; rank them by lost profit and time-to-survive.
 
@@ -189,7 +193,9 @@ def sweep_command(
         chosen: float | pd.Series | None = duration
         if durations is not None:
             chosen = read_durations(str(durations))
+        started = time.perf_counter()
         result = run_sweep(loaded, chosen, metric.lower(), workers, integer, all_nodes)
+        wall = time.perf_counter() - started
         if top:
             console.print(ranked_table(result, loaded, top))
         exposed = int(result["exposed"].sum())
@@ -206,6 +212,19 @@ def sweep_command(
         if out is not None:
             write_table(result, out)
             console.print(f"wrote {out}")
+        if not no_save:
+            parameters = {
+                "network": str(network),
+                "duration": duration,
+                "durations": None if durations is None else str(durations),
+                "metric": metric.lower(),
+                "workers": workers,
+                "integer": integer,
+                "all_nodes": all_nodes,
+            }
+            save_run(
+                db, "sweep", loaded, parameters, {"sweep": result}, sweep_summary(result), wall
+            )
 
 
 def _disruption(
