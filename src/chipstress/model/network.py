@@ -18,6 +18,8 @@ not change (pandas copy-on-write keeps the copies cheap).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -268,9 +270,50 @@ class Network:
         sources = self.sources[keep_edge].reset_index(drop=True)
         return Network(nodes, bom, sources, self.meta)
 
+    def without_sources(self, drop: np.ndarray | pd.Series | Iterable[tuple[str, str]]) -> Network:
+        """A copy without some source edges (supplier → customer rows of ``sources``).
+
+        ``drop`` is a boolean mask over the rows of ``sources`` (True = remove) or an
+        iterable of ``(supplier, customer)`` pairs. Nodes and BOM lines stay. The result
+        is not re-validated: a BOM line may be left with no supplier, which the engine
+        treats as zero supply (what an export control that blocks every source does).
+
+        Raises
+        ------
+        InvalidInput
+            A mask of the wrong length, or a pair naming no source edge.
+        """
+        if isinstance(drop, np.ndarray | pd.Series):
+            mask = np.asarray(drop, dtype=bool)
+            if mask.shape != (len(self.sources),):
+                raise InvalidInput(
+                    f"source mask has {mask.size} entries; the network has "
+                    f"{len(self.sources)} source edges"
+                )
+        else:
+            pairs = {(str(s), str(c)) for s, c in drop}
+            edges = set(zip(self.sources["supplier"], self.sources["customer"], strict=True))
+            missing = sorted(pairs - edges)
+            if missing:
+                shown = ", ".join(f"{s} -> {c}" for s, c in missing[:10])
+                raise InvalidInput(f"no source edge {shown}")
+            keys = pd.MultiIndex.from_frame(self.sources[["supplier", "customer"]])
+            mask = np.asarray(keys.isin(list(pairs)), dtype=bool)
+        sources = self.sources[~mask].reset_index(drop=True)
+        return Network(self.nodes, self.bom, sources, self.meta)
+
     def with_meta(self, **changes: Any) -> Network:
         """A copy with metadata fields replaced (``name``, ``period``, ...)."""
         return Network(self.nodes, self.bom, self.sources, replace(self.meta, **changes))
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the metadata and all three tables: equal networks, equal fingerprints."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps(self.meta.to_dict(), sort_keys=True, default=str).encode())
+        for table in (self.nodes, self.bom, self.sources):
+            digest.update("\x1f".join(map(str, table.columns)).encode())
+            digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
 
     # ------------------------------------------------------------------ equality
     def differences(self, other: Network) -> list[str]:
