@@ -14,6 +14,7 @@ are single-sourced.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -105,3 +106,32 @@ def network_folder(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _private_results_db(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test stores runs in its own DuckDB file, never in the user's data directory."""
+    path = tmp_path_factory.mktemp("results") / "results.duckdb"
+    monkeypatch.setenv("CHIPSTRESS_DB", str(path))
+    return path
+
+
+def _require_services() -> bool:
+    return os.environ.get("CHIPSTRESS_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the test PostgreSQL database (scripts/services.sh starts one); skips without it."""
+    url = os.environ.get("CHIPSTRESS_TEST_POSTGRES_URL")
+    if not url:
+        if _require_services():
+            pytest.fail(
+                "CHIPSTRESS_TEST_POSTGRES_URL is not set but CI requires the PostgreSQL tests"
+            )
+        pytest.skip(
+            "no PostgreSQL server (run scripts/services.sh, or set CHIPSTRESS_TEST_POSTGRES_URL)"
+        )
+    return url

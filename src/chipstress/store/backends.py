@@ -116,7 +116,8 @@ class DuckDBBackend(Backend):
 
     def columns(self, table: str) -> list[str]:
         rows = self.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema() ORDER BY ordinal_position",
             [table],
         )
         return rows["column_name"].tolist()
@@ -177,7 +178,8 @@ class PostgresBackend(Backend):
 
     def columns(self, table: str) -> list[str]:
         rows = self.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema() ORDER BY ordinal_position",
             [table],
         )
         return rows["column_name"].tolist()
