@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chipstress.executors import (
+    ChunkFailure,
     InProcessExecutor,
     ProcessExecutor,
     default_workers,
@@ -28,8 +29,10 @@ def task(state: dict[str, Any], chunk: list[int]) -> tuple[list[int], int]:
     return [state["offset"] + x for x in chunk], state["pid"]
 
 
-def failing(state: dict[str, Any], chunk: list[int]) -> None:
-    raise ValueError(f"bad chunk {chunk}")
+def failing(state: dict[str, Any], chunk: list[int]) -> list[int]:
+    if chunk[0] == 2:
+        raise ValueError(f"bad chunk {chunk}")
+    return [state["offset"] + x for x in chunk]
 
 
 CHUNKS = [[i, 10 * i] for i in range(6)]
@@ -66,11 +69,32 @@ def test_process_executor_without_callback_and_chunks() -> None:
     assert results[0][0] == [6]
 
 
-def test_errors_reach_the_caller() -> None:
-    with pytest.raises(ValueError, match=r"bad chunk \[0, 0\]"):
-        InProcessExecutor().run(setup, (0,), failing, CHUNKS[:1])
-    with pytest.raises(ValueError, match=r"bad chunk \[0, 0\]"):
-        ProcessExecutor(2).run(setup, (0,), failing, CHUNKS[:1])
+@pytest.mark.parametrize(
+    "executor", [InProcessExecutor(), ProcessExecutor(2)], ids=["in-process", "processes"]
+)
+def test_a_failing_chunk_becomes_a_chunk_failure(executor) -> None:
+    seen: list[int] = []
+    results = executor.run(setup, (100,), failing, CHUNKS, lambda i, r: seen.append(i))
+    failure = results[2]
+    assert isinstance(failure, ChunkFailure)
+    assert failure.index == 2 and failure.error == "ValueError: bad chunk [2, 20]"
+    assert "Traceback" in failure.details and "bad chunk" in failure.details
+    # The other chunks still ran, in order.
+    assert [r for i, r in enumerate(results) if i != 2] == [
+        e for i, e in enumerate(EXPECTED) if i != 2
+    ]
+    assert sorted(seen) == list(range(6))
+
+
+def _die(state: dict[str, Any], chunk: list[int]) -> list[int]:
+    if chunk[0] == 1:
+        os._exit(9)  # the worker process dies mid-chunk
+    return chunk
+
+
+def test_a_dead_worker_process_is_a_chunk_failure() -> None:
+    results = ProcessExecutor(2).run(setup, (0,), _die, CHUNKS[:3])
+    assert any(isinstance(r, ChunkFailure) and "worker process died" in r.error for r in results)
 
 
 def test_make_executor() -> None:

@@ -4,35 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Protocol, TypeVar
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
-__all__ = ["Executor", "InProcessExecutor", "ProcessExecutor", "default_workers", "make_executor"]
+from chipstress.executors.base import ChunkFailure, OnResult, Setup, Task, guarded
 
-Chunk = TypeVar("Chunk")
-Result = TypeVar("Result")
-
-Setup = Callable[..., Any]
-Task = Callable[[Any, Any], Any]
-OnResult = Callable[[int, Any], None]
-
-
-class Executor(Protocol):
-    """Runs ``task(state, chunk)`` for every chunk; ``state = setup(*setup_args)`` per worker."""
-
-    workers: int
-
-    def run(
-        self,
-        setup: Setup,
-        setup_args: tuple[Any, ...],
-        task: Task,
-        chunks: Sequence[Any],
-        on_result: OnResult | None = None,
-    ) -> list[Any]:
-        """Results in chunk order; ``on_result(index, result)`` as each chunk finishes."""
-        ...
+__all__ = ["InProcessExecutor", "ProcessExecutor", "default_workers"]
 
 
 def default_workers() -> int:
@@ -59,7 +38,7 @@ class InProcessExecutor:
         state = setup(*setup_args)
         results = []
         for index, chunk in enumerate(chunks):
-            result = task(state, chunk)
+            result = guarded(task, state, chunk, index)
             results.append(result)
             if on_result is not None:
                 on_result(index, result)
@@ -74,12 +53,16 @@ def _initialise(setup: Setup, setup_args: tuple[Any, ...]) -> None:
     _worker_state = setup(*setup_args)
 
 
-def _call(task: Task, chunk: Any) -> Any:
-    return task(_worker_state, chunk)
+def _call(task: Task, chunk: Any, index: int) -> Any:
+    return guarded(task, _worker_state, chunk, index)
 
 
 class ProcessExecutor:
-    """Runs chunks on ``workers`` local processes (forked where the platform allows)."""
+    """Runs chunks on ``workers`` local processes (forked where the platform allows).
+
+    The setup arguments (e.g. the compiled network) reach each worker once, when it
+    starts; chunks and results travel by pickling.
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
@@ -101,18 +84,17 @@ class ProcessExecutor:
             initializer=_initialise,
             initargs=(setup, setup_args),
         ) as pool:
-            pending = {pool.submit(_call, task, chunk): index for index, chunk in enumerate(chunks)}
+            pending = {
+                pool.submit(_call, task, chunk, index): index for index, chunk in enumerate(chunks)
+            }
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     index = pending.pop(future)
-                    results[index] = future.result()
+                    try:
+                        results[index] = future.result()
+                    except BrokenProcessPool as error:  # a worker died (killed, out of memory)
+                        results[index] = ChunkFailure(index, f"worker process died: {error}")
                     if on_result is not None:
                         on_result(index, results[index])
         return results
-
-
-def make_executor(workers: int | None) -> Executor:
-    """An executor for ``workers`` processes: 1 means in-process, ``None`` or 0 every core."""
-    count = workers or default_workers()
-    return InProcessExecutor() if count <= 1 else ProcessExecutor(count)

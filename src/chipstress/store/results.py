@@ -155,18 +155,28 @@ class RunRecorder:
         return self.store.table(self.run_id, name)
 
     def finish(
-        self, summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame] | None = None
+        self,
+        summary: Mapping[str, Any],
+        tables: Mapping[str, pd.DataFrame] | None = None,
+        complete: bool = True,
     ) -> str:
-        """Mark the run complete (with whole-run tables, if any); returns the run id."""
+        """Store whole-run tables and mark the run complete (or ``failed`` when some chunks
+        failed: it stays resumable); returns the run id."""
         with self.store.backend.transaction():
             if tables:
                 self.store._delete_chunk(self.run_id, -1)
                 self.store._insert_tables(self.run_id, -1, tables)
             elapsed = time.perf_counter() - self._started
             self.store.backend.execute(
-                "UPDATE chipstress_runs SET status = 'complete', summary = ?, finished_at = ?, "
+                "UPDATE chipstress_runs SET status = ?, summary = ?, finished_at = ?, "
                 "wall_seconds = COALESCE(wall_seconds, 0) + ? WHERE run_id = ?",
-                [_json(dict(summary)), _now(), elapsed, self.run_id],
+                [
+                    "complete" if complete else "failed",
+                    _json(dict(summary)),
+                    _now(),
+                    elapsed,
+                    self.run_id,
+                ],
             )
         return self.run_id
 

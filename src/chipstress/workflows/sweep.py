@@ -28,10 +28,11 @@ import pandas as pd
 from chipstress.engine import RegionalSolver, StressModel, compile_network, impact, time_to_survive
 from chipstress.engine.regional import Baselines
 from chipstress.errors import InvalidInput
-from chipstress.executors import Executor, make_executor
+from chipstress.executors import ChunkFailure, Executor, make_executor
 from chipstress.model.network import Network
+from chipstress.store.results import RunRecorder
 
-__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep", "sweep_summary"]
+__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep", "sweep_chunks", "sweep_summary"]
 
 SWEEP_COLUMNS = ["node", "duration", "lost_profit", "tts", "status"]
 METRICS = ("both", "ttr", "tts")
@@ -240,6 +241,7 @@ def sweep(
     integer: bool = False,
     include_products: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    recorder: RunRecorder | None = None,
 ) -> pd.DataFrame:
     """Disrupt each node in turn (fully, for its duration) and measure the damage.
 
@@ -264,37 +266,102 @@ def sweep(
         Solve the all-integer programs (whole units) instead of the LPs; much slower.
     progress
         Called as ``progress(done, total)`` while the sweep runs.
+    recorder
+        Store each finished chunk in the results store as it completes (table
+        ``sweep_chunks``); chunks the recorder already holds (a resumed run) are read
+        back instead of solved again. See :meth:`chipstress.store.ResultsStore.start`.
 
     Returns
     -------
     pandas.DataFrame
         ``node, duration, lost_profit, tts, status`` then ``baseline_lost_profit,
         risk_exposure_index, ttr_minus_tts, exposed, name, kind, cluster``, one row per
-        node, worst risk first. Identical for any number of workers.
+        node, worst risk first. Identical for any number of workers, any executor, and
+        whether or not the run was interrupted and resumed. A chunk whose worker failed
+        gives its nodes the status ``error: chunk failed: ...``; the failures are also
+        listed in ``table.attrs["failed_chunks"]``.
     """
     if metric not in METRICS:
         raise InvalidInput(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
     items = _items(network, nodes, durations, include_products)
     runner = executor or make_executor(workers if len(items) >= 64 else 1)
-    chunk_count = max(1, min(len(items), runner.workers * 8))
-    chunks = [(items[i::chunk_count], metric) for i in range(chunk_count)]
-    chunks = [c for c in chunks if c[0]]
-    done = [0]
+    chunks = sweep_chunks(items, metric)
+    done_chunks = recorder.done_chunks() if recorder is not None else set()
+    stored_rows = _stored_rows(recorder) if done_chunks else []
+    pending = [i for i in range(len(chunks)) if i not in done_chunks]
+    done = [len(stored_rows)]
+    failures: list[ChunkFailure] = []
 
-    def on_result(_: int, rows: list[dict[str, Any]]) -> None:
-        done[0] += len(rows)
+    def on_result(position: int, result: list[dict[str, Any]] | ChunkFailure) -> None:
+        index = pending[position]
+        if isinstance(result, ChunkFailure):
+            failures.append(ChunkFailure(index, result.error, result.details))
+            done[0] += len(chunks[index][0])
+        else:
+            if recorder is not None:
+                recorder.add_chunk(
+                    index, {"sweep_chunks": pd.DataFrame(result, columns=_ROW_COLUMNS)}
+                )
+            done[0] += len(result)
         if progress is not None:
             progress(done[0], len(items))
 
     payload = network if integer else _prepare(network, items, metric)
-    results = runner.run(_sweep_setup, (payload,), _sweep_task, chunks, on_result)
-    rows = [row for chunk in results for row in chunk]
-    return _finish(network, rows, items)
+    results = runner.run(
+        _sweep_setup, (payload,), _sweep_task, [chunks[i] for i in pending], on_result
+    )
+    rows = list(stored_rows)
+    for index, result in zip(pending, results, strict=True):
+        if isinstance(result, ChunkFailure):
+            rows += [_failed_row(item, result.error) for item in chunks[index][0]]
+        else:
+            rows += result
+    table = _finish(network, rows, items)
+    table.attrs["failed_chunks"] = sorted(failures, key=lambda f: f.index)
+    return table
+
+
+# Columns of the raw per-node rows (before ranking), as stored chunk by chunk.
+_ROW_COLUMNS = [*SWEEP_COLUMNS, "baseline_lost_profit"]
+
+# Nodes per chunk: fixed by the number of nodes alone, so a resumed run (with any number
+# of workers or any executor) splits the work exactly as the interrupted one did.
+_TARGET_CHUNKS = 128
+_MAX_CHUNK = 256
+
+
+def sweep_chunks(items: list[_Item], metric: str) -> list[tuple[list[_Item], str]]:
+    """The sweep's work split into chunks (strided, so each mixes easy and hard nodes)."""
+    if not items:
+        return []
+    size = min(_MAX_CHUNK, max(8, math.ceil(len(items) / _TARGET_CHUNKS)))
+    count = math.ceil(len(items) / size)
+    return [(items[i::count], metric) for i in range(count)]
+
+
+def _stored_rows(recorder: RunRecorder) -> list[dict[str, Any]]:
+    table = recorder.table("sweep_chunks")
+    rows = []
+    for record in table.to_dict(orient="records"):
+        record["status"] = str(record["status"])
+        record["node"] = str(record["node"])
+        rows.append(record)
+    return rows
+
+
+def _failed_row(item: _Item, error: str) -> dict[str, Any]:
+    return {
+        "node": item.node,
+        "duration": item.duration,
+        "lost_profit": np.nan,
+        "tts": np.nan,
+        "status": f"error: chunk failed: {error}",
+        "baseline_lost_profit": np.nan,
+    }
 
 
 def _finish(network: Network, rows: list[dict[str, Any]], items: list[_Item]) -> pd.DataFrame:
-    columns = [*SWEEP_COLUMNS, "baseline_lost_profit"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     order = {item.node: i for i, item in enumerate(items)}
     table = table.sort_values("node", key=lambda s: s.map(order)).reset_index(drop=True)
     excess = (table["lost_profit"] - table["baseline_lost_profit"].fillna(0.0)).clip(lower=0.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import time
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from rich.table import Table
 from chipstress.engine import impact as run_impact
 from chipstress.engine import select_nodes, time_to_survive
 from chipstress.errors import InvalidInput
+from chipstress.executors import Executor, make_executor
 from chipstress.interfaces.cli._common import (
     console,
     error_console,
@@ -23,8 +24,9 @@ from chipstress.interfaces.cli._common import (
     write_table,
 )
 from chipstress.interfaces.cli.network import NetworkArg
-from chipstress.interfaces.cli.runs import DbOption, NoSaveOption, save_run
+from chipstress.interfaces.cli.runs import DbOption, NoSaveOption
 from chipstress.model import Network
+from chipstress.store import ResultsStore, RunRecorder
 from chipstress.workflows import METRICS, read_durations, sweep, sweep_summary
 
 __all__ = ["impact", "ranked_table", "run_sweep", "survive"]
@@ -115,27 +117,61 @@ def run_sweep(
     workers: int | None,
     integer: bool,
     include_products: bool = False,
+    executor: Executor | None = None,
+    recorder: RunRecorder | None = None,
 ) -> pd.DataFrame:
-    """Run a sweep behind a progress bar."""
+    """Run a sweep behind a progress bar (plain progress lines with $CHIPSTRESS_PROGRESS_LINES=1)."""
+    lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
     with progress() as bar:
         task = bar.add_task(f"Sweeping {network.meta.name}", total=None)
 
         def report(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+            if lines:
+                error_console.print(f"progress {done}/{total}")
 
         return sweep(
             network,
             durations=durations,
             metric=metric,
             workers=workers,
+            executor=executor,
             integer=integer,
             include_products=include_products,
             progress=report,
+            recorder=recorder,
         )
 
 
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        "--executor", help="Where chunks run: local (processes) or ray.", case_sensitive=False
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="Ray cluster: auto, or ray://HOST:PORT (default: a private local Ray).",
+    ),
+]
+ResumeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--resume",
+        help="Finish an interrupted run (its id): stored chunks are kept, the rest solved.",
+    ),
+]
+
+
 def sweep_command(
-    network: NetworkArg,
+    network: Annotated[
+        str | None,
+        typer.Argument(
+            help="Network folder, .yaml or reference .json file, or a built-in name (tri-cluster)."
+        ),
+    ] = None,
     duration: Annotated[
         float | None,
         typer.Option(
@@ -156,6 +192,8 @@ def sweep_command(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=0, help="Worker processes (0 = every core).")
     ] = 0,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write every row to this .csv or .parquet file."),
@@ -170,6 +208,7 @@ def sweep_command(
         ),
     ] = False,
     integer: IntegerOption = False,
+    resume: ResumeOption = None,
     db: DbOption = None,
     no_save: NoSaveOption = False,
 ) -> None:
@@ -177,6 +216,8 @@ def sweep_command(
 
     The output file has the columns node, duration, lost_profit, tts, status, then
     baseline_lost_profit, risk_exposure_index, ttr_minus_tts, exposed, name, kind, cluster.
+    The run is stored chunk by chunk as it goes; after a crash or Ctrl-C, --resume RUN_ID
+    finishes it with identical results.
     """
     with fail_on_bad_input():
         if metric.lower() not in METRICS:
@@ -189,42 +230,105 @@ def sweep_command(
             raise typer.BadParameter(
                 "the output file must end in .csv or .parquet", param_hint="--out"
             )
-        loaded = load_network(network)
-        chosen: float | pd.Series | None = duration
-        if durations is not None:
-            chosen = read_durations(str(durations))
-        started = time.perf_counter()
-        result = run_sweep(loaded, chosen, metric.lower(), workers, integer, all_nodes)
-        wall = time.perf_counter() - started
-        if top:
-            console.print(ranked_table(result, loaded, top))
-        exposed = int(result["exposed"].sum())
-        troubled = result[result["status"] != "optimal"]
-        console.print(
-            f"{len(result)} nodes swept; {exposed} with TTR > TTS; "
-            f"total lost profit if each fails alone: {_money(float(result['lost_profit'].sum(skipna=True)))} "
-            f"{loaded.meta.currency}".rstrip()
+        if resume and no_save:
+            raise typer.BadParameter(
+                "--resume needs the results database (drop --no-save)", param_hint="--resume"
+            )
+        if network is None and resume is None:
+            raise typer.BadParameter("give a NETWORK (or --resume RUN_ID)", param_hint="NETWORK")
+        store = None if no_save else ResultsStore(db)
+        try:
+            if resume is not None:
+                assert store is not None
+                stored = store.run(resume)
+                parameters = stored.parameters
+                if stored.kind != "sweep":
+                    raise InvalidInput(f"run {stored.run_id} is a {stored.kind} run, not a sweep")
+                error_console.print(
+                    f"resuming {stored.run_id} with its own parameters: {parameters}"
+                )
+            else:
+                parameters = {
+                    "network": str(network),
+                    "duration": duration,
+                    "durations": None if durations is None else str(durations),
+                    "metric": metric.lower(),
+                    "integer": integer,
+                    "all_nodes": all_nodes,
+                }
+            loaded = load_network(parameters["network"])
+            chosen: float | pd.Series | None = parameters["duration"]
+            if parameters["durations"] is not None:
+                chosen = read_durations(parameters["durations"])
+            runner = (
+                make_executor(workers, executor.lower(), ray_address)
+                if executor.lower() != "local"
+                else None
+            )
+            recorder = None
+            if store is not None:
+                recorder = (
+                    store.resume(resume, loaded, kind="sweep")
+                    if resume
+                    else store.start("sweep", loaded, parameters)
+                )
+            try:
+                result = run_sweep(
+                    loaded,
+                    chosen,
+                    parameters["metric"],
+                    workers,
+                    parameters["integer"],
+                    parameters["all_nodes"],
+                    runner,
+                    recorder,
+                )
+            except KeyboardInterrupt:
+                if recorder is not None:
+                    done = len(recorder.done_chunks())
+                    error_console.print(
+                        f"[yellow]interrupted[/yellow]: {done} chunks of run {recorder.run_id} are stored; "
+                        f"finish it with: chipstress sweep --resume {recorder.run_id}"
+                    )
+                raise typer.Exit(130) from None
+            _print_sweep(result, loaded, top)
+            if out is not None:
+                write_table(result, out)
+                console.print(f"wrote {out}")
+            failed = result.attrs.get("failed_chunks", [])
+            if recorder is not None:
+                summary = sweep_summary(result)
+                recorder.finish(summary, {"sweep": result}, complete=not failed)
+                error_console.print(f"saved run {recorder.run_id} to {store.location}")
+            for failure in failed:
+                error_console.print(f"[red]chunk {failure.index} failed:[/red] {failure.error}")
+            if failed:
+                hint = (
+                    f"; retry them with: chipstress sweep --resume {recorder.run_id}"
+                    if recorder
+                    else ""
+                )
+                error_console.print(f"[red]{len(failed)} chunk(s) failed[/red]{hint}")
+                raise typer.Exit(1)
+        finally:
+            if store is not None:
+                store.close()
+
+
+def _print_sweep(result: pd.DataFrame, network: Network, top: int) -> None:
+    if top:
+        console.print(ranked_table(result, network, top))
+    exposed = int(result["exposed"].sum())
+    troubled = result[result["status"] != "optimal"]
+    console.print(
+        f"{len(result)} nodes swept; {exposed} with TTR > TTS; "
+        f"total lost profit if each fails alone: {_money(float(result['lost_profit'].sum(skipna=True)))} "
+        f"{network.meta.currency}".rstrip()
+    )
+    if len(troubled):
+        error_console.print(
+            f"[yellow]{len(troubled)} scenarios did not solve cleanly; see their status column[/yellow]"
         )
-        if len(troubled):
-            error_console.print(
-                f"[yellow]{len(troubled)} scenarios did not solve cleanly; see their status column[/yellow]"
-            )
-        if out is not None:
-            write_table(result, out)
-            console.print(f"wrote {out}")
-        if not no_save:
-            parameters = {
-                "network": str(network),
-                "duration": duration,
-                "durations": None if durations is None else str(durations),
-                "metric": metric.lower(),
-                "workers": workers,
-                "integer": integer,
-                "all_nodes": all_nodes,
-            }
-            save_run(
-                db, "sweep", loaded, parameters, {"sweep": result}, sweep_summary(result), wall
-            )
 
 
 def _disruption(
