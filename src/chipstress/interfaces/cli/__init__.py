@@ -12,8 +12,11 @@ from typing import Annotated
 import typer
 
 from chipstress import __version__
+from chipstress.interfaces.cli import hazards as hazard_commands
 from chipstress.interfaces.cli import network as network_commands
+from chipstress.interfaces.cli import report as report_commands
 from chipstress.interfaces.cli import runs as runs_commands
+from chipstress.interfaces.cli import serve as serve_commands
 from chipstress.interfaces.cli import stress as stress_commands
 from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, write_table
 
@@ -52,10 +55,17 @@ app.command()(network_commands.validate)
 app.command()(network_commands.info)
 app.command()(network_commands.convert)
 app.command()(network_commands.export)
+app.command()(network_commands.generate)
 app.command("sweep")(stress_commands.sweep_command)
 app.command()(stress_commands.impact)
 app.command()(stress_commands.survive)
+app.command("hazards")(hazard_commands.hazards_command)
+app.command("replay")(hazard_commands.replay_command)
+app.command("scenario")(hazard_commands.scenario_command)
+app.command("simulate")(hazard_commands.simulate_command)
 app.add_typer(runs_commands.app, name="runs")
+app.command()(serve_commands.serve)
+app.command("report")(report_commands.report)
 
 
 @app.command()
@@ -63,12 +73,24 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the demo's result files.")
     ] = Path("demo-output"),
+    db: runs_commands.DbOption = None,
 ) -> None:
-    """The main job on the built-in tri-cluster network: validate it, sweep it, rank the risks."""
+    """The main job on the built-in tri-cluster network: validate it, sweep it, rank the risks.
+
+    Writes the sweep's rows (CSV) and its HTML report to ``--out``, and stores the run.
+    """
+    import time
+
+    from chipstress.interfaces.report import write_report
+    from chipstress.store import ResultsStore
+    from chipstress.workflows import sweep_summary
+
     with fail_on_bad_input():
         network = load_network("tri-cluster")
         console.print(f"[green]✓[/green] valid: {network.summary()}")
+        started = time.perf_counter()
         result = stress_commands.run_sweep(network, None, "both", 0, False, include_products=True)
+        wall = time.perf_counter() - started
         console.print(stress_commands.ranked_table(result, network, 15))
         exposed = result[result["exposed"]]
         console.print(
@@ -79,6 +101,22 @@ def demo(
         path = out / "tri-cluster-sweep.csv"
         write_table(result, path)
         console.print(f"wrote {path}")
+        parameters = {
+            "network": "tri-cluster",
+            "duration": None,
+            "durations": None,
+            "metric": "both",
+            "workers": 0,
+            "integer": False,
+            "all_nodes": True,
+        }
+        run_id = runs_commands.save_run(
+            db, "sweep", network, parameters, {"sweep": result}, sweep_summary(result), wall
+        )
+        report = out / "tri-cluster-report.html"
+        with ResultsStore(db) as store:
+            write_report(store, run_id, report, network)
+        console.print(f"wrote {report} (open it in a browser; it works offline)")
 
 
 def main() -> None:

@@ -20,9 +20,10 @@ from chipstress.interfaces.cli._common import (
     step,
 )
 from chipstress.model import Network, read_network, write_network
+from chipstress.model.generate import generate_network
 from chipstress.model.io import detect_write_format, write_graphml
 
-__all__ = ["convert", "export", "info", "network_summary_tables", "validate"]
+__all__ = ["convert", "export", "generate", "info", "network_summary_tables", "validate"]
 
 
 class TableFormat(StrEnum):
@@ -180,3 +181,37 @@ def export(
         console.print(
             f"[green]✓[/green] wrote {graphml}: {loaded.n_nodes} nodes, {len(loaded.sources)} edges"
         )
+
+
+def generate(
+    nodes: Annotated[int, typer.Option("--nodes", "-n", min=1, help="Total number of nodes.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write: a folder, .yaml or .json.")
+    ],
+    tiers: Annotated[
+        int, typer.Option("--tiers", "-k", min=2, max=20, help="Number of tiers.")
+    ] = 5,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Random seed (same seed, same network).")
+    ] = 0,
+    table_format: Annotated[
+        TableFormat | None,
+        typer.Option("--table-format", "-t", help="Tables of a folder: csv or parquet."),
+    ] = None,
+    validate_network: Annotated[
+        bool,
+        typer.Option(
+            "--validate/--no-validate", help="Run the full validation (slower for millions)."
+        ),
+    ] = True,
+) -> None:
+    """Generate a synthetic multi-tier network (tiers, material groups, 1-3 sources, sectors)."""
+    with fail_on_bad_input():
+        chosen = None if table_format is None else table_format.value
+        fmt = detect_write_format(out, chosen)
+        network = step(
+            f"Generating {nodes:,} nodes",
+            lambda: generate_network(nodes, tiers=tiers, seed=seed, validate=validate_network),
+        )
+        step(f"Writing {out}", lambda: write_network(network, out, chosen))
+        console.print(f"[green]✓[/green] wrote {out} ({fmt}): {network.summary()}")
