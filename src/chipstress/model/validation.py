@@ -611,8 +611,7 @@ def build_network(
                     sources_raw.file, location, places[0][1], f"cycle in the supply graph: {cycle}"
                 )
             )
-        ships = np.zeros(len(nodes), bool)
-        ships[np.isin(ids, unique_ids[np.unique(sup)])] = True
+        ships = np.asarray(ids.isin(unique_ids[np.unique(sup)]))  # hash lookup, O(n)
         found.rows(
             nodes_raw,
             no_demand & ~ships & (nodes["id"] != "").to_numpy(),

