@@ -56,7 +56,7 @@ fi
 # --- Chromium -----------------------------------------------------------------
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chromium" ]; then
-  apt_install chromium || true
+  apt_install chromium fonts-noto-cjk || true
   chromium=$(command -v chromium || true)
 fi
 if [ -n "$chromium" ]; then

@@ -1,0 +1,216 @@
+"""Request and response bodies of the HTTP API (pydantic models, shown in ``/openapi.json``).
+
+Durations and times are in the network's periods (``week`` for ``tri-cluster``); money
+in its currency. A time-to-survive of "forever" is the string ``"Infinity"``; a number
+that could not be computed is ``null``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "DisruptionRequest",
+    "ImpactRequest",
+    "JobOut",
+    "MapRequest",
+    "NetworkOut",
+    "NodeOut",
+    "Outage",
+    "ReplayRequest",
+    "ScenarioRequest",
+    "SimulationRequest",
+    "SweepRequest",
+    "WhatIfRequest",
+]
+
+MAX_PERIODS = 1e6
+MIN_PERIODS = 1e-6  # shorter windows only overflow the programs' per-period rates
+
+NetworkId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="Network id: a built-in name or the id an upload returned.",
+        examples=["tri-cluster"],
+    ),
+]
+NodeId = Annotated[str, Field(min_length=1, max_length=500)]
+Fraction = Annotated[
+    float,
+    Field(gt=0, le=1, allow_inf_nan=False, description="Fraction of capacity lost (1 = down)."),
+]
+Periods = Annotated[
+    float,
+    Field(
+        ge=MIN_PERIODS,
+        le=MAX_PERIODS,
+        allow_inf_nan=False,
+        description=f"Periods, from {MIN_PERIODS:g} to {MAX_PERIODS:g}.",
+    ),
+]
+Number = float | str | None
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    network: NetworkId
+    save: bool = Field(True, description="Store the finished run in the results database.")
+
+
+class SweepRequest(_Request):
+    """Disrupt each node in turn (fully, for its duration) and rank them by risk exposure."""
+
+    duration: Periods | None = Field(
+        None, description="One duration for every node (default: each node's own TTR)."
+    )
+    durations: dict[NodeId, Periods] | None = Field(
+        None, description="Duration per node (the others use their own TTR)."
+    )
+    nodes: list[NodeId] | None = Field(
+        None, max_length=100_000, description="Nodes to disrupt (default: every non-product node)."
+    )
+    metric: Literal["both", "ttr", "tts"] = "both"
+    include_products: bool = Field(
+        False, description="With no nodes given, disrupt the nodes with demand (fabs) too."
+    )
+
+
+class DisruptionRequest(_Request):
+    """A disruption: nodes by id with their fraction, and/or every node of a selector."""
+
+    disruption: dict[NodeId, Fraction] = Field(
+        default_factory=dict, description="Node id -> fraction of capacity lost."
+    )
+    cluster: str | None = Field(
+        None, max_length=200, description="Disrupt every node of this cluster."
+    )
+    depending_on: NodeId | None = Field(
+        None, description="Disrupt every direct customer of this node (e.g. a water district)."
+    )
+    fraction: Fraction = Field(1.0, description="Fraction lost by nodes chosen by a selector.")
+
+
+class ImpactRequest(DisruptionRequest):
+    """Lost profit of a disruption lasting ``duration`` periods."""
+
+    duration: Periods
+
+
+class Outage(BaseModel):
+    """One site losing ``fraction`` of its capacity for ``duration`` periods."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    node: NodeId
+    fraction: Fraction = 1.0
+    duration: Periods
+
+
+class WhatIfRequest(_Request):
+    """Sites taken down and/or hazard events (earthquake, water alert, ...), measured together.
+
+    Give ``outages`` (measured with the engine directly) or ``events`` (hazard events,
+    as in a scenario file), not both.
+    """
+
+    name: str = Field("what-if", max_length=200)
+    outages: list[Outage] = Field(default_factory=list, max_length=1000)
+    events: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+
+
+class ReplayRequest(_Request):
+    """Replay a historical event of the catalogue on the network as it is today."""
+
+    event: str = Field(min_length=1, max_length=200, examples=["kumamoto_2016"])
+
+
+class ScenarioRequest(_Request):
+    """User hazard events: a list of event mappings, or the text of a scenario YAML file."""
+
+    events: list[dict[str, Any]] | None = Field(None, max_length=200)
+    yaml: str | None = Field(None, max_length=1_000_000, description="A scenario YAML file's text.")
+    name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+
+
+class SimulationRequest(_Request):
+    """Monte-Carlo years of hazard events drawn from annual rates."""
+
+    years: int = Field(1000, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+
+
+class MapRequest(BaseModel):
+    """Values to colour the map's sites by (node id -> number)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: dict[NodeId, float | None] = Field(default_factory=dict)
+    title: str | None = Field(None, max_length=200)
+
+
+class JobOut(BaseModel):
+    """A background job: where it stands (the result is at ``/api/jobs/{id}/result``)."""
+
+    id: str
+    kind: str
+    network: str
+    parameters: dict[str, Any]
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    progress: float = Field(description="0 to 1.")
+    message: str
+    error: str | None
+    run_id: str | None = Field(description="Stored run, once the job succeeded (if saved).")
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    wall_seconds: float | None
+
+
+class NetworkOut(BaseModel):
+    """A network the server holds, with its headline figures."""
+
+    id: str
+    name: str
+    source: Literal["builtin", "upload"]
+    filename: str
+    format: str
+    description: str
+    period: str
+    currency: str
+    fingerprint: str
+    nodes: int
+    products: int
+    materials: int
+    bom_lines: int
+    source_edges: int
+    clusters: dict[str, int]
+    kinds: dict[str, int]
+    located: int = Field(description="Nodes with coordinates.")
+    summary: str
+
+
+class NodeOut(BaseModel):
+    """A site, as drawn on the map and listed in tables."""
+
+    id: str
+    name: str
+    name_zh: str
+    name_ja: str
+    kind: str
+    cluster: str
+    country: str
+    material: str
+    tier: int | None
+    lat: float | None
+    lon: float | None
+    capacity: Number
+    inventory: Number
+    ttr: Number
+    demand: Number
+    margin: Number

@@ -1,0 +1,163 @@
+"""Background jobs: start a sweep, impact, survive, what-if, replay, scenario or simulation;
+follow its progress; fetch its result; cancel it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from chipstress.interfaces.api import tasks
+from chipstress.interfaces.api.errors import ApiError, not_found
+from chipstress.interfaces.api.jobs import Job
+from chipstress.interfaces.api.models import (
+    DisruptionRequest,
+    ImpactRequest,
+    JobOut,
+    ReplayRequest,
+    ScenarioRequest,
+    SimulationRequest,
+    SweepRequest,
+    WhatIfRequest,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+_STARTED = {
+    202: {"description": "Queued; poll GET /api/jobs/{id} for progress."},
+    404: {"description": "Unknown network (or catalogue event)."},
+    422: {"description": "Bad parameters: names the field and the node id or value."},
+    503: {"description": "The module this job needs is not installed."},
+}
+
+
+def _start(
+    request: Request, kind: str, body: Any, make: Callable[..., tasks.Work]
+) -> dict[str, Any]:
+    state = request.app.state.chipstress
+    entry = state.registry.get(body.network)
+    work = make(entry, body)
+    parameters = body.model_dump(mode="json", exclude={"save"})
+    job = state.jobs.submit(kind, entry.id, entry.network, parameters, work, save=body.save)
+    return job.status_dict()
+
+
+def _job(request: Request, job_id: str) -> Job:
+    job = request.app.state.chipstress.jobs.get(job_id)
+    if job is None:
+        raise not_found("job", job_id, field="job_id")
+    return job
+
+
+@router.post(
+    "/sweep", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start a sweep"
+)
+def start_sweep(request: Request, body: SweepRequest) -> dict[str, Any]:
+    """Disrupt every node (or those named) for its TTR or the duration given; rank by risk
+    exposure. The result has the sweep's rows, worst risk first, and its summary."""
+    return _start(request, "sweep", body, tasks.sweep_work)
+
+
+@router.post(
+    "/impact", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start an impact"
+)
+def start_impact(request: Request, body: ImpactRequest) -> dict[str, Any]:
+    """Lost profit and lost units of one disruption over ``duration`` periods."""
+    return _start(request, "impact", body, tasks.impact_work)
+
+
+@router.post(
+    "/survive",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a time-to-survive",
+)
+def start_survive(request: Request, body: DisruptionRequest) -> dict[str, Any]:
+    """How long all demand is still met under a lasting disruption, and what binds it."""
+    return _start(request, "survive", body, tasks.survive_work)
+
+
+@router.post(
+    "/whatif", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start a what-if"
+)
+def start_whatif(request: Request, body: WhatIfRequest) -> dict[str, Any]:
+    """Sites taken down (fraction, duration) or hazard events (an earthquake, a water-alert
+    level, ...): the lost profit over the window, the time-to-survive and the sites hit."""
+    return _start(request, "whatif", body, tasks.whatif_work)
+
+
+@router.post(
+    "/replay", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start a replay"
+)
+def start_replay(request: Request, body: ReplayRequest) -> dict[str, Any]:
+    """A historical event of the catalogue on the network as it is today."""
+    return _start(request, "replay", body, tasks.replay_work)
+
+
+@router.post(
+    "/scenario",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a scenario",
+)
+def start_scenario(request: Request, body: ScenarioRequest) -> dict[str, Any]:
+    """User hazard events, as a list of event mappings or a scenario file's YAML text."""
+    return _start(request, "scenario", body, tasks.scenario_work)
+
+
+@router.post(
+    "/simulation",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a simulation",
+)
+def start_simulation(request: Request, body: SimulationRequest) -> dict[str, Any]:
+    """Monte-Carlo years of hazard events: expected annual loss, VaR/CVaR, exceedance curve."""
+    state = request.app.state.chipstress
+    if body.years > state.max_simulation_years:
+        raise ApiError(
+            422,
+            f"years: at most {state.max_simulation_years:,} per job on this server",
+            field="years",
+        )
+    return _start(request, "simulation", body, tasks.simulation_work)
+
+
+@router.get("", response_model=list[JobOut], summary="List jobs")
+def list_jobs(request: Request) -> list[dict[str, Any]]:
+    """Jobs of this server's life (the last 500 finished ones), newest first."""
+    return [job.status_dict() for job in request.app.state.chipstress.jobs.list()]
+
+
+@router.get("/{job_id}", response_model=JobOut, summary="A job's status and progress")
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    """Status (queued, running, succeeded, failed, cancelled), progress 0–1 and message."""
+    return _job(request, job_id).status_dict()
+
+
+@router.get("/{job_id}/result", summary="A finished job's result")
+def get_job_result(request: Request, job_id: str) -> dict[str, Any]:
+    """The result of a succeeded job (409 while it runs or when it failed, with the reason)."""
+    job = _job(request, job_id)
+    if job.status == "succeeded" and job.result is not None:
+        return {"job": job.status_dict(), "result": job.result}
+    if job.status == "failed":
+        raise ApiError(409, f"job {job_id} failed: {job.error}")
+    if job.status == "cancelled":
+        raise ApiError(409, f"job {job_id} was cancelled")
+    raise ApiError(409, f"job {job_id} is {job.status} ({job.progress:.0%}): no result yet")
+
+
+@router.delete("/{job_id}", response_model=JobOut, summary="Cancel a job")
+def cancel_job(request: Request, job_id: str) -> dict[str, Any]:
+    """Cancel a queued job now, or a running one at its next progress report."""
+    _job(request, job_id)
+    job = request.app.state.chipstress.jobs.cancel(job_id)
+    assert job is not None
+    return job.status_dict()

@@ -1,0 +1,388 @@
+"""Networks: list, upload and validate, summary, nodes, a node's dependencies and stress, map."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from collections import deque
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from chipstress.engine import impact, time_to_survive
+from chipstress.interfaces.api import optional
+from chipstress.interfaces.api.convert import number, plain
+from chipstress.interfaces.api.models import (
+    MAX_PERIODS,
+    MIN_PERIODS,
+    MapRequest,
+    NetworkOut,
+    NodeOut,
+)
+from chipstress.interfaces.api.registry import Entry
+from chipstress.interfaces.api.uploads import read_upload
+from chipstress.model import BUILTIN_NETWORKS, Network
+
+__all__ = ["network_out", "node_records", "router"]
+
+router = APIRouter(prefix="/api", tags=["networks"])
+
+NetworkPath = Annotated[
+    str,
+    Path(description="Network id (a built-in name or an upload's id).", examples=["tri-cluster"]),
+]
+NodePath = Annotated[str, Path(description="Node id.", examples=["port_hakata"])]
+
+NODE_FIELDS = list(NodeOut.model_fields)
+
+
+def _state(request: Request) -> Any:
+    return request.app.state.chipstress
+
+
+def network_out(entry: Entry) -> dict[str, Any]:
+    """A network's headline figures."""
+    network = entry.network
+    nodes = network.nodes
+    located = int((nodes["lat"].notna() & nodes["lon"].notna()).sum())
+    return {
+        "id": entry.id,
+        "name": network.meta.name,
+        "source": entry.source,
+        "filename": entry.filename,
+        "format": entry.format,
+        "description": network.meta.description,
+        "period": network.meta.period,
+        "currency": network.meta.currency,
+        "fingerprint": entry.fingerprint,
+        "nodes": network.n_nodes,
+        "products": len(network.product_ids()),
+        "materials": len(network.index.materials),
+        "bom_lines": len(network.bom),
+        "source_edges": len(network.sources),
+        "clusters": {str(k): int(v) for k, v in nodes["cluster"].fillna("").value_counts().items()},
+        "kinds": {str(k): int(v) for k, v in nodes["kind"].fillna("").value_counts().items()},
+        "located": located,
+        "summary": network.summary(),
+    }
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def node_records(nodes: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a node table as :class:`NodeOut` mappings."""
+    out = []
+    for row in nodes.to_dict("records"):
+        tier = row.get("tier")
+        out.append(
+            {
+                "id": str(row["id"]),
+                **{k: _text(row.get(k)) for k in ("name", "name_zh", "name_ja", "kind")},
+                **{k: _text(row.get(k)) for k in ("cluster", "country", "material")},
+                "tier": None if tier is None or pd.isna(tier) else int(tier),
+                "lat": None if pd.isna(row.get("lat")) else float(row["lat"]),
+                "lon": None if pd.isna(row.get("lon")) else float(row["lon"]),
+                **{
+                    k: number(row.get(k))
+                    for k in ("capacity", "inventory", "ttr", "demand", "margin")
+                },
+            }
+        )
+    return out
+
+
+@router.get("/builtins", summary="List the built-in networks")
+def list_builtins() -> list[dict[str, str]]:
+    """Names of the networks that load with no file."""
+    return [{"id": name, "source": "builtin"} for name in BUILTIN_NETWORKS]
+
+
+@router.get("/networks", response_model=list[NetworkOut], summary="List networks")
+def list_networks(request: Request) -> list[dict[str, Any]]:
+    """Built-in and uploaded networks, built-ins first."""
+    registry = _state(request).registry
+    return [network_out(registry.get(i)) for i in registry.ids()]
+
+
+@router.post(
+    "/networks",
+    status_code=201,
+    response_model=NetworkOut,
+    summary="Upload and validate a network",
+    responses={
+        413: {"description": "The file is larger than the upload limit."},
+        415: {"description": "Not a .json, .yaml/.yml or .zip file."},
+        422: {"description": "Not a valid network: every problem with file, location, field."},
+    },
+)
+def upload_network(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    """A reference ``.json``, a single-file ``.yaml`` or a ``.zip`` of a network folder.
+
+    The network is validated as a whole; on success it gets an id (``up-...``) and is
+    kept for the server's life.
+    """
+    state = _state(request)
+    entry = read_upload(state.registry, file.filename or "", file.file, state.max_upload_bytes)
+    return network_out(entry)
+
+
+@router.get("/networks/{network_id}", response_model=NetworkOut, summary="A network's summary")
+def get_network(request: Request, network_id: NetworkPath) -> dict[str, Any]:
+    """Counts of nodes, products, materials, BOM lines and edges; clusters and kinds."""
+    return network_out(_state(request).registry.get(network_id))
+
+
+@router.delete("/networks/{network_id}", status_code=204, summary="Forget an uploaded network")
+def delete_network(request: Request, network_id: NetworkPath) -> Response:
+    """Remove an upload (built-ins stay: 409)."""
+    _state(request).registry.delete(network_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/networks/{network_id}/nodes", response_model=list[NodeOut], summary="A network's sites"
+)
+def list_nodes(request: Request, network_id: NetworkPath) -> list[dict[str, Any]]:
+    """Every site with its names (en, zh, ja), kind, cluster, coordinates and figures."""
+    return node_records(_state(request).registry.get(network_id).network.nodes)
+
+
+def _walk(start: str, adjacency: dict[str, list[str]]) -> dict[str, int]:
+    """Nodes reachable from ``start`` (excluded) with their distance in edges."""
+    depth = {start: 0}
+    todo = deque([start])
+    while todo:
+        node = todo.popleft()
+        for nxt in adjacency.get(node, ()):
+            if nxt not in depth:
+                depth[nxt] = depth[node] + 1
+                todo.append(nxt)
+    depth.pop(start)
+    return depth
+
+
+@router.get("/networks/{network_id}/nodes/{node_id}", summary="A site and what depends on it")
+def get_node(request: Request, network_id: NetworkPath, node_id: NodePath) -> dict[str, Any]:
+    """A site, its direct suppliers and customers, everything upstream and downstream of it
+    (with the number of hops), the end products it feeds, and its bill of materials."""
+    entry = _state(request).registry.get(network_id)
+    position = entry.node_position(node_id)
+    network = entry.network
+    customers, suppliers = entry.graph()
+    info = node_records(network.nodes.iloc[[position]])[0]
+    table = network.nodes.set_index("id")
+    has_demand = dict(zip(network.nodes["id"], network.index.has_demand, strict=True))
+
+    def listing(depths: dict[str, int]) -> list[dict[str, Any]]:
+        rows = [
+            {
+                "id": node,
+                "name": _text(table.at[node, "name"]),
+                "kind": _text(table.at[node, "kind"]),
+                "cluster": _text(table.at[node, "cluster"]),
+                "material": _text(table.at[node, "material"]),
+                "depth": depth,
+                "product": bool(has_demand[node]),
+            }
+            for node, depth in depths.items()
+        ]
+        return sorted(rows, key=lambda r: (r["depth"], r["id"]))
+
+    downstream = listing(_walk(node_id, customers))
+    upstream = listing(_walk(node_id, suppliers))
+    bom = network.bom[network.bom["node"] == node_id]
+    material_of = dict(zip(network.nodes["id"], network.nodes["material"], strict=True))
+    direct_suppliers = suppliers.get(node_id, [])
+    needs = [
+        {
+            "material": str(material),
+            "quantity": number(quantity),
+            "suppliers": [s for s in direct_suppliers if material_of[s] == material],
+        }
+        for material, quantity in zip(bom["material"], bom["quantity"], strict=True)
+    ]
+    return {
+        "node": info,
+        "is_product": bool(has_demand[node_id]),
+        "customers": customers.get(node_id, []),
+        "suppliers": direct_suppliers,
+        "downstream": downstream,
+        "upstream": upstream,
+        "products_downstream": [r["id"] for r in downstream if r["product"]],
+        "needs": needs,
+        "period": network.meta.period,
+        "currency": network.meta.currency,
+    }
+
+
+@router.get(
+    "/networks/{network_id}/nodes/{node_id}/stress", summary="A site's TTS and impact at its TTR"
+)
+def node_stress(
+    request: Request,
+    network_id: NetworkPath,
+    node_id: NodePath,
+    fraction: Annotated[float, Query(gt=0, le=1, allow_inf_nan=False)] = 1.0,
+    duration: Annotated[
+        float | None,
+        Query(ge=MIN_PERIODS, le=MAX_PERIODS, allow_inf_nan=False, description="Default: its TTR."),
+    ] = None,
+) -> dict[str, Any]:
+    """The site's time-to-survive with ``fraction`` of it down, and the lost profit of that
+    disruption over ``duration`` periods (default its time to recover)."""
+    entry = _state(request).registry.get(network_id)
+    position = entry.node_position(node_id)
+    network = entry.network
+    ttr = float(network.nodes["ttr"].iat[position])
+    window = duration if duration is not None else (ttr if np.isfinite(ttr) and ttr > 0 else None)
+    survival = time_to_survive(network, {node_id: fraction})
+    out: dict[str, Any] = {
+        "node": node_id,
+        "fraction": fraction,
+        "ttr": number(ttr),
+        "tts": number(survival.tts),
+        "tts_status": survival.status,
+        "binding_products": survival.binding_products,
+        "duration": window,
+        "duration_source": "given" if duration is not None else ("ttr" if window else None),
+        "lost_profit": None,
+        "baseline_lost_profit": None,
+        "impact_status": None,
+        "products": [],
+        "exposed": None,
+        "period": network.meta.period,
+        "currency": network.meta.currency,
+        "note": "" if window else "the site has no time to recover (ttr): give a duration",
+    }
+    if window:
+        hit = impact(network, {node_id: fraction}, window)
+        base = impact(network, {}, window)
+        lost = hit.lost_units[hit.lost_units > 1e-9]
+        out.update(
+            lost_profit=number(hit.lost_profit),
+            baseline_lost_profit=number(base.lost_profit),
+            impact_status=hit.status,
+            products=[{"product": str(k), "lost_units": number(v)} for k, v in lost.items()],
+            exposed=bool(window > survival.tts) if not math.isnan(survival.tts) else None,
+        )
+    return out
+
+
+def _fallback_map(network: Network, values: dict[str, float | None], title: str | None) -> dict:
+    """A plain longitude/latitude scatter of the sites (no basemap)."""
+    nodes = network.nodes[network.nodes["lat"].notna() & network.nodes["lon"].notna()]
+    lon = nodes["lon"].to_numpy(dtype=float)
+    wraps = bool((lon > 90).any() and (lon < -60).any())
+    x = np.where(wraps & (lon < 0), lon + 360, lon)
+    colour = [values.get(str(i)) for i in nodes["id"]]
+    marker: dict[str, Any] = {"size": 10, "line": {"width": 1, "color": "#1f2937"}}
+    if values:
+        marker.update(
+            color=[c if c is not None else 0 for c in colour],
+            colorscale="YlOrRd",
+            showscale=True,
+            colorbar={"title": {"text": title or ""}},
+        )
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": x.tolist(),
+                "y": nodes["lat"].astype(float).tolist(),
+                "text": nodes["name"].astype(str).tolist(),
+                "customdata": nodes["id"].astype(str).tolist(),
+                "hovertemplate": "%{text}<extra>%{customdata}</extra>",
+                "marker": marker,
+                "name": "sites",
+            }
+        ],
+        "layout": {
+            "title": {"text": title or network.meta.name},
+            "xaxis": {
+                "title": {"text": "longitude (°E, +360 west of 180°)" if wraps else "longitude"}
+            },
+            "yaxis": {"title": {"text": "latitude"}, "scaleanchor": "x"},
+            "showlegend": False,
+            "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+        },
+    }
+
+
+def _map(entry: Entry, values: dict[str, float | None], title: str | None) -> Response:
+    unknown = [k for k in values if k not in set(entry.network.nodes["id"])]
+    if unknown:
+        entry.check_nodes(unknown, "values")
+    if optional.available("site_map"):
+        import plotly.io
+
+        site_map = optional.function("site_map")
+        kwargs: dict[str, Any] = {}
+        clean = {k: v for k, v in values.items() if v is not None and math.isfinite(v)}
+        if clean:
+            kwargs["values"] = pd.Series(clean, dtype=float)
+        parameters = inspect.signature(site_map).parameters
+        if title and "value_label" in parameters:
+            kwargs["value_label"] = title
+        elif title and "title" in parameters:
+            kwargs["title"] = title
+        figure = site_map(entry.network, **kwargs)
+        body = '{"source":"figures","figure":' + plotly.io.to_json(figure, validate=False) + "}"
+        return Response(body, media_type="application/json")
+    figure = _fallback_map(entry.network, values, title)
+    body = {
+        "source": "fallback",
+        "note": "figures module not available: no basemap",
+        "figure": figure,
+    }
+    return Response(json.dumps(plain(body)), media_type="application/json")
+
+
+@router.get("/networks/{network_id}/map", summary="Map of the sites (plotly figure JSON)")
+def get_map(request: Request, network_id: NetworkPath) -> Response:
+    """The sites on an offline basemap, as a plotly figure (``Plotly.newPlot(div, fig.data,
+    fig.layout)``)."""
+    return _map(_state(request).registry.get(network_id), {}, None)
+
+
+@router.post("/networks/{network_id}/map", summary="Map of the sites coloured by values")
+def post_map(request: Request, network_id: NetworkPath, body: MapRequest) -> Response:
+    """The map with each site coloured by ``values[node]`` (e.g. a sweep's risk exposure)."""
+    return _map(_state(request).registry.get(network_id), body.values, body.title)
+
+
+@router.get("/networks/{network_id}/water-districts", summary="Water districts and alert levels")
+def water_districts(request: Request, network_id: NetworkPath) -> list[dict[str, Any]]:
+    """The water districts of the hazard data present in this network, with their alert
+    levels (mildest first) and the capacity cut of each."""
+    entry = _state(request).registry.get(network_id)
+    params = optional.function("default_parameters")()
+    ids = set(entry.network.nodes["id"])
+    out = []
+    for name, district in params.districts.items():
+        present = [n for n in district.nodes if n in ids]
+        if not present:
+            continue
+        system = params.water_systems.get(district.system)
+        levels = [] if system is None else list(system.levels.values())
+        out.append(
+            {
+                "district": name,
+                "nodes": present,
+                "system": district.system,
+                "system_description": "" if system is None else system.description,
+                "levels": [
+                    {"level": lv.name, "capacity_cut": lv.capacity_cut, "measure": lv.measure}
+                    for lv in levels
+                ],
+            }
+        )
+    return out

@@ -1,0 +1,149 @@
+"""Stored runs: list, show, their tables (JSON or CSV), compare, delete, and the HTML report."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from chipstress.errors import InvalidInput
+from chipstress.interfaces.api import optional
+from chipstress.interfaces.api.convert import plain, records
+from chipstress.interfaces.api.errors import ApiError
+from chipstress.store import RUN_KINDS, ResultsStore
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+
+def _resolve(store: ResultsStore, run_id: str) -> str:
+    try:
+        return store.resolve(run_id)
+    except InvalidInput as error:
+        status = 404 if str(error).startswith("no run") else 422
+        raise ApiError(status, str(error), field="run_id") from None
+
+
+def _run_dict(store: ResultsStore, run_id: str) -> dict[str, Any]:
+    run = store.run(run_id)
+    return plain(
+        {
+            "run_id": run.run_id,
+            "kind": run.kind,
+            "network": run.network,
+            "fingerprint": run.fingerprint,
+            "parameters": run.parameters,
+            "summary": run.summary,
+            "status": run.status,
+            "created_at": run.created_at,
+            "finished_at": run.finished_at,
+            "wall_seconds": run.wall_seconds,
+            "version": run.version,
+            "tables": run.table_names,
+        }
+    )
+
+
+@router.get("", summary="List stored runs")
+def list_runs(
+    request: Request,
+    kind: Annotated[Literal[RUN_KINDS] | None, Query(description="Only runs of this kind.")] = None,  # type: ignore[valid-type]
+    include_incomplete: bool = False,
+) -> list[dict[str, Any]]:
+    """Stored runs, newest first: id, kind, network, status, time, summary."""
+    with request.app.state.chipstress.store.use() as store:
+        runs = store.runs(kind, include_incomplete=include_incomplete)
+    out = []
+    for row in runs.to_dict("records"):
+        row["summary"] = json.loads(row["summary"]) if row.get("summary") else {}
+        out.append(plain(row))
+    return out
+
+
+@router.get("/compare", summary="Compare two runs")
+def compare_runs(
+    request: Request,
+    first: Annotated[str, Query(min_length=1)],
+    second: Annotated[str, Query(min_length=1)],
+) -> dict[str, Any]:
+    """Two runs of the same kind side by side: summary figures and, for sweeps, every node."""
+    with request.app.state.chipstress.store.use() as store:
+        a, b = _resolve(store, first), _resolve(store, second)
+        table = store.compare(a, b)
+    return {"first": a, "second": b, "rows": records(table)}
+
+
+@router.get("/{run_id}", summary="A stored run")
+def get_run(request: Request, run_id: str) -> dict[str, Any]:
+    """A run's record: kind, network and fingerprint, parameters, summary, tables."""
+    with request.app.state.chipstress.store.use() as store:
+        return _run_dict(store, _resolve(store, run_id))
+
+
+@router.get("/{run_id}/tables/{name}", summary="A stored run's table")
+def get_table(
+    request: Request,
+    run_id: str,
+    name: str,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """Rows of a result table (``sweep``, ``sites``, ``years``, ...) as JSON or CSV."""
+    with request.app.state.chipstress.store.use() as store:
+        full = _resolve(store, run_id)
+        names = store.run(full).table_names
+        if name not in names:
+            raise ApiError(
+                404,
+                f"run {full} has no table {name!r}; it has {', '.join(names) or 'none'}",
+                field="name",
+            )
+        table = store.table(full, name)
+    page = table.iloc[offset : offset + limit]
+    if format == "csv":
+        return Response(
+            page.to_csv(index=False),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{full}-{name}.csv"'},
+        )
+    return {
+        "run_id": full,
+        "name": name,
+        "total_rows": len(table),
+        "offset": offset,
+        "rows": records(page),
+    }
+
+
+@router.delete("/{run_id}", summary="Delete a stored run")
+def delete_run(request: Request, run_id: str) -> dict[str, str]:
+    """Remove a run and all its rows."""
+    with request.app.state.chipstress.store.use() as store:
+        return {"deleted": store.delete(_resolve(store, run_id))}
+
+
+@router.get(
+    "/{run_id}/report",
+    response_class=HTMLResponse,
+    summary="A run's HTML report",
+    responses={503: {"description": "The report module is not available."}},
+)
+def get_report(request: Request, run_id: str) -> HTMLResponse:
+    """One self-contained HTML file (opens offline) for the run."""
+    state = request.app.state.chipstress
+    with state.store.use() as store:
+        full = _resolve(store, run_id)
+        fingerprint = store.run(full).fingerprint
+    build_report = optional.function("build_report")
+    entry = state.registry.by_fingerprint(fingerprint)
+    kwargs: dict[str, Any] = {}
+    if entry is not None and "network" in inspect.signature(build_report).parameters:
+        kwargs["network"] = entry.network
+    with state.store.use() as store:
+        html = build_report(store, full, **kwargs)
+    return HTMLResponse(html)
