@@ -8,6 +8,7 @@ kilometres a storm or a fault spans; polygons must not cross the antimeridian.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,10 +17,12 @@ __all__ = [
     "EARTH_RADIUS_KM",
     "G_CM_S2",
     "Attenuation",
+    "chord_km",
     "distance_to_track_km",
     "great_circle_km",
     "hypocentral_km",
     "inside_polygon",
+    "unit_vectors",
 ]
 
 EARTH_RADIUS_KM = 6371.0
@@ -40,9 +43,27 @@ def great_circle_km(
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-def hypocentral_km(epicentral_km: float | np.ndarray, depth_km: float) -> np.ndarray:
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points as unit vectors (rows of x, y, z) on the sphere."""
+    phi = np.radians(np.asarray(lat, dtype=float))
+    lam = np.radians(np.asarray(lon, dtype=float))
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def chord_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle distance (km) between every row of ``a`` and every row of ``b``.
+
+    Both are unit vectors (:func:`unit_vectors`); the result has shape (len(a), len(b)).
+    A matrix product instead of the haversine formula: the same distances to ~0.1 km,
+    much faster for many events at many sites.
+    """
+    chord2 = np.clip(2.0 - 2.0 * (a @ b.T), 0.0, 4.0)
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(chord2) / 2)
+
+
+def hypocentral_km(epicentral_km: float | np.ndarray, depth_km: float | np.ndarray) -> np.ndarray:
     """Straight-line distance (km) to a source ``depth_km`` below a point ``epicentral_km`` away."""
-    return np.hypot(np.asarray(epicentral_km, dtype=float), float(depth_km))
+    return np.hypot(np.asarray(epicentral_km, dtype=float), np.asarray(depth_km, dtype=float))
 
 
 def _local_xy(
@@ -67,7 +88,7 @@ def distance_to_track_km(
     if len(track) == 1:
         return great_circle_km(lat, lon, track[0, 0], track[0, 1])
     best = np.full(lat.shape, np.inf)
-    for (alat, alon), (blat, blon) in zip(track[:-1], track[1:], strict=True):
+    for (alat, alon), (blat, blon) in itertools.pairwise(track):
         ax, ay = _local_xy(np.full_like(lat, alat), np.full_like(lon, alon), lat, lon)
         bx, by = _local_xy(np.full_like(lat, blat), np.full_like(lon, blon), lat, lon)
         dx, dy = bx - ax, by - ay
@@ -90,7 +111,7 @@ def inside_polygon(
     lon = np.atleast_1d(np.asarray(lon, dtype=float))
     poly = np.asarray(polygon, dtype=float).reshape(-1, 2)
     inside = np.zeros(lat.shape, dtype=bool)
-    for (y1, x1), (y2, x2) in zip(poly[:-1], poly[1:], strict=True):
+    for (y1, x1), (y2, x2) in itertools.pairwise(poly):
         crosses = (y1 > lat) != (y2 > lat)
         with np.errstate(invalid="ignore", divide="ignore"):
             x_at = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
@@ -114,13 +135,18 @@ class Attenuation:
     sigma: float
     source: str = ""
 
-    def log10_pga_cm_s2(self, magnitude: float, distance_km: np.ndarray) -> np.ndarray:
-        """log10 of the median PGA in cm/s² at rupture distance ``distance_km``."""
+    def log10_pga_cm_s2(self, magnitude: float | np.ndarray, distance_km: np.ndarray) -> np.ndarray:
+        """log10 of the median PGA in cm/s² at rupture distance ``distance_km`` (broadcasts)."""
         r = np.asarray(distance_km, dtype=float)
-        am = self.a * float(magnitude)
+        am = self.a * np.asarray(magnitude, dtype=float)
         return am - np.log10(r + self.c * 10.0**am) - self.b * r + self.d
 
-    def pga_g(self, magnitude: float, distance_km: np.ndarray, epsilon: float = 0.0) -> np.ndarray:
+    def pga_g(
+        self,
+        magnitude: float | np.ndarray,
+        distance_km: np.ndarray,
+        epsilon: float | np.ndarray = 0.0,
+    ) -> np.ndarray:
         """PGA in g at ``distance_km``: the median, or ``epsilon`` standard deviations above it."""
-        log_pga = self.log10_pga_cm_s2(magnitude, distance_km) + epsilon * self.sigma
+        log_pga = self.log10_pga_cm_s2(magnitude, distance_km) + np.asarray(epsilon) * self.sigma
         return 10.0**log_pga / G_CM_S2

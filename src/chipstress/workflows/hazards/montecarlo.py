@@ -1,0 +1,420 @@
+"""Monte-Carlo simulation of annual hazard losses.
+
+Years are split into fixed chunks of :data:`CHUNK_YEARS` (independent of the number of
+workers); chunk *i* draws its events from ``SeedSequence(seed).spawn(n_chunks)[i]``, so
+the same seed gives the same numbers however the chunks are spread over workers. The
+chunks run through the executor interface (:mod:`chipstress.executors`): each worker
+compiles the network once and keeps a :class:`~chipstress.engine.RegionalSolver`.
+
+Every simulated event is evaluated on its own (events of one year do not interact) and
+a year's loss is the sum of its events' losses. An event's loss is the engine's lost
+profit of its disruption window minus the undisrupted network's over the same window,
+solved on the quantised disruption (window to 0.1 period, capacity losses to 1 %; see
+:mod:`chipstress.workflows.hazards.losses`) and memoised. When the undisrupted network
+loses nothing even without stocks, two exact shortcuts skip the solver for events that
+cannot lose anything: every hit node can still make its share of the undisrupted
+steady-state plan from its remaining capacity plus its own stock over the window; or a
+larger, longer disruption already solved lost nothing (lost profit only grows with the
+capacity lost and with the window). Losses below one millionth of the profit at stake
+over the window count as zero. A multi-node event's loss is split over its nodes in
+proportion to each node's standalone loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chipstress.errors import ChipstressError, InvalidInput
+from chipstress.executors import ChunkFailure, Executor, make_executor
+from chipstress.model.network import Network
+from chipstress.workflows.hazards.losses import (
+    LOSS_STEP,
+    WINDOW_STEP,
+    DisruptionKey,
+    EventLosses,
+    quantise_arrays,
+)
+from chipstress.workflows.hazards.params import HazardParameters, default_parameters
+from chipstress.workflows.hazards.rates import Rates, load_rates
+from chipstress.workflows.hazards.sampling import Sampler
+from chipstress.workflows.hazards.translate import Sites
+
+__all__ = ["CHUNK_YEARS", "RETURN_PERIODS", "SimulationResult", "simulate"]
+
+CHUNK_YEARS = 500
+RETURN_PERIODS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 100_000)
+ZERO_SHARE = 1e-6  # losses below this share of the profit at stake over the window are 0
+EVENT_COLUMNS = ["year", "hazard", "source", "description", "sites_hit", "window", "loss"]
+
+
+class _Worker:
+    """A worker's state: sampler, solvers, memo and the zero-loss certificates."""
+
+    def __init__(self, network: Network, rates: Rates, params: HazardParameters) -> None:
+        self.sites = Sites.build(network, params)
+        self.sampler = Sampler(self.sites, rates)
+        self.losses = EventLosses(network)
+        model = self.losses.model
+        steady = self.losses.base.baseline_ttr(math.inf)
+        self.shortcuts = steady.status == "optimal" and steady.rate <= 0.0
+        need = np.zeros(model.n_nodes)
+        np.add.at(need, model.edge_supplier, steady.flow if steady.status == "optimal" else 0.0)
+        self.need = need + model.demand - (steady.lost_rate if steady.status == "optimal" else 0.0)
+        self.stake = float(model.margin @ model.demand)  # profit per period at stake
+        # Disruptions solved to zero (rows in use: the first ``zeros``), for dominance.
+        self.zero_alpha = np.zeros((64, model.n_nodes))
+        self.zero_window = np.zeros(64)
+        self.zeros = 0
+        self.skipped = 0
+
+    def _certainly_zero(self, key: DisruptionKey) -> bool:
+        tenths, entries, blocked = key
+        if not self.shortcuts or blocked:
+            return False
+        window = tenths * WINDOW_STEP
+        model = self.losses.model
+        nodes = np.array([n for n, _ in entries], dtype=np.int64)
+        alpha = np.array([p for _, p in entries], dtype=float) * LOSS_STEP
+        short = self.need[nodes] - (1.0 - alpha) * model.capacity[nodes]
+        if np.all(short <= model.inventory[nodes] / window + 1e-9 * (1.0 + self.need[nodes])):
+            return True
+        if self.zeros:
+            rows = np.flatnonzero(self.zero_window[: self.zeros] >= window)
+            if len(rows):
+                covered = self.zero_alpha[np.ix_(rows, nodes)] >= alpha - 1e-12
+                return bool(covered.all(axis=1).any())
+        return False
+
+    def loss(self, key: DisruptionKey) -> float:
+        """Memoised loss of a quantised disruption, with the zero-loss certificates."""
+        memo = self.losses.memo
+        if key in memo:
+            return memo[key]
+        if self._certainly_zero(key):
+            self.skipped += 1
+            memo[key] = 0.0
+            return 0.0
+        value = self.losses.loss(key)
+        if abs(value) <= ZERO_SHARE * self.stake * key[0] * WINDOW_STEP:
+            value = memo[key] = 0.0
+        if value == 0.0 and self.shortcuts and not key[2] and key[1]:
+            if self.zeros == len(self.zero_window):  # grow the buffers
+                self.zero_alpha = np.vstack([self.zero_alpha, np.zeros_like(self.zero_alpha)])
+                self.zero_window = np.concatenate(
+                    [self.zero_window, np.zeros_like(self.zero_window)]
+                )
+            for node, percent in key[1]:
+                self.zero_alpha[self.zeros, node] = percent * LOSS_STEP
+            self.zero_window[self.zeros] = key[0] * WINDOW_STEP
+            self.zeros += 1
+        return value
+
+
+def _setup(network: Network, rates: Rates, params: HazardParameters) -> _Worker:
+    return _Worker(network, rates, params)
+
+
+@dataclass
+class _ChunkResult:
+    first_year: int
+    drawn: np.ndarray
+    damaging: np.ndarray
+    year_loss: np.ndarray
+    events: dict[str, Any]
+    node_loss: np.ndarray
+    node_events: np.ndarray
+    solves: int
+    skipped: int
+    memo: int
+
+
+def _run_chunk(worker: _Worker, job: tuple[int, int, np.random.SeedSequence]) -> _ChunkResult:
+    first_year, n_years, seed = job
+    rng = np.random.default_rng(seed)
+    events, drawn = worker.sampler.sample(rng, n_years)
+    n_nodes = worker.losses.model.n_nodes
+    year_loss = np.zeros(n_years)
+    damaging = np.zeros(n_years, dtype=np.int64)
+    node_loss = np.zeros(n_nodes)
+    node_events = np.zeros(n_nodes, dtype=np.int64)
+    table: dict[str, list[Any]] = {c: [] for c in EVENT_COLUMNS}
+    solves = worker.losses.solves
+    skipped = worker.skipped
+    for event in events:
+        window = max(float(event.periods.max(initial=0.0)), event.export_periods)
+        key = quantise_arrays(
+            event.positions, event.fraction * event.periods, window, event.blocked
+        )
+        loss = worker.loss(key)
+        if not math.isfinite(loss):
+            raise ChipstressError(
+                f"an event ({event.label}) could not be solved; the network may be infeasible"
+            )
+        year = event.year
+        damaging[year] += 1
+        year_loss[year] += loss
+        parts = {n for n, _ in key[1]} | set(event.blocked_by)
+        for node in parts:
+            node_events[node] += 1
+        if loss > 0:
+            if len(parts) > 1:
+                shares = worker.losses.allocate(key, loss, event.blocked_by, worker.loss)
+            else:
+                shares = {next(iter(parts)): loss}
+            for node, share in shares.items():
+                node_loss[node] += share
+        table["year"].append(first_year + year + 1)
+        table["hazard"].append(event.hazard)
+        table["source"].append(event.source)
+        table["description"].append(event.label)
+        table["sites_hit"].append(len(parts))
+        table["window"].append(key[0] * WINDOW_STEP)
+        table["loss"].append(loss)
+    # Compact columns for the trip back to the main process.
+    columns: dict[str, Any] = {
+        "year": np.asarray(table["year"], dtype=np.int64),
+        "sites_hit": np.asarray(table["sites_hit"], dtype=np.int64),
+        "window": np.asarray(table["window"], dtype=float),
+        "loss": np.asarray(table["loss"], dtype=float),
+        "description": table["description"],
+    }
+    for name in ("hazard", "source"):
+        columns[name] = pd.Categorical(table[name])
+    return _ChunkResult(
+        first_year,
+        drawn,
+        damaging,
+        year_loss,
+        columns,
+        node_loss,
+        node_events,
+        worker.losses.solves - solves,
+        worker.skipped - skipped,
+        len(worker.losses.memo),
+    )
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Annual loss distribution of a network under the hazard rates.
+
+    Attributes
+    ----------
+    years
+        One row per simulated year: ``year, events`` (drawn), ``damaging_events`` (that hit
+        a node or blocked an edge) and ``loss`` (currency).
+    events
+        One row per damaging event: year, hazard, source, description, sites_hit, window
+        (periods, quantised) and loss (currency).
+    expected_annual_loss
+        Mean annual loss (currency per year).
+    var, cvar
+        Value at risk and conditional value at risk (expected shortfall) of the annual
+        loss at each confidence level: VaR is the smallest of the worst ⌈(1−q)·N⌉ years,
+        CVaR their mean.
+    exceedance
+        The loss-exceedance curve: ``return_period`` (years), ``exceedance_probability``
+        (annual) and ``loss`` exceeded (or equalled) that often.
+    by_node, by_hazard
+        Each node's and each hazard source's contribution to the expected annual loss.
+    """
+
+    years: pd.DataFrame = field(repr=False)
+    events: pd.DataFrame = field(repr=False)
+    expected_annual_loss: float
+    var: dict[float, float]
+    cvar: dict[float, float]
+    exceedance: pd.DataFrame = field(repr=False)
+    by_node: pd.DataFrame = field(repr=False)
+    by_hazard: pd.DataFrame = field(repr=False)
+    seed: int
+    n_years: int
+    solves: int = 0
+    shortcuts: int = 0
+    notes: tuple[str, ...] = ()
+    currency: str = ""
+
+    def summary(self, top: int = 5) -> str:
+        """EAL, VaR/CVaR at 95 and 99 %, and the top hazards and nodes, as text."""
+        c = self.currency
+        lines = [
+            f"{self.n_years:,} simulated years (seed {self.seed}): expected annual loss {self.expected_annual_loss:,.0f} {c}",
+            f"VaR 95% {self.var[0.95]:,.0f}  CVaR 95% {self.cvar[0.95]:,.0f}  VaR 99% {self.var[0.99]:,.0f}  CVaR 99% {self.cvar[0.99]:,.0f} {c}",
+        ]
+        hazards = self.by_hazard[self.by_hazard["eal"] > 0].head(top)
+        if len(hazards):
+            lines.append(
+                "top hazards: "
+                + "; ".join(f"{r.hazard}/{r.source} {r.share:.0%}" for r in hazards.itertuples())
+            )
+        nodes = self.by_node[self.by_node["eal"] > 0].head(top)
+        if len(nodes):
+            lines.append(
+                "top nodes: " + "; ".join(f"{r.node} {r.share:.0%}" for r in nodes.itertuples())
+            )
+        return "\n".join(lines)
+
+
+def _tail(losses: np.ndarray, probability: float) -> tuple[float, float]:
+    """(VaR, CVaR) of the worst ``probability`` share of years."""
+    worst = np.sort(losses)[::-1]
+    k = max(1, math.ceil(len(worst) * probability - 1e-9))
+    return float(worst[k - 1]), float(worst[:k].mean())
+
+
+def simulate(
+    network: Network,
+    years: int,
+    seed: int,
+    workers: int | None = 1,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    rates: str | Path | Mapping[str, Any] | Rates | None = None,
+    params: HazardParameters | None = None,
+    chunk_years: int = CHUNK_YEARS,
+) -> SimulationResult:
+    """Simulate ``years`` years of hazard events on ``network`` and summarise the losses.
+
+    Parameters
+    ----------
+    years
+        Number of simulated years (>= 1).
+    seed
+        Seed of the random numbers; the same seed gives the same result for any number
+        of workers.
+    workers
+        Worker processes (1 = in this process, ``None``/0 = every core); ignored when
+        ``executor`` is given.
+    progress
+        Called as ``progress(years_done, years)`` after each chunk.
+    rates
+        A rates file, mapping or :class:`Rates` (default: the packaged ``rates.yaml``).
+    chunk_years
+        Years per chunk (fixed: changing it changes the random draws).
+
+    Raises
+    ------
+    InvalidInput
+        Bad ``years``/``seed``, a bad rates file, or a network whose period is not a
+        unit of time.
+    ChipstressError
+        A chunk failed (e.g. an event's program could not be solved); no partial result
+        is returned.
+    """
+    if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
+        raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InvalidInput(f"seed must be a whole number >= 0, got {seed!r}")
+    params = params or default_parameters()
+    rates = rates if isinstance(rates, Rates) else load_rates(rates)
+    sites = Sites.build(network, params)  # checks the period before any worker starts
+    notes = tuple(Sampler(sites, rates).notes)
+    n_chunks = math.ceil(years / chunk_years)
+    seeds = np.random.SeedSequence(int(seed)).spawn(n_chunks)
+    jobs = [
+        (i * chunk_years, min(chunk_years, years - i * chunk_years), seeds[i])
+        for i in range(n_chunks)
+    ]
+    runner = executor or make_executor(workers if n_chunks > 1 else 1)
+    done = [0]
+
+    def on_result(index: int, result: _ChunkResult | ChunkFailure) -> None:
+        done[0] += jobs[index][1]
+        if progress is not None:
+            progress(done[0], years)
+
+    chunks = runner.run(_setup, (network, rates, params), _run_chunk, jobs, on_result)
+    failures = [c for c in chunks if isinstance(c, ChunkFailure)]
+    if failures:
+        first = failures[0]
+        start = jobs[first.index][0]
+        raise ChipstressError(
+            f"{len(failures)} of {len(jobs)} chunks of the simulation failed; the first "
+            f"(years {start + 1}-{start + jobs[first.index][1]}): {first.error}"
+        )
+    return _summarise(network, chunks, years, int(seed), notes)
+
+
+def _summarise(
+    network: Network, chunks: list[_ChunkResult], n_years: int, seed: int, notes: tuple[str, ...]
+) -> SimulationResult:
+    loss = np.concatenate([c.year_loss for c in chunks])
+    table = pd.DataFrame(
+        {
+            "year": np.arange(1, n_years + 1),
+            "events": np.concatenate([c.drawn for c in chunks]),
+            "damaging_events": np.concatenate([c.damaging for c in chunks]),
+            "loss": loss,
+        }
+    )
+    events = pd.DataFrame(
+        {
+            column: (
+                np.concatenate([chunk.events[column] for chunk in chunks])
+                if column in ("year", "sites_hit", "window", "loss")
+                else [v for chunk in chunks for v in chunk.events[column]]
+            )
+            for column in EVENT_COLUMNS
+        }
+    )
+    eal = float(loss.mean())
+    var, cvar = {}, {}
+    for level in (0.95, 0.99):
+        var[level], cvar[level] = _tail(loss, 1.0 - level)
+    periods = [p for p in RETURN_PERIODS if p <= n_years]
+    exceedance = pd.DataFrame(
+        {
+            "return_period": periods,
+            "exceedance_probability": [1.0 / p for p in periods],
+            "loss": [_tail(loss, 1.0 / p)[0] for p in periods],
+        }
+    )
+    node_loss = np.sum([c.node_loss for c in chunks], axis=0)
+    node_events = np.sum([c.node_events for c in chunks], axis=0)
+    info = network.nodes[["id", "name", "kind", "cluster"]].rename(columns={"id": "node"})
+    by_node = info.assign(
+        eal=node_loss / n_years,
+        share=node_loss / n_years / eal if eal > 0 else 0.0,
+        events=node_events,
+    )
+    by_node = by_node.sort_values(
+        ["eal", "events", "node"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+    grouped = events.groupby(["hazard", "source"], sort=True)["loss"]
+    by_hazard = pd.DataFrame(
+        {
+            "eal": grouped.sum() / n_years,
+            "events": grouped.size(),
+            "loss_events": grouped.apply(lambda s: int((s > 0).sum())),
+            "max_event_loss": grouped.max(),
+        }
+    ).reset_index()
+    by_hazard["share"] = by_hazard["eal"] / eal if eal > 0 else 0.0
+    by_hazard = by_hazard[
+        ["hazard", "source", "eal", "share", "events", "loss_events", "max_event_loss"]
+    ]
+    by_hazard = by_hazard.sort_values(["eal", "events"], ascending=False).reset_index(drop=True)
+    return SimulationResult(
+        years=table,
+        events=events,
+        expected_annual_loss=eal,
+        var=var,
+        cvar=cvar,
+        exceedance=exceedance,
+        by_node=by_node,
+        by_hazard=by_hazard,
+        seed=seed,
+        n_years=n_years,
+        solves=sum(c.solves for c in chunks),
+        shortcuts=sum(c.skipped for c in chunks),
+        notes=notes,
+        currency=network.meta.currency,
+    )

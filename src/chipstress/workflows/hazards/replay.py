@@ -1,0 +1,299 @@
+"""Replays of historical events and user scenarios on a network as it is today.
+
+:func:`evaluate` runs a list of events: it translates them into one disruption window
+(see :mod:`chipstress.workflows.hazards.translate`), solves the time-to-recover program
+with :func:`chipstress.engine.impact` for the disrupted and the undisrupted network over
+that window, and reports the difference as the event's loss, with the time-to-survive
+of the network with every hit node at its peak loss. :func:`replay` does it for an event
+of the catalogue (``data/catalogue.yaml``), :func:`run_scenario` for a YAML file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from chipstress.engine import impact, time_to_survive
+from chipstress.errors import InvalidInput
+from chipstress.model.network import Network
+from chipstress.workflows.hazards.events import Event
+from chipstress.workflows.hazards.losses import EventLosses, quantise
+from chipstress.workflows.hazards.params import HazardParameters, default_parameters
+from chipstress.workflows.hazards.parse import load_events, parse_events
+from chipstress.workflows.hazards.translate import translate
+
+__all__ = ["CatalogueEntry", "HazardResult", "catalogue", "evaluate", "replay", "run_scenario"]
+
+NODE_COLUMNS = [
+    "node",
+    "name",
+    "kind",
+    "cluster",
+    "window_capacity_loss",
+    "peak_capacity_loss",
+    "exports_blocked",
+    "allocated_loss",
+]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """A historical disruption and the events that express it."""
+
+    id: str
+    name: str
+    date: str
+    description: str
+    sources: tuple[str, ...]
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class HazardResult:
+    """What a set of hazard events costs a network.
+
+    Attributes
+    ----------
+    loss
+        Lost profit caused by the events over the window (currency): the disrupted
+        network's lost profit minus the undisrupted network's over the same window.
+    lost_profit, baseline_lost_profit
+        The two lost profits behind ``loss`` (currency).
+    window
+        Length of the disruption window (periods).
+    tts, baseline_tts
+        Time-to-survive (periods, ``inf`` = forever) with every hit node at its peak
+        capacity loss and the export controls in force, and undisrupted.
+    sites
+        The sites hit and why: one row per site and event (see ``SITE_COLUMNS``).
+    nodes
+        Per node: capacity lost over the window, peak loss, blocked exports, and its
+        share of ``loss`` (in proportion to its standalone loss).
+    lost_units
+        Extra units of end-customer demand lost over the window, per product.
+    """
+
+    name: str
+    description: str
+    loss: float
+    lost_profit: float
+    baseline_lost_profit: float
+    window: float
+    tts: float
+    baseline_tts: float
+    status: str
+    sites: pd.DataFrame = field(repr=False)
+    nodes: pd.DataFrame = field(repr=False)
+    lost_units: pd.Series = field(repr=False)
+    disruption: dict[str, float] = field(repr=False)
+    not_located: list[str] = field(default_factory=list, repr=False)
+    notes: list[str] = field(default_factory=list, repr=False)
+    sources: tuple[str, ...] = ()
+    period: str = "period"
+    currency: str = ""
+
+    def summary(self) -> str:
+        """A few lines: loss, window, TTS, how many sites were hit, and the notes."""
+        period = self.period
+        tts = "forever" if math.isinf(self.tts) else f"{self.tts:,.2f} {period}s"
+        hit = self.sites["site"].nunique()
+        lines = [
+            f"{self.name}: loss {self.loss:,.0f} {self.currency} over a window of "
+            f"{self.window:,.2f} {period}s; {hit} site{'s' if hit != 1 else ''} hit",
+            f"time to survive if the hit sites stayed at their worst: {tts}",
+        ]
+        if self.status != "optimal":
+            lines.append(f"the programs did not solve cleanly: {self.status}")
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _allocation(network: Network, result_loss: float, translation: Any) -> pd.DataFrame:
+    """Per-node table, with the loss split by standalone losses (quantised, memoised)."""
+    ids = network.nodes["id"].to_numpy(dtype=object)
+    position = {str(i): k for k, i in enumerate(ids)}
+    lost = {position[n]: a * translation.window for n, a in translation.disruption.items()}
+    blocked_by: dict[int, tuple[int, ...]] = {}
+    if translation.blocked is not None:
+        rows = np.flatnonzero(translation.blocked)
+        for row in rows:
+            supplier = position[str(network.sources["supplier"].iat[row])]
+            blocked_by[supplier] = (*blocked_by.get(supplier, ()), int(row))
+    nodes = sorted(set(lost) | set(blocked_by))
+    if not nodes:
+        return pd.DataFrame(columns=NODE_COLUMNS)
+    key = quantise(
+        lost, translation.window, tuple(sorted(r for rs in blocked_by.values() for r in rs))
+    )
+    shares = EventLosses(network).allocate(key, result_loss, blocked_by) if result_loss else {}
+    info = network.nodes.set_index("id")
+    table = pd.DataFrame(
+        {
+            "node": [str(ids[p]) for p in nodes],
+            "window_capacity_loss": [translation.disruption.get(str(ids[p]), 0.0) for p in nodes],
+            "peak_capacity_loss": [translation.peak.get(str(ids[p]), 0.0) for p in nodes],
+            "exports_blocked": [len(blocked_by.get(p, ())) for p in nodes],
+            "allocated_loss": [shares.get(p, 0.0) for p in nodes],
+        }
+    )
+    table = table.join(info[["name", "kind", "cluster"]], on="node")[NODE_COLUMNS]
+    return table.sort_values(
+        ["allocated_loss", "window_capacity_loss"], ascending=False
+    ).reset_index(drop=True)
+
+
+def evaluate(
+    events: Sequence[Event],
+    network: Network,
+    *,
+    name: str = "scenario",
+    description: str = "",
+    sources: Sequence[str] = (),
+    params: HazardParameters | None = None,
+    source: str = "<events>",
+) -> HazardResult:
+    """Apply events to a network and measure the damage with the engine.
+
+    Raises
+    ------
+    InvalidInput
+        An event names a node, district, grid, material or country the network or the
+        hazard data does not have.
+    """
+    params = params or default_parameters()
+    translation = translate(events, network, params, source)
+    notes = list(translation.notes)
+    products = network.nodes.loc[network.index.has_demand, "id"].astype(str)
+    nothing = pd.Series(0.0, index=products.to_numpy(), name="lost_units")
+    base_tts = time_to_survive(network).tts
+    common = {
+        "name": name,
+        "description": description,
+        "sites": translation.sites,
+        "disruption": translation.disruption,
+        "not_located": translation.not_located,
+        "sources": tuple(sources),
+        "period": network.meta.period,
+        "currency": network.meta.currency,
+        "baseline_tts": base_tts,
+    }
+    if translation.window <= 0:
+        return HazardResult(
+            loss=0.0,
+            lost_profit=0.0,
+            baseline_lost_profit=0.0,
+            window=0.0,
+            tts=base_tts,
+            status="optimal",
+            nodes=pd.DataFrame(columns=NODE_COLUMNS),
+            lost_units=nothing,
+            notes=notes,
+            **common,
+        )
+    disrupted_network = (
+        network.without_sources(translation.blocked) if translation.blocked is not None else network
+    )
+    hit = impact(disrupted_network, translation.disruption, translation.window)
+    base = impact(network, {}, translation.window)
+    status = hit.status if hit.status != "optimal" else base.status
+    loss = hit.lost_profit - base.lost_profit
+    if abs(loss) <= 1e-9 * (1.0 + abs(hit.lost_profit)):
+        loss = 0.0
+    tts = time_to_survive(disrupted_network, translation.peak).tts
+    lost_units = (hit.lost_units - base.lost_units).rename("lost_units")
+    if len(translation.sites) and loss == 0 and status == "optimal":
+        notes.append("the network absorbs it: no demand is lost beyond the undisrupted plan")
+    return HazardResult(
+        loss=float(loss),
+        lost_profit=float(hit.lost_profit),
+        baseline_lost_profit=float(base.lost_profit),
+        window=float(translation.window),
+        tts=float(tts),
+        status=status,
+        nodes=_allocation(network, float(loss), translation)
+        if status == "optimal"
+        else pd.DataFrame(columns=NODE_COLUMNS),
+        lost_units=lost_units,
+        notes=notes,
+        **common,
+    )
+
+
+@cache
+def _catalogue_data() -> dict[str, Any]:
+    text = (
+        resources.files("chipstress.workflows.hazards")
+        .joinpath("data", "catalogue.yaml")
+        .read_text("utf-8")
+    )
+    return yaml.safe_load(text)
+
+
+def catalogue(params: HazardParameters | None = None) -> dict[str, CatalogueEntry]:
+    """The historical catalogue, by event id (``data/catalogue.yaml``)."""
+    params = params or default_parameters()
+    entries = {}
+    for event_id, spec in _catalogue_data().items():
+        events = parse_events(spec["events"], f"catalogue.yaml: {event_id}", params)
+        entries[event_id] = CatalogueEntry(
+            event_id,
+            str(spec["name"]),
+            str(spec.get("date", "")),
+            " ".join(str(spec.get("description", "")).split()),
+            tuple(spec.get("sources") or ()),
+            tuple(events),
+        )
+    return entries
+
+
+def replay(event_id: str, network: Network, params: HazardParameters | None = None) -> HazardResult:
+    """Apply a historical event of the catalogue to ``network`` as it is today.
+
+    Raises
+    ------
+    InvalidInput
+        No catalogue event has that id.
+    """
+    entries = catalogue(params)
+    if event_id not in entries:
+        raise InvalidInput(f"no catalogue event {event_id!r}; events: {', '.join(entries)}")
+    entry = entries[event_id]
+    return evaluate(
+        entry.events,
+        network,
+        name=f"{entry.name} ({entry.id})",
+        description=entry.description,
+        sources=entry.sources,
+        params=params,
+        source=f"catalogue.yaml: {event_id}",
+    )
+
+
+def run_scenario(
+    path: str | Path, network: Network, params: HazardParameters | None = None
+) -> HazardResult:
+    """Apply the events of a scenario YAML file to ``network``.
+
+    Raises
+    ------
+    InvalidInput
+        The file is unreadable, or an event is bad (with file, event and field).
+    """
+    events, info = load_events(path, params, network)
+    return evaluate(
+        events,
+        network,
+        name=str(info.get("name") or Path(path).stem),
+        description=str(info.get("description") or ""),
+        params=params,
+        source=str(path),
+    )

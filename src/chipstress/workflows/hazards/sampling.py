@@ -1,0 +1,455 @@
+"""Drawing a chunk of simulated years of events from the rates (vectorised per source).
+
+Each source is a Poisson process with an annual rate. Earthquake magnitudes follow a
+truncated Gutenberg-Richter law between ``m_min`` and ``m_max`` with the source's
+b-value, epicentres are uniform inside the source's zone polygons (chosen by weight)
+and depths uniform in the zone's range; characteristic faults rupture their whole trace
+at a fixed magnitude. Each quake also draws the PGA's deviation from the median (in
+standard deviations of the attenuation relation) and the capacity quantile of the
+fragility curves (one for all sites). Storm tracks are straight lines from a random
+entry point and heading. Durations pick one of the listed values. Sources are drawn in
+file order from one generator per chunk, so a chunk's events depend only on its seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from chipstress.workflows.hazards.checks import district_nodes
+from chipstress.workflows.hazards.damage import damage_states, storm_damage
+from chipstress.workflows.hazards.events import Duration, ExportControl, WaterRestriction
+from chipstress.workflows.hazards.footprints import (
+    EARTH_RADIUS_KM,
+    chord_km,
+    distance_to_track_km,
+    hypocentral_km,
+    inside_polygon,
+    unit_vectors,
+)
+from chipstress.workflows.hazards.rates import Rates
+from chipstress.workflows.hazards.translate import Sites, blocked_edges
+
+__all__ = ["SampledEvent", "Sampler"]
+
+
+@dataclass
+class SampledEvent:
+    """One simulated event: the nodes it disrupts (positions, fractions, periods) and why."""
+
+    year: int
+    hazard: str
+    source: str
+    label: str
+    positions: np.ndarray
+    fraction: np.ndarray
+    periods: np.ndarray
+    blocked: tuple[int, ...] = ()
+    blocked_by: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    export_periods: float = 0.0
+
+
+def _pick(rng: np.random.Generator, values: list[float], size: int) -> np.ndarray:
+    return np.asarray(values, dtype=float)[rng.integers(0, len(values), size)]
+
+
+def _years(rng: np.random.Generator, rate: float, n_years: int) -> np.ndarray:
+    """Year index of every event of a Poisson source over ``n_years`` years."""
+    counts = rng.poisson(rate, n_years)
+    return np.repeat(np.arange(n_years), counts)
+
+
+def _in_zone(
+    rng: np.random.Generator, polygon: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` points uniform (in degrees) inside a polygon, by rejection."""
+    lat_lo, lon_lo = polygon.min(axis=0)
+    lat_hi, lon_hi = polygon.max(axis=0)
+    lats, lons = np.zeros(0), np.zeros(0)
+    while len(lats) < size:
+        want = 2 * (size - len(lats)) + 8
+        lat = rng.uniform(lat_lo, lat_hi, want)
+        lon = rng.uniform(lon_lo, lon_hi, want)
+        keep = inside_polygon(lat, lon, polygon)
+        lats, lons = np.concatenate([lats, lat[keep]]), np.concatenate([lons, lon[keep]])
+    return lats[:size], lons[:size]
+
+
+def _segment_distance(lat: np.ndarray, lon: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance (km) from every site (columns) to every segment a→b (rows), flat about each site."""
+    scale = np.radians(1.0) * EARTH_RADIUS_KM
+    cos = np.cos(np.radians(lat))[None, :]
+    ax = (a[:, 1, None] - lon[None, :]) * cos * scale
+    ay = (a[:, 0, None] - lat[None, :]) * scale
+    bx = (b[:, 1, None] - lon[None, :]) * cos * scale
+    by = (b[:, 0, None] - lat[None, :]) * scale
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = np.clip(-(ax * dx + ay * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    return np.hypot(ax + t * dx, ay + t * dy)
+
+
+class Sampler:
+    """Draws simulated events for a network from a rates file.
+
+    Sources whose nodes or districts the network lacks are skipped; ``notes`` says which.
+    """
+
+    def __init__(self, sites: Sites, rates: Rates) -> None:
+        self.sites = sites
+        self.rates = rates
+        self.notes: list[str] = []
+        self.located = np.flatnonzero(sites.located)
+        network = sites.network
+        params = sites.params
+        self._water = []
+        for record in rates.sections["water"]:
+            event = WaterRestriction(
+                str(record["district"]), Duration(1.0), level=record.get("level")
+            )
+            nodes, system, problem = district_nodes(event, network, params)
+            levels = params.water_systems[system].levels if system in params.water_systems else {}
+            if problem or event.level not in levels:
+                self.notes.append(
+                    f"water source {record['district']}/{record.get('level')} skipped: {problem or 'unknown level'}"
+                )
+                continue
+            cut = levels[event.level].capacity_cut
+            if cut > 0:
+                self._water.append((record, sites.positions(nodes), cut))
+        self._power = []
+        for record in rates.sections["power"]:
+            positions = sites.positions(
+                params.grids.get(str(record["region"]), (str(record["region"]),))
+            )
+            if len(positions):
+                self._power.append((record, positions))
+            else:
+                self.notes.append(
+                    f"power source {record['region']} skipped: no such grid node in the network"
+                )
+        self._incidents = []
+        for record in rates.sections["incidents"]:
+            if "nodes" in record:
+                positions = sites.positions([str(n) for n in record["nodes"]])
+            else:
+                positions = np.flatnonzero(sites.kinds == record.get("kind"))
+            if len(positions):
+                loss, weeks = params.incidents[str(record["hazard"])]
+                self._incidents.append(
+                    (record, positions, loss, float(sites.weeks_to_periods(weeks)))
+                )
+        self._closures = []
+        for record in rates.sections["closures"]:
+            positions = sites.with_links(sites.positions([str(n) for n in record["nodes"]]))
+            if len(positions):
+                self._closures.append((record, positions))
+            else:
+                self.notes.append(f"closure source {record['nodes']} skipped: not in the network")
+        self._exports = []
+        for record in rates.sections["export_controls"]:
+            control = ExportControl(
+                Duration(1.0),
+                **{k: record.get(k) for k in ("material", "supplier", "country", "destination")},
+            )
+            mask = blocked_edges(control, network)
+            rows = tuple(int(r) for r in np.flatnonzero(mask))
+            if not rows:
+                self.notes.append(
+                    f"export control {record.get('id')} skipped: blocks no source edge"
+                )
+                continue
+            by: dict[int, tuple[int, ...]] = {}
+            for row in rows:
+                supplier = sites.position[str(network.sources["supplier"].iat[row])]
+                by[supplier] = (*by.get(supplier, ()), row)
+            self._exports.append((record, rows, by))
+        self._storm_damage: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    # ------------------------------------------------------------------ earthquakes
+    def _quakes(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        for record in self.rates.sections["earthquakes"]:
+            years = _years(rng, float(record["rate"]), n_years)
+            count = len(years)
+            np.add.at(drawn, years, 1)
+            if not count:
+                continue
+            if "trace" in record:
+                magnitude = np.full(count, float(record["magnitude"]))
+                depth = np.full(count, float(record.get("depth_km", 10.0)))
+                trace = np.asarray(record["trace"], dtype=float)
+                lat0, lon0 = np.full(count, trace[0, 0]), np.full(count, trace[0, 1])
+            else:
+                b, lo, hi = float(record["b_value"]), float(record["m_min"]), float(record["m_max"])
+                u = rng.random(count)
+                magnitude = lo - np.log10(1.0 - u * (1.0 - 10.0 ** (-b * (hi - lo)))) / b
+                zones = record["zones"]
+                weights = np.array([float(z["weight"]) for z in zones])
+                zone = rng.choice(len(zones), count, p=weights / weights.sum())
+                lat0, lon0, depth = np.zeros(count), np.zeros(count), np.zeros(count)
+                for k, spec in enumerate(zones):
+                    members = np.flatnonzero(zone == k)
+                    lat0[members], lon0[members] = _in_zone(
+                        rng, np.asarray(spec["polygon"], dtype=float), len(members)
+                    )
+                    d_lo, d_hi = spec["depth_km"]
+                    depth[members] = rng.uniform(float(d_lo), float(d_hi), len(members))
+            epsilon = rng.standard_normal(count)
+            quantile = rng.random(count)
+            self._quake_hits(record, years, magnitude, lat0, lon0, depth, epsilon, quantile, out)
+
+    def _quake_hits(
+        self,
+        record: Mapping[str, Any],
+        years: np.ndarray,
+        magnitude: np.ndarray,
+        lat0: np.ndarray,
+        lon0: np.ndarray,
+        depth: np.ndarray,
+        epsilon: np.ndarray,
+        quantile: np.ndarray,
+        out: list[SampledEvent],
+    ) -> None:
+        """Damage of every quake at every located site, in batches of events."""
+        sites, located = self.sites, self.located
+        frag = sites.fragility
+        lat, lon = sites.lat[located], sites.lon[located]
+        trace = np.asarray(record["trace"], dtype=float) if "trace" in record else None
+        site_vectors = unit_vectors(lat, lon)
+        log_median, beta = np.log(frag.median[located]), frag.beta[located]
+        batch = max(1, 2_000_000 // max(1, 4 * len(located)))
+        for first in range(0, len(years), batch):
+            part = slice(first, first + batch)
+            if trace is not None:
+                surface = distance_to_track_km(lat, lon, trace)[None, :]
+            else:
+                surface = chord_km(unit_vectors(lat0[part], lon0[part]), site_vectors)
+            distance = hypocentral_km(surface, depth[part, None])
+            pga = sites.params.attenuation.pga_g(
+                magnitude[part, None], distance, epsilon[part, None]
+            )
+            # Most quakes shake no site past its weakest state: find the others first
+            # (in logs: ln PGA >= ln median + beta * z for some state).
+            z = ndtri(np.clip(quantile[part], 1e-12, 1 - 1e-12))[:, None]
+            log_pga = np.log(pga)
+            reached = np.zeros(pga.shape, dtype=bool)
+            for state in range(log_median.shape[1]):
+                reached |= log_pga >= log_median[None, :, state] + beta[None, :, state] * z
+            shaken = np.flatnonzero(reached.any(axis=1))
+            if not len(shaken):
+                continue
+            state = damage_states(
+                pga[shaken], frag.median[located], frag.beta[located], quantile[part][shaken]
+            )
+            for e, hits in zip(shaken, state, strict=True):
+                hit = np.flatnonzero(hits >= 0)
+                if not len(hit):
+                    continue
+                rows, s = located[hit], hits[hit]
+                fraction = frag.loss[rows, s]
+                keep = fraction > 0
+                if not keep.any():
+                    continue
+                k = first + e
+                out.append(
+                    SampledEvent(
+                        int(years[k]),
+                        "earthquake",
+                        str(record["id"]),
+                        f"M{magnitude[k]:.1f} at {lat0[k]:.2f},{lon0[k]:.2f} depth {depth[k]:.0f} km",
+                        rows[keep],
+                        fraction[keep],
+                        sites.weeks_to_periods(frag.recovery_weeks[rows[keep], s[keep]]),
+                    )
+                )
+
+    # ------------------------------------------------------------------ storms
+    def _damage(self, hazard: str, severity: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (hazard, severity)
+        if key not in self._storm_damage:
+            loss, weeks = storm_damage(self.sites.params, hazard, severity, self.sites.kinds)
+            self._storm_damage[key] = (loss, self.sites.weeks_to_periods(weeks))
+        return self._storm_damage[key]
+
+    def _storms(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        sites, located = self.sites, self.located
+        for record in self.rates.sections["storms"]:
+            years = _years(rng, float(record["rate"]), n_years)
+            count = len(years)
+            np.add.at(drawn, years, 1)
+            if not count:
+                continue
+            entry = record["entry"]
+            start = np.column_stack(
+                [
+                    rng.uniform(*map(float, entry["lat"]), count),
+                    rng.uniform(*map(float, entry["lon"]), count),
+                ]
+            )
+            heading = np.radians(rng.uniform(*map(float, record["heading_deg"]), count))
+            length = float(record["length_km"])
+            d_lat = np.degrees(length * np.cos(heading) / EARTH_RADIUS_KM)
+            d_lon = np.degrees(
+                length * np.sin(heading) / (EARTH_RADIUS_KM * np.cos(np.radians(start[:, 0])))
+            )
+            end = start + np.column_stack([d_lat, d_lon])
+            radius = _pick(rng, record["radius_km"], count)
+            names = list(record["severity"])
+            shares = np.array([float(record["severity"][n]) for n in names])
+            severity = rng.choice(len(names), count, p=shares / shares.sum())
+            if not len(located):
+                continue
+            distance = _segment_distance(sites.lat[located], sites.lon[located], start, end)
+            for e in np.flatnonzero((distance <= radius[:, None]).any(axis=1)):
+                rows = located[distance[e] <= radius[e]]
+                loss, periods = self._damage(str(record["hazard"]), names[severity[e]])
+                closed = rows[(sites.kinds[rows] == "logistics") & (loss[rows] > 0)]
+                rows = np.union1d(rows, sites.with_links(closed))
+                rows = rows[(loss[rows] > 0) & (periods[rows] > 0)]
+                if len(rows):
+                    out.append(
+                        SampledEvent(
+                            int(years[e]),
+                            str(record["hazard"]),
+                            str(record["id"]),
+                            f"{names[severity[e]]} {record['hazard']}, radius {radius[e]:g} km",
+                            rows,
+                            loss[rows],
+                            periods[rows],
+                        )
+                    )
+
+    # ------------------------------------------------------------------ the rest
+    def _fixed(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        weeks = self.sites.weeks_to_periods
+        period_hours = self.sites.period_days * 24.0
+        for record, positions, cut in self._water:
+            years = _years(rng, float(record["rate"]), n_years)
+            np.add.at(drawn, years, 1)
+            spans = weeks(_pick(rng, record["weeks"], len(years)))
+            for year, span in zip(years, spans, strict=True):
+                label = f"{record['district']} {record['level']} for {span:g} periods"
+                out.append(
+                    self._uniform(
+                        year,
+                        "water_restriction",
+                        f"{record['district']} {record['level']}",
+                        label,
+                        positions,
+                        cut,
+                        span,
+                    )
+                )
+        for record, positions in self._power:
+            years = _years(rng, float(record["rate"]), n_years)
+            np.add.at(drawn, years, 1)
+            fraction = _pick(rng, record["fraction"], len(years))
+            hours = _pick(rng, record["hours"], len(years))
+            for year, f, h in zip(years, fraction, hours, strict=True):
+                label = f"{record['region']} {f:.0%} for {h:g} h"
+                out.append(
+                    self._uniform(
+                        year,
+                        "power_outage",
+                        str(record["region"]),
+                        label,
+                        positions,
+                        f,
+                        h / period_hours,
+                    )
+                )
+        for record, candidates, loss, span in self._incidents:
+            years = _years(rng, float(record["rate"]) * len(candidates), n_years)
+            np.add.at(drawn, years, 1)
+            chosen = candidates[rng.integers(0, len(candidates), len(years))]
+            source = f"{record['hazard']} at {record.get('kind') or 'listed nodes'}"
+            for year, node in zip(years, chosen, strict=True):
+                label = f"{record['hazard']} at {self.sites.ids[node]}"
+                out.append(
+                    self._uniform(
+                        year, str(record["hazard"]), source, label, np.array([node]), loss, span
+                    )
+                )
+        for record, positions in self._closures:
+            years = _years(rng, float(record["rate"]), n_years)
+            np.add.at(drawn, years, 1)
+            spans = weeks(_pick(rng, record["weeks"], len(years)))
+            source = "+".join(map(str, record["nodes"]))
+            for year, span in zip(years, spans, strict=True):
+                out.append(
+                    self._uniform(
+                        year,
+                        str(record["hazard"]),
+                        source,
+                        f"{source} closed {span:g} periods",
+                        positions,
+                        1.0,
+                        span,
+                    )
+                )
+        for record, rows, by in self._exports:
+            years = _years(rng, float(record["rate"]), n_years)
+            np.add.at(drawn, years, 1)
+            spans = weeks(_pick(rng, record["weeks"], len(years)))
+            for year, span in zip(years, spans, strict=True):
+                none = np.zeros(0)
+                out.append(
+                    SampledEvent(
+                        int(year),
+                        "export_control",
+                        str(record.get("id", "export control")),
+                        f"{record.get('id')} for {span:g} periods",
+                        np.zeros(0, np.int64),
+                        none,
+                        none,
+                        rows,
+                        by,
+                        float(span),
+                    )
+                )
+
+    @staticmethod
+    def _uniform(
+        year: int,
+        hazard: str,
+        source: str,
+        label: str,
+        positions: np.ndarray,
+        fraction: float,
+        periods: float,
+    ) -> SampledEvent:
+        n = len(positions)
+        return SampledEvent(
+            int(year),
+            hazard,
+            source,
+            label,
+            positions,
+            np.full(n, float(fraction)),
+            np.full(n, float(periods)),
+        )
+
+    def sample(
+        self, rng: np.random.Generator, n_years: int
+    ) -> tuple[list[SampledEvent], np.ndarray]:
+        """Events of ``n_years`` simulated years that disrupt something, and events drawn per year.
+
+        The list is ordered by year, then by source (file order), then by draw.
+        """
+        out: list[SampledEvent] = []
+        drawn = np.zeros(n_years, dtype=np.int64)
+        self._quakes(rng, n_years, out, drawn)
+        self._storms(rng, n_years, out, drawn)
+        self._fixed(rng, n_years, out, drawn)
+        order = sorted(range(len(out)), key=lambda i: out[i].year)
+        return [out[i] for i in order], drawn

@@ -1,0 +1,164 @@
+"""Monte-Carlo: reproducible, convergent to an exact expected annual loss, and consistent."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from chipstress import Network
+from chipstress.engine import impact
+from chipstress.errors import ChipstressError, InvalidInput
+from chipstress.executors import ChunkFailure, InProcessExecutor
+from chipstress.workflows.hazards import default_parameters, load_rates, simulate
+from chipstress.workflows.hazards.losses import WINDOW_STEP, quantise
+from chipstress.workflows.hazards.montecarlo import ZERO_SHARE, _Worker
+
+# Two independent hazards on the tiny network (fab: demand 80/week, margin 50,
+# capacity 100, 20 in stock; water: the fab's only water, no stock):
+#  A. the water node loses power for 1 or 2 weeks (equally likely), 0.3 a year:
+#     1 week: 80 - 20 = 60 wafers lost -> 3,000; 2 weeks: 160 - 20 = 140 -> 7,000.
+#  B. a fire at the fab (incidents.yaml default: 0.6 of capacity for 13 weeks), 0.2 a
+#     year: 40/week * 13 + 20 = 540 made of 1,040 wanted -> 500 lost -> 25,000.
+# Exact EAL = 0.3 * (3,000 + 7,000) / 2 + 0.2 * 25,000 = 6,500 per year.
+TWO_HAZARDS = {
+    "power": [
+        {"region": "water", "rate": 0.3, "fraction": [1.0], "hours": [168, 336], "estimate": "test"}
+    ],
+    "incidents": [{"hazard": "fire", "nodes": ["fab"], "rate": 0.2, "estimate": "test"}],
+}
+EXACT_EAL = 6500.0
+# Variance of a compound Poisson year: sum of rate * E[loss^2].
+SIGMA = math.sqrt(0.3 * (3000**2 + 7000**2) / 2 + 0.2 * 25000**2)
+
+
+def test_the_tiny_losses_by_hand(tiny: Network) -> None:
+    assert default_parameters().incidents["fire"] == (0.6, 13.0)
+    assert impact(tiny, {"water": 1.0}, 1.0).lost_profit == pytest.approx(3000)
+    assert impact(tiny, {"water": 1.0}, 2.0).lost_profit == pytest.approx(7000)
+    assert impact(tiny, {"fab": 0.6}, 13.0).lost_profit == pytest.approx(25000)
+
+
+def test_expected_annual_loss_converges_to_the_exact_value(tiny: Network) -> None:
+    result = simulate(tiny, 32_000, seed=5, rates=TWO_HAZARDS)
+    assert set(np.round(result.events["loss"], 6)) == {3000.0, 7000.0, 25000.0}
+    losses = result.years["loss"].to_numpy()
+    errors = []
+    for years in (500, 2_000, 8_000, 32_000):
+        mean = losses[:years].mean()
+        error = abs(mean - EXACT_EAL)
+        assert error <= 4 * SIGMA / math.sqrt(years), (years, mean)
+        errors.append(error / EXACT_EAL)
+    assert errors[-1] < 0.03
+    assert result.expected_annual_loss == pytest.approx(losses.mean())
+    by_hazard = result.by_hazard.set_index("hazard")["eal"]
+    assert by_hazard["fire"] == pytest.approx(5000, rel=0.06)
+    assert by_hazard["power_outage"] == pytest.approx(1500, rel=0.06)
+    # Every loss is one node's: the fab's fires and the water node's outages.
+    by_node = result.by_node.set_index("node")["eal"]
+    assert by_node["fab"] == pytest.approx(by_hazard["fire"])
+    assert by_node["water"] == pytest.approx(by_hazard["power_outage"])
+
+
+def test_same_seed_same_numbers_for_any_number_of_workers(tri: Network) -> None:
+    # Small chunks so that two workers each get some (the default is 500 years).
+    one = simulate(tri, 600, seed=11, workers=1, chunk_years=200)
+    two = simulate(tri, 600, seed=11, workers=2, chunk_years=200)
+    assert one.years.equals(two.years)
+    assert one.events.equals(two.events)
+    assert one.by_node.equals(two.by_node) and one.by_hazard.equals(two.by_hazard)
+    assert one.expected_annual_loss == two.expected_annual_loss and one.var == two.var
+    assert one.expected_annual_loss > 0
+    other = simulate(tri, 200, seed=12, chunk_years=200)
+    assert not other.years["loss"].equals(one.years["loss"].iloc[:200])
+    # Chunks are fixed: the first 200 years do not depend on how many follow.
+    first = simulate(tri, 200, seed=11, executor=InProcessExecutor(), chunk_years=200)
+    assert first.years.equals(one.years.iloc[:200])
+
+
+def test_statistics_follow_their_definitions(tri: Network) -> None:
+    result = simulate(tri, 600, seed=3)
+    loss = np.sort(result.years["loss"].to_numpy())[::-1]
+    assert result.expected_annual_loss == pytest.approx(loss.mean())
+    for level, worst in ((0.95, 30), (0.99, 6)):
+        assert result.var[level] == loss[worst - 1]
+        assert result.cvar[level] == pytest.approx(loss[:worst].mean())
+        assert result.cvar[level] >= result.var[level]
+    curve = result.exceedance
+    assert list(curve["return_period"]) == [2, 5, 10, 20, 25, 50, 100, 200, 250, 500]
+    assert np.all(np.diff(curve["loss"]) >= 0)
+    assert curve["exceedance_probability"].iloc[-1] == pytest.approx(1 / 500)
+    assert result.by_node["eal"].sum() == pytest.approx(result.expected_annual_loss)
+    assert result.by_hazard["eal"].sum() == pytest.approx(result.expected_annual_loss)
+    assert result.years["damaging_events"].sum() == len(result.events)
+    assert (result.years["events"] >= result.years["damaging_events"]).all()
+    totals = result.events.groupby("year")["loss"].sum()
+    assert np.allclose(result.years.set_index("year")["loss"].reindex(totals.index), totals)
+    assert "expected annual loss" in result.summary()
+
+
+def test_zero_loss_certificates_agree_with_the_solver(tri: Network) -> None:
+    worker = _Worker(tri, load_rates(), default_parameters())
+    assert worker.shortcuts
+    events, _ = worker.sampler.sample(np.random.default_rng(0), 300)
+    checked = 0
+    for event in events:
+        if event.blocked:
+            continue
+        lost = {
+            int(p): f * d
+            for p, f, d in zip(event.positions, event.fraction, event.periods, strict=True)
+        }
+        key = quantise(lost, float(event.periods.max()))
+        certain = worker._certainly_zero(key)
+        solved = worker.losses.loss(key)
+        stake = ZERO_SHARE * worker.stake * key[0] * WINDOW_STEP
+        if certain:
+            assert solved <= stake, event.label
+            checked += 1
+        elif solved <= stake:  # learn it, as the simulation does
+            worker.loss(key)
+    assert checked > 50
+
+
+def test_bad_arguments(tri: Network) -> None:
+    with pytest.raises(InvalidInput, match="years must be a whole number >= 1"):
+        simulate(tri, 0, seed=1)
+    with pytest.raises(InvalidInput, match="seed must be a whole number >= 0"):
+        simulate(tri, 10, seed=-1)
+    with pytest.raises(InvalidInput, match="hazard durations need a period of time"):
+        simulate(tri.with_meta(period="shift"), 10, seed=1)
+
+
+def test_sources_the_network_lacks_are_skipped_with_a_note(tiny: Network) -> None:
+    result = simulate(tiny, 50, seed=1)
+    assert any("hsinchu" in note for note in result.notes)
+    assert result.expected_annual_loss >= 0
+
+
+def test_a_failed_chunk_fails_the_simulation(tiny: Network) -> None:
+    class HalfBroken:
+        """Runs the chunks in process but reports the second one as failed."""
+
+        workers = 1
+
+        def run(self, setup, setup_args, task, chunks, on_result=None):
+            results = InProcessExecutor().run(setup, setup_args, task, chunks, on_result)
+            results[1] = ChunkFailure(1, "RuntimeError: worker lost")
+            return results
+
+    with pytest.raises(
+        ChipstressError,
+        match=r"1 of 3 chunks .* failed; the first \(years 11-20\): RuntimeError: worker lost",
+    ):
+        simulate(tiny, 30, seed=1, rates=TWO_HAZARDS, executor=HalfBroken(), chunk_years=10)
+
+
+def test_memo_keys_round_windows_and_losses() -> None:
+    # 0.6 of capacity for 13 periods: window 130 tenths, 60 %.
+    assert quantise({4: 0.6 * 13}, 13.0) == (130, ((4, 60),), ())
+    # A 0.05-period blackout is stretched to the 0.1-period minimum, keeping its size.
+    assert quantise({2: 0.05}, 0.05) == (1, ((2, 50),), ())
+    # Losses under half a percent vanish; node order and blocked edges are canonical.
+    assert quantise({9: 0.004 * 2, 1: 2.0}, 2.0, (7, 3)) == (20, ((1, 100),), (3, 7))

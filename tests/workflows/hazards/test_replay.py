@@ -1,0 +1,139 @@
+"""Historical replays and scenario files on the network as it is today."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from chipstress import Network
+from chipstress.engine import impact, time_to_survive
+from chipstress.errors import InvalidInput
+from chipstress.workflows.hazards import (
+    SITE_COLUMNS,
+    catalogue,
+    evaluate,
+    parse_events,
+    replay,
+    run_scenario,
+    translate,
+)
+from chipstress.workflows.hazards.losses import EventLosses, quantise
+
+REQUIRED = (
+    "chichi_1999",
+    "tohoku_2011",
+    "kumamoto_2016",
+    "taiwan_drought_2021",
+    "texas_storm_2021",
+    "naka_fire_2021",
+    "neon_2022",
+    "hualien_2024",
+)
+
+
+def test_the_catalogue_has_the_required_events() -> None:
+    entries = catalogue()
+    assert set(REQUIRED) <= set(entries)
+    for entry in entries.values():
+        assert entry.name and entry.description and entry.events
+
+
+@pytest.mark.parametrize("event_id", list(catalogue()))
+def test_every_catalogue_event_replays_on_tri_cluster(tri: Network, event_id: str) -> None:
+    result = replay(event_id, tri)
+    assert result.status == "optimal"
+    assert math.isfinite(result.loss) and result.loss >= 0
+    assert list(result.sites.columns) == SITE_COLUMNS
+    assert result.nodes["allocated_loss"].sum() == pytest.approx(result.loss, abs=1e-6)
+    assert result.name.endswith(f"({event_id})") and result.sources
+    assert result.summary().startswith(result.name)
+    if event_id in REQUIRED and event_id != "neon_2022":
+        assert len(result.sites) > 0
+    if len(result.sites) == 0:
+        assert result.loss == 0 and any(
+            "no site" in note or "no source edge" in note for note in result.notes
+        )
+
+
+def test_replay_loss_is_the_engine_difference_over_the_window(tri: Network) -> None:
+    result = replay("kumamoto_2016", tri)
+    translation = translate(catalogue()["kumamoto_2016"].events, tri)
+    expected = (
+        impact(tri, translation.disruption, translation.window).lost_profit
+        - impact(tri, {}, translation.window).lost_profit
+    )
+    assert result.loss == pytest.approx(expected) and result.loss > 0
+    assert result.tts == pytest.approx(time_to_survive(tri, translation.peak).tts)
+    assert math.isinf(result.baseline_tts)
+    # The mainshock came 28 hours after the foreshock: the window starts with the foreshock.
+    starts = result.sites.groupby("event")["start_periods"].first()
+    assert starts["Kumamoto mainshock"] == pytest.approx(28 / 24 / 7)
+    # Sony Kumamoto restarted wafer processing 5.3 weeks after the 2016 quake.
+    sony = result.sites[(result.sites["site"] == "sony_kumamoto_tec")].set_index("event")
+    assert sony.loc["Kumamoto mainshock", "damage_state"] == "extensive"
+    assert sony.loc["Kumamoto mainshock", "recovery_weeks"] == pytest.approx(5.3)
+
+
+def test_naka_fire_replay_matches_the_monte_carlo_solver(tri: Network) -> None:
+    result = replay("naka_fire_2021", tri)
+    assert list(result.sites["site"]) == ["jasm_fab1"] and result.loss > 0
+    losses = EventLosses(tri)
+    position = list(tri.nodes["id"]).index("jasm_fab1")
+    key = quantise({position: 0.6 * 13.0}, 13.0)
+    assert key == (130, ((position, 60),), ())
+    assert losses.loss(key) == pytest.approx(result.loss, rel=1e-9)
+
+
+def test_an_event_that_reaches_no_site_costs_nothing_and_says_so(tri: Network) -> None:
+    result = replay("japan_korea_2019", tri)
+    assert result.loss == 0 and result.window == 0 and len(result.sites) == 0
+    assert "blocks no source edge" in result.notes[0]
+    absorbed = replay("neon_2022", tri)
+    assert absorbed.loss == 0 and list(absorbed.sites["site"]) == ["neon_cryoin_odesa"]
+    assert any("absorbs" in note for note in absorbed.notes)
+
+
+def test_unknown_catalogue_event(tri: Network) -> None:
+    with pytest.raises(
+        InvalidInput, match="no catalogue event 'atlantis_2099'; events: chichi_1999"
+    ):
+        replay("atlantis_2099", tri)
+
+
+def test_scenario_file(tmp_path: Path, tri: Network) -> None:
+    path = tmp_path / "red-hsinchu.yaml"
+    path.write_text(
+        "name: Hsinchu red\ndescription: rotation for nine weeks\nevents:\n"
+        "  - {type: water_restriction, district: hsinchu, level: red, duration: 9 weeks}\n"
+    )
+    result = run_scenario(path, tri)
+    assert result.name == "Hsinchu red" and result.description == "rotation for nine weeks"
+    assert result.loss > 0 and result.window == 9.0
+    one = tmp_path / "one.yaml"
+    one.write_text("{type: fire, node: jasm_fab1}\n")
+    assert run_scenario(one, tri).name == "one"
+
+
+def test_durations_follow_the_network_period(tri: Network) -> None:
+    daily = tri.with_meta(period="day")
+    event = parse_events(
+        {"type": "fire", "node": "jasm_fab1", "fraction": 1.0, "recovery": "2 weeks"}
+    )
+    assert translate(event, daily).window == pytest.approx(14.0)
+    assert translate(event, tri).window == pytest.approx(2.0)
+    quake = parse_events({"type": "earthquake", "epicentre": [32.8, 130.8], "magnitude": 7.0})
+    weeks = translate(quake, tri).sites.set_index("site")["recovery_periods"]
+    days = translate(quake, daily).sites.set_index("site")["recovery_periods"]
+    assert (days / weeks).to_numpy() == pytest.approx(7.0)
+
+
+def test_evaluate_with_nothing_but_a_zero_cut(tri: Network) -> None:
+    result = evaluate(
+        parse_events(
+            {"type": "water_restriction", "district": "arizona", "level": "tier1", "duration": 52}
+        ),
+        tri,
+    )
+    assert result.loss == 0 and len(result.sites) == 0
