@@ -140,3 +140,65 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
         (run_id,) = store.runs(include_incomplete=True)["run_id"]
     assert f"finish it with: chipstress sweep --resume {run_id}" in stderr
     assert "Traceback" not in stderr
+
+
+def test_simulation_sigkill_then_resume_gives_identical_numbers(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    env = {**os.environ, "CHIPSTRESS_PROGRESS_LINES": "1", "CHIPSTRESS_DB": str(db)}
+    args = ["simulate", "tri-cluster", "--years", "6000", "--seed", "5"]
+    process = subprocess.Popen(
+        [*CLI, *args, "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    wait_for_progress(process, 0.25)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stdout.close()  # type: ignore[union-attr]
+    process.stderr.close()  # type: ignore[union-attr]
+    with ResultsStore(db) as store:
+        (run_id,) = store.runs(include_incomplete=True)["run_id"]
+        stored = store.backend.query(
+            "SELECT chunk FROM chipstress_chunks WHERE run_id = ?", [run_id]
+        )
+        assert 0 < len(stored) < 12
+
+    resumed = subprocess.run(
+        [
+            *CLI,
+            "simulate",
+            "--resume",
+            run_id,
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "resumed.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CHIPSTRESS_DB": str(db)},
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    full = subprocess.run(
+        [*CLI, *args, "--no-save", "--out", str(tmp_path / "full.csv")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert full.returncode == 0, full.stderr
+    assert (tmp_path / "resumed.csv").read_text() == (tmp_path / "full.csv").read_text()
+    assert (tmp_path / "resumed-events.csv").read_text() == (
+        tmp_path / "full-events.csv"
+    ).read_text()
+    with ResultsStore(db) as store:
+        run = store.run(run_id)
+        assert run.status == "complete"
+        markers = store.backend.query(
+            "SELECT chunk FROM chipstress_chunks WHERE run_id = ?", [run_id]
+        )
+        assert sorted(markers["chunk"]) == list(range(12))
+        assert len(store.table(run_id, "years")) == 6000

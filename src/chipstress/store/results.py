@@ -150,9 +150,9 @@ class RunRecorder:
                 [self.run_id, chunk, _now()],
             )
 
-    def table(self, name: str) -> pd.DataFrame:
+    def table(self, name: str, with_chunk: bool = False) -> pd.DataFrame:
         """Every stored row of a table so far, in chunk and row order."""
-        return self.store.table(self.run_id, name)
+        return self.store.table(self.run_id, name, with_chunk)
 
     def finish(
         self,
@@ -426,8 +426,11 @@ class ResultsStore:
             table_names=self._table_names(full),
         )
 
-    def table(self, run_id: str, name: str) -> pd.DataFrame:
-        """A result table of a run, rows in the order they were written."""
+    def table(self, run_id: str, name: str, with_chunk: bool = False) -> pd.DataFrame:
+        """A result table of a run, rows in the order they were written.
+
+        ``with_chunk=True`` keeps the ``chunk`` column (which chunk wrote each row).
+        """
         full = self.resolve(run_id)
         names = self._table_names(full)
         if name not in names:
@@ -437,7 +440,8 @@ class ResultsStore:
         frame = self.backend.query(
             f'SELECT * FROM "result_{name}" WHERE run_id = ? ORDER BY chunk, row_index', [full]
         )
-        return frame.drop(columns=["run_id", "chunk", "row_index"]).reset_index(drop=True)
+        dropped = ["run_id", "row_index"] if with_chunk else ["run_id", "chunk", "row_index"]
+        return frame.drop(columns=dropped).reset_index(drop=True)
 
     def delete(self, run_id: str) -> str:
         """Remove a run and its rows; returns the id removed."""

@@ -308,6 +308,10 @@ def _dataclass_outcome(value: Any, kind: str) -> Outcome:
                         summary[f"{name}_{key}"] = sub
     if isinstance(getattr(type(value), "survives", None), property):
         result["survives"] = bool(value.survives)
+    if hasattr(value, "run_tables") and hasattr(value, "run_summary"):
+        # The hazard layer names what a stored run keeps (reports read these names).
+        tables = {name: frame.reset_index(drop=True) for name, frame in value.run_tables().items()}
+        summary = plain(value.run_summary())
     return Outcome(result, kind, tables, summary)
 
 

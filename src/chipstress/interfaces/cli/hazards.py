@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +12,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from chipstress.errors import ChipstressError, InvalidInput
+from chipstress.executors import make_executor
 from chipstress.interfaces.cli._common import (
     console,
+    error_console,
     fail_on_bad_input,
     load_network,
     progress,
@@ -19,6 +24,10 @@ from chipstress.interfaces.cli._common import (
     write_table,
 )
 from chipstress.interfaces.cli.network import NetworkArg
+from chipstress.interfaces.cli.runs import DbOption, NoSaveOption, save_run
+from chipstress.interfaces.cli.stress import ExecutorOption, RayAddressOption, ResumeOption
+from chipstress.model import Network
+from chipstress.store import ResultsStore
 from chipstress.workflows.hazards import (
     HazardResult,
     SimulationResult,
@@ -99,20 +108,40 @@ def hazards_command() -> None:
         console.print(table)
 
 
+def _save(
+    db: str | None,
+    no_save: bool,
+    kind: str,
+    network: Network,
+    parameters: dict,
+    result: HazardResult,
+    wall: float,
+) -> None:
+    if not no_save:
+        save_run(db, kind, network, parameters, result.run_tables(), result.run_summary(), wall)
+
+
 def replay_command(
     event: Annotated[str, typer.Argument(help="Catalogue id (see `chipstress hazards`).")],
     network: NetworkArg,
     out: OutOption = None,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
     """Apply a historical event to a network as it is today: lost profit, TTS, sites hit and why."""
     with fail_on_bad_input():
         _check_out(out)
         loaded = load_network(network)
+        started = time.perf_counter()
         result = step(f"Replaying {event}", lambda: replay(event, loaded))
+        wall = time.perf_counter() - started
         _print_result(result)
         if out is not None:
             write_table(result.sites, out)
             console.print(f"wrote {out}")
+        _save(
+            db, no_save, "replay", loaded, {"network": str(network), "event": event}, result, wall
+        )
 
 
 def scenario_command(
@@ -121,16 +150,26 @@ def scenario_command(
     ],
     network: NetworkArg,
     out: OutOption = None,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
     """Apply the events of a scenario file to a network: lost profit, TTS, sites hit and why."""
     with fail_on_bad_input():
         _check_out(out)
         loaded = load_network(network)
+        started = time.perf_counter()
         result = step(f"Running {file}", lambda: run_scenario(file, loaded))
+        wall = time.perf_counter() - started
         _print_result(result)
         if out is not None:
             write_table(result.sites, out)
             console.print(f"wrote {out}")
+        parameters = {
+            "network": str(network),
+            "file": str(file),
+            "events": file.read_text(encoding="utf-8"),
+        }
+        _save(db, no_save, "scenario", loaded, parameters, result, wall)
 
 
 def _print_simulation(result: SimulationResult) -> None:
@@ -148,14 +187,22 @@ def _print_simulation(result: SimulationResult) -> None:
 
 
 def simulate_command(
-    network: NetworkArg,
-    years: Annotated[int, typer.Option("--years", "-n", min=1, help="Simulated years.")],
+    network: Annotated[
+        str | None,
+        typer.Argument(help="Network folder or file, or a built-in name (tri-cluster)."),
+    ] = None,
+    years: Annotated[
+        int | None, typer.Option("--years", "-n", min=1, help="Simulated years.")
+    ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", "-s", min=0, help="Random seed (same seed, same numbers).")
-    ],
+        int | None,
+        typer.Option("--seed", "-s", min=0, help="Random seed (same seed, same numbers)."),
+    ] = None,
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=0, help="Worker processes (0 = every core).")
     ] = 0,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -165,21 +212,96 @@ def simulate_command(
             "to <stem>-events.<ext> beside it.",
         ),
     ] = None,
+    resume: ResumeOption = None,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
-    """Monte-Carlo years of hazard events: expected annual loss, VaR/CVaR, exceedance curve."""
+    """Monte-Carlo years of hazard events: expected annual loss, VaR/CVaR, exceedance curve.
+
+    The run is stored chunk by chunk (500 years each) as it goes; after a crash or
+    Ctrl-C, --resume RUN_ID finishes it with identical numbers.
+    """
     with fail_on_bad_input():
         _check_out(out)
-        loaded = load_network(network)
-        with progress() as bar:
-            task = bar.add_task(f"Simulating {years:,} years", total=years)
+        if resume and no_save:
+            raise typer.BadParameter(
+                "--resume needs the results database (drop --no-save)", param_hint="--resume"
+            )
+        if resume is None and (network is None or years is None or seed is None):
+            raise typer.BadParameter(
+                "give NETWORK, --years and --seed (or --resume RUN_ID)", param_hint="NETWORK"
+            )
+        store = None if no_save else ResultsStore(db)
+        try:
+            if resume is not None:
+                assert store is not None
+                stored = store.run(resume)
+                if stored.kind != "simulation":
+                    raise InvalidInput(
+                        f"run {stored.run_id} is a {stored.kind} run, not a simulation"
+                    )
+                parameters = stored.parameters
+                error_console.print(
+                    f"resuming {stored.run_id} with its own parameters: {parameters}"
+                )
+            else:
+                parameters = {"network": str(network), "years": years, "seed": seed}
+            loaded = load_network(parameters["network"])
+            runner = (
+                make_executor(workers, executor.lower(), ray_address)
+                if executor.lower() != "local"
+                else None
+            )
+            recorder = None
+            if store is not None:
+                recorder = (
+                    store.resume(resume, loaded, kind="simulation")
+                    if resume
+                    else store.start("simulation", loaded, parameters)
+                )
+            n_years = int(parameters["years"])
+            with progress() as bar:
+                task = bar.add_task(f"Simulating {n_years:,} years", total=n_years)
+                lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
 
-            def report(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def report(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+                    if lines:
+                        error_console.print(f"progress {done}/{total}")
 
-            result = simulate(loaded, years, seed, workers=workers, progress=report)
-        _print_simulation(result)
-        if out is not None:
-            events_path = out.with_name(f"{out.stem}-events{out.suffix}")
-            write_table(result.years, out)
-            write_table(result.events, events_path)
-            console.print(f"wrote {out} and {events_path}")
+                try:
+                    result = simulate(
+                        loaded,
+                        n_years,
+                        int(parameters["seed"]),
+                        workers=workers,
+                        executor=runner,
+                        progress=report,
+                        recorder=recorder,
+                    )
+                except KeyboardInterrupt:
+                    if recorder is not None:
+                        error_console.print(
+                            f"[yellow]interrupted[/yellow]: {len(recorder.done_chunks())} chunks of run "
+                            f"{recorder.run_id} are stored; finish it with: chipstress simulate --resume {recorder.run_id}"
+                        )
+                    raise typer.Exit(130) from None
+                except ChipstressError:
+                    if recorder is not None:
+                        recorder.fail("some chunks failed")
+                        error_console.print(
+                            f"retry the failed chunks with: chipstress simulate --resume {recorder.run_id}"
+                        )
+                    raise
+            _print_simulation(result)
+            if out is not None:
+                events_path = out.with_name(f"{out.stem}-events{out.suffix}")
+                write_table(result.years, out)
+                write_table(result.events, events_path)
+                console.print(f"wrote {out} and {events_path}")
+            if recorder is not None:
+                recorder.finish(result.run_summary(), result.run_tables())
+                error_console.print(f"saved run {recorder.run_id} to {store.location}")
+        finally:
+            if store is not None:
+                store.close()

@@ -30,6 +30,14 @@ NoSaveOption = Annotated[
     bool, typer.Option("--no-save", help="Do not store this run in the results database.")
 ]
 
+# Summary figures shown in `runs list`, per kind of run.
+_HEADLINE = {
+    "sweep": ("nodes", "exposed", "worst_node"),
+    "simulation": ("years", "expected_annual_loss", "var_99"),
+    "replay": ("event", "loss", "tts"),
+    "scenario": ("event", "loss", "tts"),
+}
+
 app = typer.Typer(
     help="Stored runs: list, show, compare, delete.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -88,7 +96,8 @@ def list_runs(
             table.add_column(column)
         for row in runs.itertuples(index=False):
             summary = json.loads(row.summary) if row.summary else {}
-            headline = ", ".join(f"{k}={_cell(v)}" for k, v in list(summary.items())[:3])
+            keys = [k for k in _HEADLINE.get(row.kind, ()) if k in summary] or list(summary)[:3]
+            headline = ", ".join(f"{k}={_cell(summary[k])}" for k in keys)
             table.add_row(
                 row.run_id,
                 row.kind,

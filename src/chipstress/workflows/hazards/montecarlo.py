@@ -34,6 +34,7 @@ import pandas as pd
 from chipstress.errors import ChipstressError, InvalidInput
 from chipstress.executors import ChunkFailure, Executor, make_executor
 from chipstress.model.network import Network
+from chipstress.store.results import RunRecorder
 from chipstress.workflows.hazards.losses import (
     LOSS_STEP,
     WINDOW_STEP,
@@ -241,6 +242,31 @@ class SimulationResult:
     notes: tuple[str, ...] = ()
     currency: str = ""
 
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables a stored simulation run keeps (what reports and the API read)."""
+        return {
+            "years": self.years,
+            "events": self.events,
+            "exceedance": self.exceedance,
+            "node_contributions": self.by_node,
+            "hazard_contributions": self.by_hazard,
+        }
+
+    def run_summary(self) -> dict[str, Any]:
+        """The headline figures of a stored simulation run (currency per year)."""
+        return {
+            "years": self.n_years,
+            "seed": self.seed,
+            "expected_annual_loss": self.expected_annual_loss,
+            "var_95": self.var[0.95],
+            "cvar_95": self.cvar[0.95],
+            "var_99": self.var[0.99],
+            "cvar_99": self.cvar[0.99],
+            "solves": self.solves,
+            "shortcuts": self.shortcuts,
+            "currency": self.currency,
+        }
+
     def summary(self, top: int = 5) -> str:
         """EAL, VaR/CVaR at 95 and 99 %, and the top hazards and nodes, as text."""
         c = self.currency
@@ -269,6 +295,90 @@ def _tail(losses: np.ndarray, probability: float) -> tuple[float, float]:
     return float(worst[k - 1]), float(worst[:k].mean())
 
 
+def _chunk_tables(chunk: _ChunkResult) -> dict[str, pd.DataFrame]:
+    """A finished chunk as stored tables (exact: floats and integers round-trip)."""
+    n_years = len(chunk.year_loss)
+    nodes = np.flatnonzero((chunk.node_loss != 0) | (chunk.node_events != 0))
+    return {
+        "sim_chunk_years": pd.DataFrame(
+            {
+                "year": chunk.first_year + np.arange(1, n_years + 1, dtype=np.int64),
+                "drawn": np.asarray(chunk.drawn, dtype=np.int64),
+                "damaging": np.asarray(chunk.damaging, dtype=np.int64),
+                "loss": np.asarray(chunk.year_loss, dtype=float),
+            }
+        ),
+        "sim_chunk_events": pd.DataFrame(
+            {
+                column: (
+                    np.asarray(chunk.events[column])
+                    if column in ("year", "sites_hit", "window", "loss")
+                    else [str(v) for v in chunk.events[column]]
+                )
+                for column in EVENT_COLUMNS
+            }
+        ),
+        "sim_chunk_nodes": pd.DataFrame(
+            {
+                "position": nodes.astype(np.int64),
+                "loss": chunk.node_loss[nodes],
+                "events": chunk.node_events[nodes].astype(np.int64),
+            }
+        ),
+        "sim_chunk_stats": pd.DataFrame(
+            {"solves": [chunk.solves], "skipped": [chunk.skipped], "memo": [chunk.memo]}
+        ),
+    }
+
+
+def _stored_chunks(
+    recorder: RunRecorder, jobs: list[tuple[int, int, Any]], n_nodes: int
+) -> dict[int, _ChunkResult]:
+    """The chunks a (resumed) run already holds, rebuilt from the store."""
+    done = recorder.done_chunks()
+    if not done:
+        return {}
+    tables = {
+        name: recorder.table(name, with_chunk=True)
+        for name in ("sim_chunk_years", "sim_chunk_events", "sim_chunk_nodes", "sim_chunk_stats")
+    }
+    chunks = {}
+    for index in sorted(done):
+        rows = {name: table[table["chunk"] == index] for name, table in tables.items()}
+        years = rows["sim_chunk_years"]
+        events = rows["sim_chunk_events"]
+        nodes = rows["sim_chunk_nodes"]
+        stats = rows["sim_chunk_stats"].iloc[0]
+        node_loss = np.zeros(n_nodes)
+        node_events = np.zeros(n_nodes, dtype=np.int64)
+        node_loss[nodes["position"].to_numpy(dtype=np.int64)] = nodes["loss"].to_numpy(dtype=float)
+        node_events[nodes["position"].to_numpy(dtype=np.int64)] = nodes["events"].to_numpy(
+            dtype=np.int64
+        )
+        columns: dict[str, Any] = {
+            "year": events["year"].to_numpy(dtype=np.int64),
+            "sites_hit": events["sites_hit"].to_numpy(dtype=np.int64),
+            "window": events["window"].to_numpy(dtype=float),
+            "loss": events["loss"].to_numpy(dtype=float),
+            "description": events["description"].astype(str).tolist(),
+            "hazard": pd.Categorical(events["hazard"].astype(str).tolist()),
+            "source": pd.Categorical(events["source"].astype(str).tolist()),
+        }
+        chunks[index] = _ChunkResult(
+            jobs[index][0],
+            years["drawn"].to_numpy(dtype=np.int64),
+            years["damaging"].to_numpy(dtype=np.int64),
+            years["loss"].to_numpy(dtype=float),
+            columns,
+            node_loss,
+            node_events,
+            int(stats["solves"]),
+            int(stats["skipped"]),
+            int(stats["memo"]),
+        )
+    return chunks
+
+
 def simulate(
     network: Network,
     years: int,
@@ -280,6 +390,7 @@ def simulate(
     rates: str | Path | Mapping[str, Any] | Rates | None = None,
     params: HazardParameters | None = None,
     chunk_years: int = CHUNK_YEARS,
+    recorder: RunRecorder | None = None,
 ) -> SimulationResult:
     """Simulate ``years`` years of hazard events on ``network`` and summarise the losses.
 
@@ -299,6 +410,10 @@ def simulate(
         A rates file, mapping or :class:`Rates` (default: the packaged ``rates.yaml``).
     chunk_years
         Years per chunk (fixed: changing it changes the random draws).
+    recorder
+        Store each finished chunk in the results store as it completes; chunks the
+        recorder already holds (a resumed run) are read back instead of simulated again,
+        so a resumed run gives exactly the numbers of an uninterrupted one.
 
     Raises
     ------
@@ -307,7 +422,8 @@ def simulate(
         unit of time.
     ChipstressError
         A chunk failed (e.g. an event's program could not be solved); no partial result
-        is returned.
+        is returned (with a ``recorder``, every other chunk is still run and stored, so
+        the run can be resumed).
     """
     if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
         raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
@@ -324,23 +440,36 @@ def simulate(
         for i in range(n_chunks)
     ]
     runner = executor or make_executor(workers if n_chunks > 1 else 1)
-    done = [0]
+    stored = _stored_chunks(recorder, jobs, network.n_nodes) if recorder is not None else {}
+    pending = [i for i in range(n_chunks) if i not in stored]
+    done = [sum(jobs[i][1] for i in stored)]
 
-    def on_result(index: int, result: _ChunkResult | ChunkFailure) -> None:
+    def on_result(position: int, result: _ChunkResult | ChunkFailure) -> None:
+        index = pending[position]
+        if recorder is not None and not isinstance(result, ChunkFailure):
+            recorder.add_chunk(index, _chunk_tables(result))
         done[0] += jobs[index][1]
         if progress is not None:
             progress(done[0], years)
 
-    chunks = runner.run(_setup, (network, rates, params), _run_chunk, jobs, on_result)
-    failures = [c for c in chunks if isinstance(c, ChunkFailure)]
+    computed = runner.run(
+        _setup, (network, rates, params), _run_chunk, [jobs[i] for i in pending], on_result
+    )
+    chunks: list[_ChunkResult | ChunkFailure] = [None] * n_chunks  # type: ignore[list-item]
+    for index, chunk in stored.items():
+        chunks[index] = chunk
+    for index, chunk in zip(pending, computed, strict=True):
+        chunks[index] = chunk
+    failures = [(i, c) for i, c in enumerate(chunks) if isinstance(c, ChunkFailure)]
     if failures:
-        first = failures[0]
-        start = jobs[first.index][0]
+        index, first = failures[0]
+        start = jobs[index][0]
+        stored_note = " (the other chunks are stored; resume the run to retry)" if recorder else ""
         raise ChipstressError(
-            f"{len(failures)} of {len(jobs)} chunks of the simulation failed; the first "
-            f"(years {start + 1}-{start + jobs[first.index][1]}): {first.error}"
+            f"{len(failures)} of {len(jobs)} chunks of the simulation failed{stored_note}; the first "
+            f"(years {start + 1}-{start + jobs[index][1]}): {first.error}"
         )
-    return _summarise(network, chunks, years, int(seed), notes)
+    return _summarise(network, chunks, years, int(seed), notes)  # type: ignore[arg-type]
 
 
 def _summarise(

@@ -99,6 +99,43 @@ class HazardResult:
     notes: list[str] = field(default_factory=list, repr=False)
     sources: tuple[str, ...] = ()
     period: str = "period"
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables a stored replay or scenario run keeps (what reports and the API read)."""
+        impact = pd.DataFrame(
+            {
+                "loss": [self.loss],
+                "lost_profit": [self.lost_profit],
+                "baseline_lost_profit": [self.baseline_lost_profit],
+                "window": [self.window],
+                "tts": [self.tts],
+                "baseline_tts": [self.baseline_tts],
+                "status": [self.status],
+            }
+        )
+        lost_units = self.lost_units.rename("lost_units").rename_axis("node").reset_index()
+        return {
+            "sites": self.sites,
+            "nodes": self.nodes,
+            "impact": impact,
+            "lost_units": lost_units,
+        }
+
+    def run_summary(self) -> dict[str, Any]:
+        """The headline figures of a stored replay or scenario run."""
+        return {
+            "event": self.name,
+            "description": self.description,
+            "loss": self.loss,
+            "lost_profit": self.lost_profit,
+            "window": self.window,
+            "tts": self.tts,
+            "status": self.status,
+            "sites_hit": int(self.sites["node"].nunique())
+            if "node" in self.sites
+            else len(self.sites),
+        }
+
     currency: str = ""
 
     def summary(self) -> str:
