@@ -426,8 +426,11 @@ def _label_panel(
     """Title a detail panel and outline its window, with the same letter, on the overview."""
     letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(k - 2) % 26]
     w = region.window
+    # Two short lines (country, then clusters): panels sit side by side and may be narrow.
+    head, _, rest = region.title.partition(": ")
+    detail = f"<br><span style='font-size:10px'>{rest}</span>" if rest else ""
     fig.add_annotation(
-        text=f"<b>{letter}</b>  {region.title}",
+        text=f"<b>{letter}</b>  {head}{detail}",
         x=xdom[0],
         y=ydom[1],
         xref="paper",
