@@ -27,6 +27,9 @@ def start_sweep(large_json: Path, durations: Path, db: Path, *extra: str) -> sub
         text=True,
         env=env,
         start_new_session=True,  # its own process group: we kill it and its workers together
+        # Like a program run in a terminal: Ctrl-C (SIGINT) is not ignored, even when the
+        # tests themselves run in the background (where the shell ignores it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
