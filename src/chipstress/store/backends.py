@@ -33,10 +33,11 @@ def sql_type(series: pd.Series) -> str:
 
 
 class Backend:
-    """What the store needs from a database."""
+    """What the store needs from a database (a DB-API-like connection in ``_db``)."""
 
     name = "backend"
     location = ""
+    _db: Any
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -51,31 +52,29 @@ class Backend:
         raise NotImplementedError
 
     def columns(self, table: str) -> list[str]:
-        raise NotImplementedError
+        """Column names of ``table`` in the current schema, in order (empty if no table)."""
+        rows = self.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema() ORDER BY ordinal_position",
+            [table],
+        )
+        return rows["column_name"].tolist()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """All statements inside commit together or not at all."""
         with self._lock:
-            self._begin()
+            self._db.execute("BEGIN")
             try:
                 yield
             except BaseException:
-                self._rollback()
+                self._db.execute("ROLLBACK")
                 raise
-            self._commit()
-
-    def _begin(self) -> None:
-        raise NotImplementedError
-
-    def _commit(self) -> None:
-        raise NotImplementedError
-
-    def _rollback(self) -> None:
-        raise NotImplementedError
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the connection."""
+        self._db.close()
 
 
 class DuckDBBackend(Backend):
@@ -113,26 +112,6 @@ class DuckDBBackend(Backend):
                 )
             finally:
                 self._db.unregister("_chipstress_frame")
-
-    def columns(self, table: str) -> list[str]:
-        rows = self.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_schema = current_schema() ORDER BY ordinal_position",
-            [table],
-        )
-        return rows["column_name"].tolist()
-
-    def _begin(self) -> None:
-        self._db.execute("BEGIN TRANSACTION")
-
-    def _commit(self) -> None:
-        self._db.execute("COMMIT")
-
-    def _rollback(self) -> None:
-        self._db.execute("ROLLBACK")
-
-    def close(self) -> None:
-        self._db.close()
 
 
 class PostgresBackend(Backend):
@@ -175,26 +154,6 @@ class PostgresBackend(Backend):
         ):
             for row in frame.itertuples(index=False, name=None):
                 copy.write_row([_plain(v) for v in row])
-
-    def columns(self, table: str) -> list[str]:
-        rows = self.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_schema = current_schema() ORDER BY ordinal_position",
-            [table],
-        )
-        return rows["column_name"].tolist()
-
-    def _begin(self) -> None:
-        self._db.execute("BEGIN")
-
-    def _commit(self) -> None:
-        self._db.execute("COMMIT")
-
-    def _rollback(self) -> None:
-        self._db.execute("ROLLBACK")
-
-    def close(self) -> None:
-        self._db.close()
 
 
 def _plain(value: Any) -> Any:
