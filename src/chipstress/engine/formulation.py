@@ -7,8 +7,8 @@ Variables (per period of the disruption window of length ``t``):
 ``u'_i`` production at node i, ``y'_e`` shipment on source edge e, ``l'_j`` lost
 sales at node j (nodes with demand), and for time-to-survive ``s = 1/t``.
 
-Time-to-recover impact at duration ``t`` (min ``Σ margin_j · l'_j``; lost profit is
-``t`` times the optimum):
+Time-to-recover impact at duration ``t`` (min ``Σ margin_j · l'_j + Σ premium_e · y'_e``;
+lost profit is ``t`` times the optimum):
 
 * BOM, one row per BOM line (j, k): ``q_kj · u'_j − Σ_{e: i→j, material(i)=k} y'_e ≤ 0``
 * flow, one row per node i: ``Σ_{e out of i} y'_e − u'_i − l'_i ≤ inventory_i / t − demand_i``
@@ -21,6 +21,13 @@ infeasible): the same BOM rows, and flow rows
 Dividing the brief's formulation by ``t`` gives exactly these programs: a node with
 demand sells ``demand·t − l`` to end customers and may also ship to customers of its
 own; for end products with no customers this is the brief's demand constraint.
+
+``premium_e`` (the ``premium`` column of ``sources``, currency per unit shipped, 0 by
+default) is what a unit shipped on edge e costs beyond the normal price, e.g. on an
+alternative source qualified as a mitigation. The time-to-recover program charges it,
+so its *lost profit* is the margin of the demand lost **plus** the premium paid for the
+supply that saved the rest; with no premiums it is the brief's program exactly. The
+time-to-survive program ignores costs.
 
 :func:`build_lp` assembles either program for the whole network or for a *region*
 (a subset of nodes) with the shipments across the region's border held at given values;
@@ -44,9 +51,11 @@ from chipstress.model.network import Network
 __all__ = [
     "Layout",
     "StressModel",
+    "build_delayed_tts",
     "build_lp",
     "build_unscaled_lp",
     "compile_network",
+    "delayed_alpha",
     "disruption_vector",
 ]
 
@@ -56,7 +65,8 @@ class StressModel:
     """A network compiled to arrays: what the linear programs are built from.
 
     Node arrays have one entry per node (row of ``Network.nodes``), edge arrays one per
-    source row, BOM arrays one per BOM line. Rates are per period.
+    source row, BOM arrays one per BOM line. Rates are per period; ``edge_premium`` is
+    currency per unit shipped on each edge.
     """
 
     node_ids: np.ndarray
@@ -69,6 +79,7 @@ class StressModel:
     edge_supplier: np.ndarray
     edge_customer: np.ndarray
     edge_bom_row: np.ndarray
+    edge_premium: np.ndarray
     customers: sp.csr_matrix
     suppliers: sp.csr_matrix
     bom_rows_of_node: sp.csr_matrix
@@ -88,6 +99,11 @@ class StressModel:
     @property
     def has_demand(self) -> np.ndarray:
         return self.demand > 0
+
+    @property
+    def has_premium(self) -> bool:
+        """True when some edge charges a premium per unit shipped."""
+        return bool(np.any(self.edge_premium > 0))
 
 
 def compile_network(network: Network) -> StressModel:
@@ -129,6 +145,11 @@ def compile_network(network: Network) -> StressModel:
         edge_supplier=idx.source_supplier,
         edge_customer=idx.source_customer,
         edge_bom_row=edge_bom_row.astype(np.int64),
+        edge_premium=(
+            np.nan_to_num(network.sources["premium"].to_numpy(dtype=float), nan=0.0)
+            if "premium" in network.sources
+            else np.zeros(len(idx.source_supplier))
+        ),
         customers=customers,
         suppliers=suppliers,
         bom_rows_of_node=bom_rows_of_node,
@@ -275,6 +296,7 @@ def build_lp(
     if kind == "ttr":
         col_upper[extra:] = model.demand[products]
         cost[extra:] = model.margin[products]
+        cost[n_nodes:extra] = model.edge_premium[edges]
     else:
         col_upper[extra] = np.inf
         col_lower[extra] = s_lower
@@ -299,7 +321,8 @@ def build_unscaled_lp(
 ) -> tuple[LPData, Layout]:
     """The brief's programs in units over the whole window, for the all-integer variant.
 
-    ``ttr``: columns ``u, y, l`` in units over ``duration`` periods. ``tts``: columns
+    ``ttr``: columns ``u, y, l`` in units over ``duration`` periods (cost: margin on
+    ``l``, premium on ``y``). ``tts``: columns
     ``u, y, t`` with capacity rows ``u_i − (1−α_i)·capacity_i·t ≤ 0`` and flow rows
     ``Σ y − u + demand·t ≤ inventory``; the program maximises ``t`` (cost −1).
     ``integer=True`` makes ``u`` and ``y`` integers: whole units made and shipped. Lost
@@ -348,3 +371,58 @@ def build_unscaled_lp(
     if integer:
         data.integer = np.concatenate([np.ones(n_cols - 1, bool), [False]])
     return data, layout
+
+
+def delayed_alpha(alpha: np.ndarray, delays: Mapping[int, float], duration: float) -> np.ndarray:
+    """Capacity lost over a window of ``duration`` periods by nodes that start late.
+
+    ``delays`` maps node position -> periods the node cannot produce at the start of
+    every window (e.g. a source qualified only once a disruption starts). As for any
+    outage in the window model (:func:`chipstress.engine.outage_window`), a node out for
+    ``d`` of ``T`` periods loses ``min(1, d/T)`` of its capacity over the window, on top
+    of its own loss: ``1 − (1 − α)(1 − min(1, d/T))``.
+    """
+    out = np.array(alpha, dtype=float, copy=True)
+    for position, delay in delays.items():
+        if delay <= 0:
+            continue
+        late = 1.0 if not np.isfinite(duration) or duration <= 0 else min(1.0, delay / duration)
+        if not np.isfinite(duration):
+            late = 0.0  # a steady state: the node has long started
+        out[position] = 1.0 - (1.0 - out[position]) * (1.0 - late)
+    return out
+
+
+def build_delayed_tts(
+    model: StressModel, alpha: np.ndarray, started: Mapping[int, float]
+) -> tuple[LPData, Layout]:
+    """The time-to-survive program with nodes that produce only after a delay.
+
+    For each node p in ``started`` (position -> delay ``d_p`` periods, a node that has
+    started within the window) the window model allows ``(1−α_p)·capacity_p·(t − d_p)``
+    units over ``t`` periods; per period (``s = 1/t``) that is the row
+    ``u'_p + (1−α_p)·capacity_p·d_p·s ≤ (1−α_p)·capacity_p``, exact for ``t ≥ d_p``.
+    The rows follow the program's BOM and flow rows, in the order of ``started``.
+    """
+    data, layout = build_lp(model, "tts", alpha)
+    if not started:
+        return data, layout
+    local = {int(p): k for k, p in enumerate(layout.nodes)}
+    rows, cols, vals, upper = [], [], [], []
+    for k, (position, delay) in enumerate(started.items()):
+        size = (1.0 - alpha[position]) * model.capacity[position]
+        rows += [k, k]
+        cols += [local[int(position)], layout.extra_column]
+        vals += [1.0, size * float(delay)]
+        upper.append(size)
+    extra = sp.csc_matrix((vals, (rows, cols)), shape=(len(started), data.n_cols))
+    matrix = sp.vstack([data.matrix, extra]).tocsc()
+    delayed = LPData.from_matrix(
+        matrix,
+        cost=data.cost,
+        col_lower=data.col_lower,
+        col_upper=data.col_upper,
+        row_lower=np.concatenate([data.row_lower, np.full(len(started), -np.inf)]),
+        row_upper=np.concatenate([data.row_upper, np.asarray(upper, dtype=float)]),
+    )
+    return delayed, layout

@@ -23,13 +23,14 @@ are identical for any split of the work.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from chipstress.engine._highs import LPData, lp_status, new_highs, pass_lp
-from chipstress.engine.formulation import Layout, StressModel, build_lp
+from chipstress.engine.formulation import Layout, StressModel, build_delayed_tts, build_lp
 
 __all__ = ["BaselineTTR", "BaselineTTS", "Baselines", "RegionalSolver", "ScenarioResult"]
 
@@ -219,9 +220,13 @@ class RegionalSolver:
             )
         if key not in self._baseline_ttr and np.isfinite(key):
             survival = self.baseline_tts()
-            if survival.status == "optimal" and key <= survival.tts:
+            premium_paid = self.model.has_premium and bool(
+                np.any(survival.flow[self.model.edge_premium > 0] > 0)
+            )
+            if survival.status == "optimal" and key <= survival.tts and not premium_paid:
                 # Demand is met throughout: nothing is lost, the survival plan serves
-                # (inventory lasts at least this long) and zero duals are optimal.
+                # (inventory lasts at least this long; it ships nothing at a premium)
+                # and zero duals are optimal.
                 self._baseline_ttr[key] = BaselineTTR(
                     key,
                     "optimal",
@@ -358,6 +363,7 @@ class RegionalSolver:
                 outside_flow_dual,
                 outside_bom_dual,
                 region,
+                self.model.edge_premium if kind == "ttr" else None,
             )
             if not len(grow):
                 return "optimal", value, region
@@ -379,8 +385,18 @@ class RegionalSolver:
         return self.model.n_nodes if region is None else int(region.sum())
 
     # ------------------------------------------------------------------ scenarios
-    def time_to_survive(self, alpha: np.ndarray) -> ScenarioResult:
-        """TTS (periods) under capacity losses ``alpha`` (fraction per node)."""
+    def time_to_survive(
+        self, alpha: np.ndarray, delays: Mapping[int, float] | None = None
+    ) -> ScenarioResult:
+        """TTS (periods) under capacity losses ``alpha`` (fraction per node).
+
+        ``delays`` (node position -> periods) names nodes that produce only once that
+        many periods of the disruption have passed (sources qualified reactively); see
+        :meth:`time_to_survive_delayed`.
+        """
+        late = {int(p): float(d) for p, d in (delays or {}).items() if d > 0 and alpha[p] < 1}
+        if late:
+            return self.time_to_survive_delayed(alpha, late)
         base = self.baseline_tts()
         if base.status == "infeasible":  # cannot meet demand even undisrupted: TTS is 0
             return ScenarioResult(0.0, "optimal", 0)
@@ -391,6 +407,41 @@ class RegionalSolver:
         status, s, region = self._solve_regions("tts", alpha, np.inf, base)
         reported = "optimal" if status == "infeasible" else status
         return ScenarioResult(tts_from_s(s, status), reported, self._region_size(region))
+
+    def time_to_survive_delayed(
+        self, alpha: np.ndarray, delays: Mapping[int, float]
+    ) -> ScenarioResult:
+        """TTS with nodes that start producing ``delays[p]`` periods into the disruption.
+
+        In the window model a late node makes ``(1−α)·capacity·max(0, t − d)`` over ``t``
+        periods, which is not linear in ``t``. The TTS — the first time demand cannot be
+        met — is found in rounds: first with every late node down (the regional solver);
+        then, while the survival time ``T`` reached is at least some late node's delay,
+        those nodes join with their exact rows (:func:`build_delayed_tts`, valid for
+        ``t ≥ d``) and the whole program is solved again. Every ``t`` up to the final
+        ``T`` is feasible (the rounds' feasible sets are intervals that overlap), and just
+        beyond it the nodes still missing have not started: ``T`` is exact.
+        """
+        down = alpha.copy()
+        down[list(delays)] = 1.0
+        first = self.time_to_survive(down)
+        tts, status, size = first.value, first.status, first.region_size
+        started: dict[int, float] = {}
+        while status == "optimal" and np.isfinite(tts):
+            joining = {p: d for p, d in delays.items() if p not in started and d <= tts}
+            if not joining:
+                break
+            started.update(joining)
+            current = alpha.copy()
+            waiting = [p for p in delays if p not in started]
+            current[waiting] = 1.0
+            data, layout = build_delayed_tts(self.model, current, started)
+            solved = self._solve_whole(data)
+            size = self.model.n_nodes
+            if solved != "optimal":
+                return ScenarioResult(np.nan, solved, size)
+            tts = tts_from_s(float(self.highs.getSolution().col_value[layout.extra_column]), solved)
+        return ScenarioResult(tts, status, size)
 
     def lost_profit(self, alpha: np.ndarray, duration: float) -> ScenarioResult:
         """Lost profit (currency) over ``duration`` periods under capacity losses ``alpha``."""
@@ -405,6 +456,10 @@ class RegionalSolver:
         if region is not None:  # add what the held plan loses outside the region
             outside = ~region & self._has_demand
             rate += float(self.model.margin[outside] @ base.lost_rate[outside])
+            if self.model.has_premium:  # and the premium it pays on edges held fixed
+                model = self.model
+                held = ~(region[model.edge_supplier] & region[model.edge_customer])
+                rate += float(model.edge_premium[held] @ base.flow[held])
         return ScenarioResult(rate * duration, "optimal", self._region_size(region))
 
     def _border_violations(
@@ -415,13 +470,15 @@ class RegionalSolver:
         outside_flow_dual: np.ndarray | None,
         outside_bom_dual: np.ndarray | None,
         region: np.ndarray,
+        premium: np.ndarray | None = None,
     ) -> np.ndarray:
         """Nodes across border edges whose reduced cost disagrees with their held flow.
 
-        A border edge e (supplier i, customer j) has reduced cost
-        ``0 − π_flow(i) + π_bom(row of e)``, taking each dual from the region's program
-        when that row is inside and from the outside dual (baseline, or zero) otherwise.
-        An edge at zero flow needs a reduced cost >= 0; an edge carrying flow needs 0.
+        A border edge e (supplier i, customer j) has reduced cost ``c_e − Aᵀπ`` =
+        ``premium_e − π_flow(i) + π_bom(row of e)`` (``premium`` is ``None`` — costs 0 —
+        for time-to-survive), taking each dual from the region's program when that row is
+        inside and from the outside dual (baseline, or zero) otherwise. An edge at zero
+        flow needs a reduced cost >= 0; an edge carrying flow needs 0.
         """
         model = self.model
         node_local = np.full(model.n_nodes, -1, dtype=np.int64)
@@ -430,7 +487,10 @@ class RegionalSolver:
         bom_local[layout.bom_lines] = np.arange(layout.n_bom)
         flow_pi = pi[layout.n_bom :]
         bom_pi = pi[: layout.n_bom]
-        tolerance = 1e-9 * (1.0 + float(np.max(np.abs(pi), initial=0.0)))
+        scale = float(np.max(np.abs(pi), initial=0.0))
+        if premium is not None:
+            scale += float(np.max(premium, initial=0.0))
+        tolerance = 1e-9 * (1.0 + scale)
         out_edges, in_edges = layout.boundary_out, layout.boundary_in
         # Edges leaving the region: supplier inside, customer (and its BOM row) outside.
         reduced_out = -flow_pi[node_local[model.edge_supplier[out_edges]]]
@@ -440,6 +500,9 @@ class RegionalSolver:
         reduced_in = bom_pi[bom_local[model.edge_bom_row[in_edges]]]
         if outside_flow_dual is not None:
             reduced_in = reduced_in - outside_flow_dual[model.edge_supplier[in_edges]]
+        if premium is not None:
+            reduced_out = reduced_out + premium[out_edges]
+            reduced_in = reduced_in + premium[in_edges]
         grow = []
         for edges, reduced, far_end in (
             (out_edges, reduced_out, model.edge_customer),

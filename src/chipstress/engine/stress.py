@@ -17,9 +17,12 @@ import pandas as pd
 
 from chipstress.engine._highs import lp_status, new_highs, pass_lp
 from chipstress.engine.formulation import (
+    StressModel,
+    build_delayed_tts,
     build_lp,
     build_unscaled_lp,
     compile_network,
+    delayed_alpha,
     disruption_vector,
 )
 from chipstress.engine.regional import S_ZERO, tts_from_s
@@ -39,7 +42,8 @@ class ImpactResult:
     Attributes
     ----------
     lost_profit
-        Margin of the end-customer demand not served over the window (currency).
+        Margin of the end-customer demand not served over the window (currency), plus
+        the premium paid on edges that charge one (``premium_cost``).
     duration
         Length of the window (periods).
     status
@@ -50,6 +54,9 @@ class ImpactResult:
         Units made over the window, per node.
     shipments
         ``supplier, customer, material, quantity`` (units over the window), non-zero rows.
+    premium_cost
+        Premium paid over the window on edges with a ``premium`` (currency; part of
+        ``lost_profit``).
     """
 
     lost_profit: float
@@ -58,6 +65,7 @@ class ImpactResult:
     lost_units: pd.Series = field(repr=False)
     production: pd.Series = field(repr=False)
     shipments: pd.DataFrame = field(repr=False)
+    premium_cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ def impact(
     duration: float = 1.0,
     *,
     integer: bool = False,
+    delays: Mapping[str, float] | None = None,
 ) -> ImpactResult:
     """Lost profit, lost units and the production/shipment plan of a disruption.
 
@@ -103,6 +112,11 @@ def impact(
         Window length in periods (e.g. the disrupted node's time to recover).
     integer
         Count whole units made and shipped (solved as a MIP; lost units stay continuous).
+    delays
+        Node id -> periods it cannot produce at the start of the window (a source
+        qualified only once the disruption starts); it loses ``min(1, delay/duration)``
+        of its capacity on top of its disruption (see
+        :func:`chipstress.engine.formulation.delayed_alpha`).
 
     Raises
     ------
@@ -112,6 +126,8 @@ def impact(
     duration = _check_duration(duration)
     model = compile_network(network)
     alpha = disruption_vector(network, disruption or {})
+    if delays:
+        alpha = delayed_alpha(alpha, _delay_positions(network, delays), duration)
     if integer:
         data, layout = build_unscaled_lp(model, "ttr", alpha, duration, integer=True)
         scale = 1.0
@@ -133,6 +149,7 @@ def impact(
             empty[products],
             empty,
             pd.DataFrame(columns=["supplier", "customer", "material", "quantity"]),
+            np.nan,
         )
     x = np.asarray(highs.getSolution().col_value) * scale
     n, extra = len(layout.nodes), layout.extra_column
@@ -150,12 +167,34 @@ def impact(
         }
     )
     shipments = shipments[shipments["quantity"] > 0].reset_index(drop=True)
-    lost_profit = float(model.margin[layout.products] @ lost.to_numpy())
-    return ImpactResult(lost_profit, duration, status, lost, production, shipments)
+    premium_cost = float(model.edge_premium[layout.edges] @ flow)
+    lost_profit = float(model.margin[layout.products] @ lost.to_numpy()) + premium_cost
+    return ImpactResult(lost_profit, duration, status, lost, production, shipments, premium_cost)
+
+
+def _delay_positions(network: Network, delays: Mapping[str, float]) -> dict[int, float]:
+    positions = network.index.positions(delays.keys())
+    bad = [k for k, v in delays.items() if not _is_periods(v)]
+    if bad:
+        raise InvalidInput(f"delays must be finite numbers of periods >= 0; bad for {bad[:5]}")
+    return {int(p): float(v) for p, v in zip(positions, delays.values(), strict=True)}
+
+
+def _is_periods(value: object) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and bool(np.isfinite(float(value)))
+        and float(value) >= 0
+    )
 
 
 def time_to_survive(
-    network: Network, disruption: Mapping[str, float] | None = None, *, integer: bool = False
+    network: Network,
+    disruption: Mapping[str, float] | None = None,
+    *,
+    integer: bool = False,
+    delays: Mapping[str, float] | None = None,
 ) -> SurvivalResult:
     """Time-to-survive (periods) of ``network`` under ``disruption``, and what binds it.
 
@@ -165,15 +204,28 @@ def time_to_survive(
         Node id -> fraction of capacity lost (1.0 = down), lasting indefinitely.
     integer
         Count whole units (all-integer production and shipments; ``t`` stays continuous).
+    delays
+        Node id -> periods into the disruption before it can produce (sources qualified
+        reactively); solved in rounds as in
+        :meth:`chipstress.engine.RegionalSolver.time_to_survive_delayed` (no binding
+        nodes are reported then).
 
     Raises
     ------
     InvalidInput
-        Unknown node or a fraction outside (0, 1].
+        Unknown node, a fraction outside (0, 1], or delays with ``integer=True``.
     """
     model = compile_network(network)
     alpha = disruption_vector(network, disruption or {})
     ids = network.nodes["id"].to_numpy(dtype=object)
+    if delays:
+        if integer:
+            raise InvalidInput("delays are not supported by the integer time-to-survive")
+        late = {
+            p: d for p, d in _delay_positions(network, delays).items() if d > 0 and alpha[p] < 1
+        }
+        if late:
+            return _delayed_survival(model, alpha, late)
     highs = new_highs()
     if integer:
         data, _ = build_unscaled_lp(model, "tts", alpha, integer=True)
@@ -210,3 +262,26 @@ def time_to_survive(
         [str(i) for i in ids[binding & has_demand]],
         [str(i) for i in ids[binding & ~has_demand]],
     )
+
+
+def _delayed_survival(
+    model: StressModel, alpha: np.ndarray, late: dict[int, float]
+) -> SurvivalResult:
+    """TTS with late-starting nodes, in rounds on the whole program (see the regional solver)."""
+    highs = new_highs()
+    started: dict[int, float] = {}
+    while True:
+        current = alpha.copy()
+        current[[p for p in late if p not in started]] = 1.0
+        data, layout = build_delayed_tts(model, current, started)
+        pass_lp(highs, data)
+        highs.run()
+        status = lp_status(highs)
+        if status != "optimal":
+            reported = "optimal" if status == "infeasible" else status
+            return SurvivalResult(tts_from_s(np.nan, status), reported, [], [])
+        tts = tts_from_s(float(highs.getSolution().col_value[layout.extra_column]), status)
+        joining = {p: d for p, d in late.items() if p not in started and d <= tts}
+        if not joining or not np.isfinite(tts):
+            return SurvivalResult(tts, status, [], [])
+        started.update(joining)

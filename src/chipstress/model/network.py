@@ -307,10 +307,18 @@ class Network:
         return Network(self.nodes, self.bom, self.sources, replace(self.meta, **changes))
 
     def fingerprint(self) -> str:
-        """SHA-256 of the metadata and all three tables: equal networks, equal fingerprints."""
+        """SHA-256 of the metadata and all three tables: equal networks, equal fingerprints.
+
+        A ``sources.premium`` column that is 0 everywhere (its default) is left out, so a
+        network without premiums keeps the fingerprint it had before the column existed
+        (and runs stored then still match it).
+        """
         digest = hashlib.sha256()
         digest.update(json.dumps(self.meta.to_dict(), sort_keys=True, default=str).encode())
-        for table in (self.nodes, self.bom, self.sources):
+        sources = self.sources
+        if "premium" in sources and not sources["premium"].fillna(0.0).astype(float).any():
+            sources = sources.drop(columns="premium")
+        for table in (self.nodes, self.bom, sources):
             digest.update("\x1f".join(map(str, table.columns)).encode())
             digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
         return digest.hexdigest()

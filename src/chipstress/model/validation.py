@@ -7,7 +7,8 @@ to their schema types and checks every rule of the brief at once:
 
 * missing columns, wrong cell types, empty tables;
 * duplicate ids, unknown kinds, empty materials;
-* negative, NaN or infinite capacity, inventory, ttr, demand, margin or quantity;
+* negative, NaN or infinite capacity, inventory, ttr, demand, margin, quantity or
+  source premium;
 * latitude/longitude out of range;
 * BOM and source rows naming unknown nodes, duplicate rows, self-supply;
 * a source edge shipping a material its customer does not need;
@@ -467,9 +468,17 @@ def canonical_table(table: pd.DataFrame, name: str) -> pd.DataFrame:
             out[column] = table[column]
         else:
             out[column] = (
-                pd.Series([""] * len(table), dtype="str") if attribute.dtype == "string" else np.nan
+                pd.Series([""] * len(table), dtype="str")
+                if attribute.dtype == "string"
+                else float(attribute.default)
+                if attribute.default
+                else np.nan
             )
     frame = pd.DataFrame(out, index=table.index)
+    for column, attribute in schema.items():
+        # A float column with a default (sources.premium): missing cells take it.
+        if attribute.dtype == "float" and attribute.default and column in table:
+            frame[column] = frame[column].astype(float).fillna(float(attribute.default))
     for column in table.columns:
         if column not in schema:
             frame[column] = table[column]
@@ -536,6 +545,7 @@ def build_network(
             lambda r: f"node '{sources['supplier'].iat[r]}' cannot supply itself (a cycle)",
         )
         _check_duplicates(sources_raw, sources, ["supplier", "customer"], found, "source edge")
+        _check_number(sources_raw, sources, "premium", found, unit=" of currency per unit")
 
     if bom is not None and sources is not None:
         shipped = pd.DataFrame(

@@ -12,7 +12,9 @@ For each node, with its own time to recover (TTR) or the duration given:
 * ``ttr_minus_tts`` and ``exposed`` — a node whose TTR exceeds its TTS is an exposure.
 
 Lost profit is zero whenever ``duration <= tts`` (demand is met throughout), so the
-time-to-recover program is solved only where it can be non-zero.
+time-to-recover program is solved only where it can be non-zero — unless some source
+edge charges a premium (lost profit then includes the premium paid, which can be
+positive while demand is met).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from chipstress.engine import RegionalSolver, StressModel, compile_network, impact, time_to_survive
+from chipstress.engine.formulation import delayed_alpha
 from chipstress.engine.regional import Baselines
 from chipstress.errors import InvalidInput
 from chipstress.executors import ChunkFailure, Executor, make_executor
@@ -35,6 +38,7 @@ from chipstress.store.results import RunRecorder
 __all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep", "sweep_chunks", "sweep_summary"]
 
 SWEEP_COLUMNS = ["node", "duration", "lost_profit", "tts", "status"]
+EXPOSED_TOLERANCE = 1e-9  # relative: TTR must exceed TTS by more than this to be an exposure
 METRICS = ("both", "ttr", "tts")
 
 Durations = float | Mapping[str, float] | pd.Series | None
@@ -45,6 +49,7 @@ class _Item:
     node: str
     position: int
     duration: float
+    linked: tuple[int, ...] = ()  # positions disrupted together with the node
 
 
 def _sweep_setup(payload: Network | tuple[StressModel, Baselines]) -> Any:
@@ -69,15 +74,20 @@ def _prepare(network: Network, items: list[_Item], metric: str) -> tuple[StressM
     return model, solver.baselines()
 
 
-def _sweep_task(state: Any, job: tuple[list[_Item], str]) -> list[dict[str, Any]]:
-    items, metric = job
+Job = tuple[list[_Item], str, tuple[tuple[int, float], ...]]
+
+
+def _sweep_task(state: Any, job: Job) -> list[dict[str, Any]]:
+    items, metric, delays = job
     rows = []
     for item in items:
-        rows.append(_one_node(state, item, metric))
+        rows.append(_one_node(state, item, metric, dict(delays)))
     return rows
 
 
-def _one_node(state: Any, item: _Item, metric: str) -> dict[str, Any]:
+def _one_node(
+    state: Any, item: _Item, metric: str, delays: dict[int, float] | None = None
+) -> dict[str, Any]:
     """Both stress tests of one node; errors become a status, never an exception."""
     row: dict[str, Any] = {
         "node": item.node,
@@ -89,7 +99,7 @@ def _one_node(state: Any, item: _Item, metric: str) -> dict[str, Any]:
     }
     try:
         if isinstance(state, RegionalSolver):
-            _one_node_regional(state, item, metric, row)
+            _one_node_regional(state, item, metric, row, delays or {})
         else:
             _one_node_integer(state, item, metric, row)
     except Exception as error:  # one bad scenario must not stop a sweep
@@ -98,13 +108,20 @@ def _one_node(state: Any, item: _Item, metric: str) -> dict[str, Any]:
 
 
 def _one_node_regional(
-    solver: RegionalSolver, item: _Item, metric: str, row: dict[str, Any]
+    solver: RegionalSolver,
+    item: _Item,
+    metric: str,
+    row: dict[str, Any],
+    delays: dict[int, float],
 ) -> None:
     alpha = np.zeros(solver.model.n_nodes)
     alpha[item.position] = 1.0
+    alpha[list(item.linked)] = 1.0
     statuses = []
     if metric in ("both", "tts"):
-        survival = solver.time_to_survive(alpha)
+        survival = (
+            solver.time_to_survive(alpha, delays) if delays else solver.time_to_survive(alpha)
+        )
         row["tts"] = survival.value
         statuses.append(survival.status)
     if metric in ("both", "ttr"):
@@ -113,10 +130,18 @@ def _one_node_regional(
         else:
             base = solver.baseline_ttr(item.duration)
             row["baseline_lost_profit"] = base.lost_profit
-            if metric == "both" and statuses[0] == "optimal" and item.duration <= row["tts"]:
+            if (
+                metric == "both"
+                and statuses[0] == "optimal"
+                and item.duration <= row["tts"]
+                and not solver.model.has_premium
+            ):
                 row["lost_profit"] = 0.0  # demand is met throughout the window
             else:
-                loss = solver.lost_profit(alpha, item.duration)
+                loss = solver.lost_profit(
+                    delayed_alpha(alpha, delays, item.duration) if delays else alpha,
+                    item.duration,
+                )
                 row["lost_profit"] = loss.value
                 statuses.append(loss.status)
     row["status"] = _combine(statuses)
@@ -124,8 +149,10 @@ def _one_node_regional(
 
 def _one_node_integer(network: Network, item: _Item, metric: str, row: dict[str, Any]) -> None:
     statuses = []
+    ids = network.nodes["id"].to_numpy(dtype=object)
+    down = {item.node: 1.0, **{str(ids[p]): 1.0 for p in item.linked}}
     if metric in ("both", "tts"):
-        survival = time_to_survive(network, {item.node: 1.0}, integer=True)
+        survival = time_to_survive(network, down, integer=True)
         row["tts"] = survival.tts
         statuses.append(survival.status)
     if metric in ("both", "ttr"):
@@ -137,7 +164,7 @@ def _one_node_integer(network: Network, item: _Item, metric: str, row: dict[str,
             row["baseline_lost_profit"] = impact(
                 network, {}, item.duration, integer=True
             ).lost_profit
-            loss = impact(network, {item.node: 1.0}, item.duration, integer=True)
+            loss = impact(network, down, item.duration, integer=True)
             row["lost_profit"] = loss.lost_profit
             statuses.append(loss.status)
     row["status"] = _combine(statuses)
@@ -196,7 +223,11 @@ def read_durations(path: str) -> pd.Series:
 
 
 def _items(
-    network: Network, nodes: Iterable[str] | None, durations: Durations, include_products: bool
+    network: Network,
+    nodes: Iterable[str] | None,
+    durations: Durations,
+    include_products: bool,
+    linked: Mapping[str, Iterable[str]] | None = None,
 ) -> list[_Item]:
     table = network.nodes
     if nodes is None:
@@ -227,7 +258,14 @@ def _items(
         raise InvalidInput(
             f"durations must be finite numbers of periods >= 0; bad for {', '.join(bad[:10])}"
         )
-    return [_Item(n, int(p), float(d)) for n, p, d in zip(nodes, positions, values, strict=True)]
+    together = {
+        str(node): tuple(int(p) for p in network.index.positions(list(others)))
+        for node, others in (linked or {}).items()
+    }
+    return [
+        _Item(n, int(p), float(d), together.get(n, ()))
+        for n, p, d in zip(nodes, positions, values, strict=True)
+    ]
 
 
 def sweep(
@@ -242,6 +280,8 @@ def sweep(
     include_products: bool = False,
     progress: Callable[[int, int], None] | None = None,
     recorder: RunRecorder | None = None,
+    linked: Mapping[str, Iterable[str]] | None = None,
+    delayed: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Disrupt each node in turn (fully, for its duration) and measure the damage.
 
@@ -270,6 +310,15 @@ def sweep(
         Store each finished chunk in the results store as it completes (table
         ``sweep_chunks``); chunks the recorder already holds (a resumed run) are read
         back instead of solved again. See :meth:`chipstress.store.ResultsStore.start`.
+    linked
+        Node id -> ids of nodes that go down with it (e.g. the lines qualified at a
+        supplier's site for other customers: they share its fate).
+    delayed
+        Node id -> periods it cannot produce at the start of every disruption (a source
+        qualified only once a disruption starts): over a window of ``T`` periods it loses
+        ``min(1, delay/T)`` of its capacity, and the time-to-survive counts it only
+        from then on (:meth:`chipstress.engine.RegionalSolver.time_to_survive_delayed`).
+        Not with ``integer=True``.
 
     Returns
     -------
@@ -283,9 +332,20 @@ def sweep(
     """
     if metric not in METRICS:
         raise InvalidInput(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
-    items = _items(network, nodes, durations, include_products)
+    items = _items(network, nodes, durations, include_products, linked)
+    delays: tuple[tuple[int, float], ...] = ()
+    if delayed:
+        if integer:
+            raise InvalidInput("delayed nodes are not supported by the integer sweep")
+        positions = network.index.positions(delayed.keys())
+        bad = [k for k, v in delayed.items() if not (np.isfinite(float(v)) and float(v) >= 0)]
+        if bad:
+            raise InvalidInput(f"delays must be finite numbers of periods >= 0; bad for {bad}")
+        delays = tuple(
+            (int(p), float(v)) for p, v in zip(positions, delayed.values(), strict=True) if v > 0
+        )
     runner = executor or make_executor(workers if len(items) >= 64 else 1)
-    chunks = sweep_chunks(items, metric)
+    chunks = sweep_chunks(items, metric, delays)
     done_chunks = recorder.done_chunks() if recorder is not None else set()
     stored_rows = _stored_rows(recorder) if done_chunks else []
     pending = [i for i in range(len(chunks)) if i not in done_chunks]
@@ -330,13 +390,15 @@ _TARGET_CHUNKS = 128
 _MAX_CHUNK = 256
 
 
-def sweep_chunks(items: list[_Item], metric: str) -> list[tuple[list[_Item], str]]:
+def sweep_chunks(
+    items: list[_Item], metric: str, delays: tuple[tuple[int, float], ...] = ()
+) -> list[Job]:
     """The sweep's work split into chunks (strided, so each mixes easy and hard nodes)."""
     if not items:
         return []
     size = min(_MAX_CHUNK, max(8, math.ceil(len(items) / _TARGET_CHUNKS)))
     count = math.ceil(len(items) / size)
-    return [(items[i::count], metric) for i in range(count)]
+    return [(items[i::count], metric, delays) for i in range(count)]
 
 
 def _stored_rows(recorder: RunRecorder) -> list[dict[str, Any]]:
@@ -368,7 +430,9 @@ def _finish(network: Network, rows: list[dict[str, Any]], items: list[_Item]) ->
     worst = excess.max(skipna=True)
     table["risk_exposure_index"] = excess / worst if worst and worst > 0 else excess * 0.0
     table["ttr_minus_tts"] = table["duration"] - table["tts"]
-    table["exposed"] = table["duration"] > table["tts"]
+    # TTR > TTS, with a relative tolerance: a TTS equal to the TTR up to rounding (as
+    # when both are 1 week) is not an exposure.
+    table["exposed"] = table["duration"] > table["tts"] * (1 + EXPOSED_TOLERANCE)
     info = network.nodes.set_index("id")[["name", "kind", "cluster"]]
     table = table.join(info, on="node")
     table = table.sort_values(

@@ -336,3 +336,31 @@ def test_readme_screenshot(page: Any) -> None:
     if not README_IMAGE.exists() or os.environ.get("CHIPSTRESS_UPDATE_SCREENSHOTS") == "1":
         README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ARTIFACTS / "dashboard.png", README_IMAGE)
+
+
+def test_mitigation_plan_draws_the_tradeoff_curve(page: Any) -> None:
+    from chipstress.workflows.examples import example_path
+    from chipstress.workflows.plan import load_actions, plan
+
+    network = load_builtin()
+    path = example_path("actions", "tri-cluster")
+    assert path is not None
+    expected = plan(network, load_actions(path, network), "exposed", [1e6]).curve.iloc[0]
+    page.select_option("#network-select", "tri-cluster")
+    page.select_option("#plan-measure", "exposed")
+    page.fill("#plan-budgets", "1M")
+    page.click("#plan-run")
+    page.wait_for_selector("#plan-curve .main-svg", timeout=120_000)
+    page.wait_for_selector("#plan-value")
+    assert _value(page, "#plan-value") == expected["value"]
+    assert _value(page, "#plan-cost") == pytest.approx(expected["cost"], rel=1e-9)
+    points = page.evaluate("() => document.getElementById('plan-curve').data.at(-1).x.length")
+    assert points == 1
+    rows = page.query_selector_all("#plan-choices tbody tr")
+    assert len(rows) == int(expected["n_actions"])
+    page.click("#plan-compare-run")
+    page.wait_for_selector("#plan-compare-table", timeout=120_000)
+    after = _value(page, "#plan-compare-table tr[data-metric='exposed_sites'] td:nth-child(3)")
+    assert after == expected["value"]
+    page.eval_on_selector("#mitigation", "(el) => el.scrollIntoView()")
+    _shot(page, "dashboard-mitigation")

@@ -13,12 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "DisruptionRequest",
+    "EditsRequest",
     "ImpactRequest",
     "JobOut",
     "MapRequest",
     "NetworkOut",
     "NodeOut",
     "Outage",
+    "PlanRequest",
     "ReplayRequest",
     "ScenarioRequest",
     "SimulationRequest",
@@ -143,6 +145,43 @@ class SimulationRequest(_Request):
 
     years: int = Field(1000, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0, le=2**63 - 1)
+
+
+class EditsRequest(_Request):
+    """What-if edits (inventory, qualified sources, capacity, TTR cuts, removals) and every
+    site's risk before and after; with ``years``, hazard simulations on the same events.
+
+    Give the edits as ``edits`` (a list of edit mappings, as in an edits file), ``yaml``
+    (an edits file's text) or ``example`` (a shipped example file).
+    """
+
+    edits: list[dict[str, Any]] | None = Field(None, max_length=500)
+    yaml: str | None = Field(None, max_length=1_000_000, description="An edits YAML file's text.")
+    example: Literal["tri-cluster"] | None = Field(None, description="A shipped edits file.")
+    years: int | None = Field(None, ge=1, le=1_000_000, description="Simulated hazard years.")
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+
+
+Budget = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
+
+
+class PlanRequest(_Request):
+    """Candidate actions with costs and a list of budgets: the best actions per budget.
+
+    Give the candidates as ``actions`` (a list of action mappings), ``yaml`` (an actions
+    file's text) or ``example`` (the shipped candidates for the built-in network).
+    """
+
+    actions: list[dict[str, Any]] | None = Field(None, max_length=500)
+    yaml: str | None = Field(None, max_length=1_000_000, description="An actions YAML file's text.")
+    example: Literal["tri-cluster"] | None = Field(None, description="Shipped candidates.")
+    measure: Literal["worst", "exposed", "eal", "cvar"] = "worst"
+    budgets: list[Budget] = Field(min_length=1, max_length=20, description="Currency.")
+    years: int | None = Field(
+        None, ge=1, le=1_000_000, description="Simulated years (eal, cvar; default 1,000)."
+    )
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    cvar_level: float = Field(0.95, gt=0.5, lt=1.0)
 
 
 class MapRequest(BaseModel):

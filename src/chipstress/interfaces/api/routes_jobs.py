@@ -1,4 +1,5 @@
-"""Background jobs: start a sweep, impact, survive, what-if, replay, scenario or simulation;
+"""Background jobs: start a sweep, impact, survive, what-if (outages, events or edits),
+plan, replay, scenario or simulation;
 follow its progress; fetch its result; cancel it."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from chipstress.interfaces.api.errors import ApiError, not_found
 from chipstress.interfaces.api.jobs import Job
 from chipstress.interfaces.api.models import (
     DisruptionRequest,
+    EditsRequest,
     ImpactRequest,
     JobOut,
+    PlanRequest,
     ReplayRequest,
     ScenarioRequest,
     SimulationRequest,
@@ -88,6 +91,40 @@ def start_whatif(request: Request, body: WhatIfRequest) -> dict[str, Any]:
     """Sites taken down (fraction, duration) or hazard events (an earthquake, a water-alert
     level, ...): the lost profit over the window, the time-to-survive and the sites hit."""
     return _start(request, "whatif", body, tasks.whatif_work)
+
+
+@router.post(
+    "/whatif-edits",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a what-if of edits",
+)
+def start_whatif_edits(request: Request, body: EditsRequest) -> dict[str, Any]:
+    """Edits (strategic stock, qualified alternative sources, capacity, TTR cuts, removed
+    sites) applied to the network: every site's lost profit, TTS and exposure before and
+    after, by site, cluster and in total (and, with ``years``, expected annual loss and
+    CVaR on the same simulated events). Stored as a ``whatif`` run."""
+    _check_years(request, body.years)
+    return _start(request, "whatif-edits", body, tasks.edits_work)
+
+
+@router.post(
+    "/plan", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start a plan"
+)
+def start_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
+    """Candidate actions with costs and budgets: for each budget the actions that minimise
+    the measure (``worst`` single-site lost profit or ``exposed`` sites: exact MIP;
+    ``eal``/``cvar``: heuristic with a proven bound), i.e. the trade-off curve. Stored as
+    a ``plan`` run."""
+    _check_years(request, body.years)
+    return _start(request, "plan", body, tasks.plan_work)
+
+
+def _check_years(request: Request, years: int | None) -> None:
+    limit = request.app.state.chipstress.max_simulation_years
+    if years is not None and years > limit:
+        raise ApiError(422, f"years: at most {limit:,} per job on this server", field="years")
 
 
 @router.post(

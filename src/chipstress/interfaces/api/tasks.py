@@ -23,7 +23,9 @@ from chipstress.interfaces.api.errors import ApiError
 from chipstress.interfaces.api.jobs import Outcome, Report
 from chipstress.interfaces.api.models import (
     DisruptionRequest,
+    EditsRequest,
     ImpactRequest,
+    PlanRequest,
     ReplayRequest,
     ScenarioRequest,
     SimulationRequest,
@@ -36,7 +38,9 @@ from chipstress.workflows import sweep, sweep_summary
 
 __all__ = [
     "disruption_of",
+    "edits_work",
     "impact_work",
+    "plan_work",
     "replay_work",
     "scenario_work",
     "simulation_work",
@@ -398,5 +402,124 @@ def simulation_work(entry: Entry, request: SimulationRequest) -> Work:
 
         result = simulate(network, request.years, request.seed, workers=1, progress=progress)
         return _dataclass_outcome(result, "simulation")
+
+    return work
+
+
+# ---------------------------------------------------------------------------- mitigation
+def _document(request: EditsRequest | PlanRequest, items: Any, kind: str) -> tuple[Any, str]:
+    """The edits or actions a request gives: a list, a YAML text or a shipped example."""
+    given = [name for name in (kind, "yaml", "example") if getattr(request, name) is not None]
+    if len(given) != 1:
+        raise ApiError(
+            422,
+            f"give exactly one of {kind}, yaml or example (got {', '.join(given) or 'none'})",
+            field=kind,
+        )
+    if request.example is not None:
+        from chipstress.workflows.examples import example_path
+
+        path = example_path(kind, request.example)
+        assert path is not None  # the request model allows shipped names only
+        return yaml.safe_load(path.read_text(encoding="utf-8")), f"example {request.example}"
+    if request.yaml is not None:
+        try:
+            data = yaml.safe_load(request.yaml)
+        except yaml.YAMLError as error:
+            raise ApiError(422, f"yaml: not valid YAML ({error})", field="yaml") from None
+        if data is None:
+            raise ApiError(422, "yaml: the text is empty", field="yaml")
+        return data, "yaml"
+    return items, kind
+
+
+def _as_api_error(error: Exception, field: str) -> ApiError:
+    return ApiError(422, f"{field}: {error}", field=field)
+
+
+def edits_work(entry: Entry, request: EditsRequest) -> Work:
+    """A what-if of edits: site sweeps (and simulations) before and after, with deltas."""
+    from chipstress.errors import ChipstressError
+    from chipstress.workflows.whatif import apply_edits, parse_edits, whatif
+
+    data, source = _document(request, request.edits, "edits")
+    network = entry.network
+    try:
+        edits = parse_edits(data, source)
+        apply_edits(network, edits, source=source)  # names checked now: a 422, not a failed job
+    except ChipstressError as error:
+        raise _as_api_error(error, "edits" if source == "edits" else source.split()[0]) from None
+
+    def work(report: Report) -> Outcome:
+        report(0.05, "sweeping before and after the edits")
+        result = whatif(network, edits, simulate_years=request.years, seed=request.seed)
+        body = {
+            "summary": plain(result.run_summary()),
+            "totals": records(result.totals),
+            "clusters": records(result.clusters),
+            "edits": records(result.edits_table()),
+            "period": network.meta.period,
+            "currency": network.meta.currency,
+            **_inline(result.nodes),
+        }
+        return Outcome(body, "whatif", result.run_tables(), result.run_summary())
+
+    return work
+
+
+def plan_work(entry: Entry, request: PlanRequest) -> Work:
+    """A plan: the best candidate actions for each budget (the trade-off curve)."""
+    from chipstress.errors import ChipstressError
+    from chipstress.workflows.plan import combined_edits, parse_actions, plan
+    from chipstress.workflows.plan.planner import MEASURE_LABELS
+    from chipstress.workflows.whatif import edit_to_dict
+
+    data, source = _document(request, request.actions, "actions")
+    network = entry.network
+    try:
+        candidates = parse_actions(data, network, source)
+    except ChipstressError as error:
+        raise _as_api_error(
+            error, "actions" if source == "actions" else source.split()[0]
+        ) from None
+
+    def work(report: Report) -> Outcome:
+        report(0.02, f"planning for {len(request.budgets)} budget(s)")
+
+        def progress(done: int, total: int) -> None:
+            report(0.02 + 0.96 * done / max(total, 1), f"{done} of {total} budgets planned")
+
+        result = plan(
+            network,
+            candidates,
+            request.measure,
+            request.budgets,
+            years=request.years,
+            seed=request.seed,
+            cvar_level=request.cvar_level,
+            time_limit=60.0,
+            progress=progress,
+        )
+        by_id = {a.id: a for a in candidates.actions}
+        point_edits = [  # the edits of each point's actions, in curve order
+            [
+                edit_to_dict(e)
+                for e in combined_edits([by_id[a] for a in str(row.actions).split(";") if a])
+            ]
+            for row in result.curve.itertuples(index=False)
+        ]
+        body = {
+            "measure": request.measure,
+            "measure_label": MEASURE_LABELS[request.measure],
+            "baseline": plain(result.baseline),
+            "curve": records(result.curve),
+            "choices": records(result.choices),
+            "point_edits": point_edits,
+            "notes": result.notes,
+            "candidates": len(candidates),
+            "period": network.meta.period,
+            "currency": network.meta.currency,
+        }
+        return Outcome(body, "plan", result.run_tables(), plain(result.run_summary()))
 
     return work

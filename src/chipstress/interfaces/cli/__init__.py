@@ -13,6 +13,7 @@ import typer
 
 from chipstress import __version__
 from chipstress.interfaces.cli import hazards as hazard_commands
+from chipstress.interfaces.cli import mitigation as mitigation_commands
 from chipstress.interfaces.cli import network as network_commands
 from chipstress.interfaces.cli import report as report_commands
 from chipstress.interfaces.cli import runs as runs_commands
@@ -63,6 +64,9 @@ app.command("hazards")(hazard_commands.hazards_command)
 app.command("replay")(hazard_commands.replay_command)
 app.command("scenario")(hazard_commands.scenario_command)
 app.command("simulate")(hazard_commands.simulate_command)
+app.command("whatif")(mitigation_commands.whatif_command)
+app.command("plan")(mitigation_commands.plan_command)
+app.command("contingency")(mitigation_commands.contingency_command)
 app.add_typer(runs_commands.app, name="runs")
 app.command()(serve_commands.serve)
 app.command("report")(report_commands.report)

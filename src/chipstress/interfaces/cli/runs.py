@@ -36,6 +36,8 @@ _HEADLINE = {
     "simulation": ("years", "expected_annual_loss", "var_99"),
     "replay": ("event", "loss", "tts"),
     "scenario": ("event", "loss", "tts"),
+    "whatif": ("edits", "worst_lost_profit_after", "exposed_sites_after"),
+    "plan": ("measure", "baseline", "best_value"),
 }
 
 app = typer.Typer(

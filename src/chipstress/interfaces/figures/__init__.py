@@ -16,6 +16,7 @@ builder                    what it draws
 :func:`exceedance_curve`   loss against return period, with VaR / EAL lines
 :func:`contributions_bar`  the largest contributions (by hazard, node, ...) as bars
 :func:`tiered_network`     the supply tiers, products on the right, coloured by a value
+:func:`tradeoff_curve`     a plan's best risk against budget, actions per point, bound
 :func:`ranked_risks`       (table) sweep rows worst first
 :func:`cluster_summary`    (table) per cluster: sites, exposures, lost profit, worst site
 =========================  ==============================================================
@@ -28,6 +29,7 @@ from chipstress.interfaces.figures.charts import (
     ttr_tts_scatter,
 )
 from chipstress.interfaces.figures.maps import Region, find_regions, site_map
+from chipstress.interfaces.figures.mitigation import tradeoff_curve
 from chipstress.interfaces.figures.tables import RANKED_COLUMNS, cluster_summary, ranked_risks
 from chipstress.interfaces.figures.tiers import node_tiers, tiered_network
 
@@ -43,5 +45,6 @@ __all__ = [
     "ranked_risks",
     "site_map",
     "tiered_network",
+    "tradeoff_curve",
     "ttr_tts_scatter",
 ]

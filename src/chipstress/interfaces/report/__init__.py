@@ -10,7 +10,8 @@ What the page shows depends on the run's kind: a sweep gets headline figures, th
 map by risk exposure, TTR against TTS, the ranked risks, the per-cluster summary and the
 tiered network; a simulation the loss-exceedance curve, contributions by hazard and by
 site and their map; a replay or scenario the sites hit and why; any other run its
-summary and tables.
+summary and tables; a what-if (edits) its deltas by site and cluster and their map; a
+plan its trade-off curve and the actions chosen at each budget.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 from pathlib import Path
 
 from chipstress.errors import InvalidInput
-from chipstress.interfaces.report import sections
+from chipstress.interfaces.report import mitigation, sections
 from chipstress.interfaces.report._html import Page, escape
 from chipstress.model.builtin import BUILTIN_NETWORKS
 from chipstress.model.io import read_network
@@ -35,6 +36,8 @@ _TITLES = {
     "simulation": "Simulated hazard losses of {network}",
     "replay": "Replay on {network}",
     "scenario": "Scenario on {network}",
+    "whatif": "What-if on {network}",
+    "plan": "Mitigation plan for {network}",
 }
 
 
@@ -144,6 +147,10 @@ def build_report(
         sections.simulation_sections(page, run, loaded, tables)
     elif run.kind in ("replay", "scenario"):
         sections.hazard_sections(page, run, loaded, tables)
+    elif run.kind == "whatif" and "whatif_totals" in tables:
+        mitigation.whatif_sections(page, run, loaded, tables)
+    elif run.kind == "plan" and "curve" in tables:
+        mitigation.plan_sections(page, run, loaded, tables)
     else:
         sections.generic_sections(page, run, loaded, tables)
     page.add(_run_details(run, loaded))

@@ -112,13 +112,18 @@ def _json_for_script(figure: go.Figure) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _text(value: Any) -> str:
+    """A cell's plain text (escaped once, by :func:`table`)."""
+    return "" if value is None else str(value)
+
+
 @dataclass
 class Column:
     """How to show one table column: header, cell formatter, numeric alignment."""
 
     key: str
     header: str
-    format: Callable[[Any], str] = escape
+    format: Callable[[Any], str] = _text
     numeric: bool = False
     raw_html: bool = False  # the formatter returns HTML (already escaped)
 

@@ -1,7 +1,8 @@
 """Export to a networkx graph and to GraphML.
 
 Nodes carry every node column (missing numbers left out); each edge supplier ->
-customer carries the material shipped and the customer's BOM quantity for it.
+customer carries the material shipped and the customer's BOM quantity for it (and its
+premium per unit shipped, where one is set).
 """
 
 from __future__ import annotations
@@ -36,11 +37,18 @@ def to_networkx(network: Network) -> nx.DiGraph:
         )
     }
     material_of = dict(zip(network.nodes["id"], network.nodes["material"], strict=True))
-    for supplier, customer in network.sources[["supplier", "customer"]].itertuples(index=False):
+    premium = (
+        network.sources["premium"].to_numpy(dtype=float)
+        if "premium" in network.sources
+        else [0.0] * len(network.sources)
+    )
+    pairs = network.sources[["supplier", "customer"]].itertuples(index=False)
+    for (supplier, customer), extra in zip(pairs, premium, strict=True):
         material = material_of[supplier]
-        graph.add_edge(
-            supplier, customer, material=material, quantity=float(quantity[(customer, material)])
-        )
+        attributes = {"material": material, "quantity": float(quantity[(customer, material)])}
+        if extra:  # a premium per unit shipped (qualified alternative sources)
+            attributes["premium"] = float(extra)
+        graph.add_edge(supplier, customer, **attributes)
     return graph
 
 

@@ -165,13 +165,17 @@ def _plain(value: Any) -> Any:
 def write_yaml_file(network: Network, path: Path) -> None:
     """Write ``network`` in the single-file YAML form, atomically.
 
-    Cells equal to their default (empty text, missing numbers, zero inventory, a name
-    equal to the id) are left out to keep the file short; reading restores them.
+    Cells equal to their default (empty text, missing numbers, zero inventory or
+    premium, a name equal to the id) are left out to keep the file short; reading restores them.
     """
     data = network.meta.to_dict()
-    defaults = {"inventory": 0.0, "kind": "supplier"}
     for table in TABLES:
         frame: pd.DataFrame = getattr(network, table)
+        defaults = {
+            name: float(a.default) if a.dtype == "float" else a.default
+            for name, a in table_schema(table).items()
+            if a.default
+        }
         records = []
         for record in frame.to_dict(orient="records"):
             clean = {}

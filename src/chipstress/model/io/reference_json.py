@@ -359,9 +359,11 @@ def to_reference_dict(network: Network) -> dict[str, Any]:
     }
 
 
-def _carries_data(frame: pd.DataFrame, column: str) -> bool:
+def _carries_data(frame: pd.DataFrame, column: str, default: float | None = None) -> bool:
     values = frame[column]
     if pd.api.types.is_numeric_dtype(values.dtype):
+        if default is not None:  # a column whose default the format implies (premium 0)
+            return bool((values.notna() & (values != default)).any())
         return bool(values.notna().any())
     return bool((values.fillna("").astype(str) != "").any())
 
@@ -399,8 +401,14 @@ def dropped_columns(network: Network) -> list[str]:
         ("sources", ("supplier", "customer")),
     ):
         frame = getattr(network, table)
+        schema = table_schema(table)
+        defaults = {
+            c: float(a.default) for c, a in schema.items() if a.dtype == "float" and a.default
+        }
         dropped += [
-            f"{table}.{c}" for c in frame.columns if c not in keep and _carries_data(frame, c)
+            f"{table}.{c}"
+            for c in frame.columns
+            if c not in keep and _carries_data(frame, c, defaults.get(c))
         ]
     return dropped
 

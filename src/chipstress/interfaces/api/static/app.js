@@ -2,6 +2,7 @@
 
 import { api, runJob, toast } from "./api.js";
 import { drawMap, hooks, refreshOverlays, setEpicentre, setPlacing } from "./map.js";
+import { bindMitigation, resetMitigation } from "./mitigation.js";
 import {
   $,
   S,
@@ -71,6 +72,7 @@ async function loadNetwork() {
   renderRisks();
   renderSite();
   $("#whatif-result").innerHTML = "";
+  resetMitigation();
   await Promise.all([drawMap(), loadStoredSweeps(), loadDistricts()]);
 }
 
@@ -409,6 +411,7 @@ function bind() {
     }),
   );
   $("#sweep-button").addEventListener("click", runSweep);
+  bindMitigation();
   $("#stored-select").addEventListener("change", (e) => loadStoredSweep(e.target.value));
   $("#risk-table").addEventListener("click", (e) => {
     const tr = e.target.closest("tr[data-node]");

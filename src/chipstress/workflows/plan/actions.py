@@ -1,0 +1,444 @@
+"""Candidate mitigation actions: an edit (or a few) with what it costs.
+
+An actions file is YAML::
+
+    name: tri-cluster mitigation candidates
+    currency: USD          # checked against the network's
+    horizon: 52            # periods over which running costs are counted (weeks here)
+    actions:
+      - id: asml-spares-4wk
+        description: four more weeks of EUV spare parts at the ASML depots
+        edit: {type: add_inventory, node: asml_veldhoven, add: 9500}
+        cost: {per_unit_period: 2.0}      # holding: currency per unit per period
+        source: "estimate: 10%/yr carrying cost on ~1 kUSD of parts per unit"
+
+``edit`` is one what-if edit (:mod:`chipstress.workflows.whatif.edits`), ``edits`` a list
+of them (applied together). ``cost`` is a number (currency, one-off) or a mapping of
+parts that add up:
+
+* ``fixed`` — one-off currency (a qualification, a contract, a build-out);
+* ``per_unit`` — currency per unit of the action's size (units of inventory added,
+  units per period of capacity added or made available, periods of TTR cut);
+* ``per_unit_period`` — currency per unit of size per period, times the ``horizon``
+  (inventory holding, capacity reservation, a dispatch pool on standby);
+* ``per_period`` — currency per period, times the ``horizon`` (a retainer).
+
+Sizes need an action with one edit. Actions must not make anything worse: no
+``remove_site``, no inventory or capacity set below what the network has. Every
+problem is reported at once as ``file, actions[i] (id), field 'x': message``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chipstress.errors import InvalidInput, Problem
+from chipstress.model.network import Network
+from chipstress.workflows.whatif.apply import apply_edits
+from chipstress.workflows.whatif.edits import (
+    AddInventory,
+    CutTTR,
+    Edit,
+    QualifySource,
+    RaiseCapacity,
+    RemoveSite,
+    describe_edit,
+    edit_to_dict,
+    parse_edit,
+    raise_problems,
+    read_yaml_file,
+)
+
+__all__ = [
+    "COST_PARTS",
+    "Action",
+    "ActionSet",
+    "combined_edits",
+    "load_actions",
+    "parse_actions",
+]
+
+COST_PARTS = ("fixed", "per_unit", "per_unit_period", "per_period")
+_ACTION_KEYS = ("id", "description", "edit", "edits", "cost", "source")
+_FILE_KEYS = ("name", "description", "currency", "horizon", "actions")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One candidate action: its edits as increments over the network, and its cost.
+
+    ``edits`` are the edits as written; ``increments`` the same effect relative to the
+    network the actions were checked against (``add`` for inventory and capacity, the
+    new TTR for cuts), so that actions combine by adding up. ``cost`` is in currency;
+    ``cost_basis`` says how it was computed.
+    """
+
+    id: str
+    edits: tuple[Edit, ...]
+    increments: tuple[Edit, ...]
+    cost: float
+    cost_basis: str
+    description: str = ""
+    source: str = ""
+
+    def summary(self) -> str:
+        """What the action does, in words."""
+        return self.description or "; ".join(describe_edit(e) for e in self.edits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The action as a plain mapping (its edits in YAML form)."""
+        return {
+            "id": self.id,
+            "description": self.summary(),
+            "edits": [edit_to_dict(e) for e in self.edits],
+            "cost": self.cost,
+            "cost_basis": self.cost_basis,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class ActionSet:
+    """The candidate actions of an actions file, checked against one network."""
+
+    actions: list[Action]
+    horizon: float | None = None
+    name: str = ""
+    currency: str = ""
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def by_id(self, ids: Sequence[str]) -> list[Action]:
+        """The actions with these ids, in file order."""
+        wanted = set(ids)
+        return [a for a in self.actions if a.id in wanted]
+
+
+def _size(edit: Edit, network: Network) -> float:
+    """The size the per-unit costs multiply: units, units per period, or periods cut."""
+    nodes = network.nodes.set_index("id")
+    if isinstance(edit, AddInventory):
+        current = float(nodes.at[edit.node, "inventory"])
+        return edit.add if edit.add is not None else float(edit.to or 0.0) - current
+    if isinstance(edit, RaiseCapacity):
+        current = float(nodes.at[edit.node, "capacity"])
+        if edit.add is not None:
+            return edit.add
+        if edit.to is not None:
+            return edit.to - current
+        return current * (float(edit.factor or 1.0) - 1.0)
+    if isinstance(edit, QualifySource):
+        return edit.capacity
+    if isinstance(edit, CutTTR):
+        current = float(nodes.at[edit.node, "ttr"])
+        return current - edit.to if edit.to is not None else float(edit.by or 0.0)
+    return 0.0
+
+
+def _increment(edit: Edit, network: Network) -> Edit:
+    """The edit as an increment over ``network`` (adds, and cuts to an absolute TTR)."""
+    if isinstance(edit, AddInventory):
+        return AddInventory(edit.node, add=_size(edit, network))
+    if isinstance(edit, RaiseCapacity):
+        return RaiseCapacity(edit.node, add=_size(edit, network))
+    if isinstance(edit, CutTTR):
+        current = float(network.nodes.set_index("id").at[edit.node, "ttr"])
+        return CutTTR(edit.node, to=current - _size(edit, network), via=edit.via)
+    return edit
+
+
+def combined_edits(actions: Sequence[Action]) -> list[Edit]:
+    """The edits of several actions together: increments add up; for a node's TTR the
+    deepest cut counts (cuts do not add up)."""
+    cuts: dict[str, CutTTR] = {}
+    out: list[Edit] = []
+    for action in actions:
+        for edit in action.increments:
+            if isinstance(edit, CutTTR):
+                known = cuts.get(edit.node)
+                if known is None or float(edit.to or 0.0) < float(known.to or 0.0):
+                    cuts[edit.node] = edit
+            else:
+                out.append(edit)
+    return out + list(cuts.values())
+
+
+def _amount(value: float) -> str:
+    """Money or a size in a cost basis: ``1,500,000``, ``0.23``."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.6g}"
+
+
+def _cost(
+    spec: Any,
+    edits: list[Edit],
+    network: Network,
+    horizon: float | None,
+    source: str,
+    where: str,
+    problems: list[Problem],
+) -> tuple[float, str] | None:
+    if isinstance(spec, bool) or spec is None:
+        problems.append(
+            Problem(source, where, "cost", "give a cost: a number or a mapping of parts")
+        )
+        return None
+    if isinstance(spec, int | float):
+        if not math.isfinite(float(spec)) or spec < 0:
+            problems.append(Problem(source, where, "cost", f"must be a number >= 0, got {spec!r}"))
+            return None
+        return float(spec), f"{_amount(float(spec))} one-off"
+    if not isinstance(spec, Mapping):
+        problems.append(
+            Problem(source, where, "cost", f"must be a number or a mapping, got {spec!r}")
+        )
+        return None
+    total, parts, ok = 0.0, [], True
+    for key, value in spec.items():
+        if key not in COST_PARTS:
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    f"cost.{key}",
+                    f"unknown cost part; parts are {', '.join(COST_PARTS)}",
+                )
+            )
+            ok = False
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            problems.append(
+                Problem(source, where, f"cost.{key}", f"must be a number >= 0, got {value!r}")
+            )
+            ok = False
+            continue
+        if key in ("per_unit", "per_unit_period") and len(edits) != 1:
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    f"cost.{key}",
+                    "a per-unit cost needs an action with exactly one edit",
+                )
+            )
+            ok = False
+            continue
+        if key in ("per_unit_period", "per_period") and horizon is None:
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    f"cost.{key}",
+                    "a running cost needs the file's horizon (periods)",
+                )
+            )
+            ok = False
+            continue
+        value = float(value)
+        if key == "fixed":
+            total += value
+            parts.append(f"{_amount(value)} fixed")
+        elif key == "per_period":
+            total += value * float(horizon or 0.0)
+            parts.append(f"{_amount(value)}/period x {horizon:g} periods")
+        else:
+            size = _size(edits[0], network)
+            if key == "per_unit":
+                total += value * size
+                parts.append(f"{_amount(value)}/unit x {_amount(size)}")
+            else:
+                total += value * size * float(horizon or 0.0)
+                parts.append(
+                    f"{_amount(value)}/unit/period x {_amount(size)} x {horizon:g} periods"
+                )
+    if not ok:
+        return None
+    if not parts:
+        problems.append(Problem(source, where, "cost", "the cost mapping is empty"))
+        return None
+    return total, " + ".join(parts)
+
+
+def _helps(edit: Edit, network: Network, source: str, where: str, problems: list[Problem]) -> bool:
+    """Actions only help: no removals, nothing set below what the network has."""
+    if isinstance(edit, RemoveSite):
+        problems.append(
+            Problem(
+                source,
+                where,
+                "edit",
+                "remove_site cannot be an action: removing a site never lowers a risk",
+            )
+        )
+        return False
+    if isinstance(edit, AddInventory | RaiseCapacity):
+        size = _size(edit, network)
+        if size < 0:
+            what = "inventory" if isinstance(edit, AddInventory) else "capacity"
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    "to" if getattr(edit, "to", None) is not None else "factor",
+                    f"sets the {what} of {edit.node!r} below what it has ({size:+,.6g}): an action "
+                    "must not make anything worse",
+                )
+            )
+            return False
+    return True
+
+
+def parse_actions(data: Any, network: Network, source: str = "actions") -> ActionSet:
+    """Candidate actions from parsed YAML, checked against ``network``.
+
+    Raises
+    ------
+    InvalidInput
+        Listing every problem: ``source, actions[i] (id), field 'x': message`` — a bad
+        edit (unknown node, a material the customer does not need, ...), a bad cost,
+        a duplicate id, an action that would make things worse, a currency that is
+        not the network's.
+    """
+    problems: list[Problem] = []
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        data = {"actions": data}
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"{source}: an actions file is a mapping with 'actions: [...]'")
+    for key in data:
+        if key not in _FILE_KEYS:
+            problems.append(
+                Problem(
+                    source,
+                    "",
+                    str(key),
+                    f"unknown key; an actions file has {', '.join(_FILE_KEYS)}",
+                )
+            )
+    horizon = data.get("horizon")
+    if horizon is not None and (
+        isinstance(horizon, bool)
+        or not isinstance(horizon, int | float)
+        or not math.isfinite(horizon)
+        or horizon <= 0
+    ):
+        problems.append(
+            Problem(source, "", "horizon", f"must be a number of periods > 0, got {horizon!r}")
+        )
+        horizon = None
+    currency = data.get("currency")
+    if currency is not None and str(currency) != network.meta.currency:
+        problems.append(
+            Problem(
+                source,
+                "",
+                "currency",
+                f"costs are in {currency!r} but the network's money is {network.meta.currency!r}",
+            )
+        )
+    items = data.get("actions")
+    if not isinstance(items, Sequence) or isinstance(items, str | bytes) or not items:
+        problems.append(Problem(source, "", "actions", "give a non-empty list of actions"))
+        raise_problems(problems, f"actions ({source})")
+    actions: list[Action] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            problems.append(Problem(source, f"actions[{i}]", "", "an action must be a mapping"))
+            continue
+        ident = item.get("id")
+        where = f"actions[{i}]" + (f" ({ident})" if isinstance(ident, str) else "")
+        ok = True
+        for key in item:
+            if key not in _ACTION_KEYS:
+                problems.append(
+                    Problem(
+                        source,
+                        where,
+                        str(key),
+                        f"unknown field; an action has {', '.join(_ACTION_KEYS)}",
+                    )
+                )
+                ok = False
+        if not isinstance(ident, str) or not ident.strip():
+            problems.append(Problem(source, where, "id", "every action needs an id (text)"))
+            ok = False
+        elif ident in seen:
+            problems.append(
+                Problem(
+                    source, where, "id", f"duplicate id {ident!r} (first at actions[{seen[ident]}])"
+                )
+            )
+            ok = False
+        else:
+            seen[ident] = i
+        if ("edit" in item) == ("edits" in item):
+            problems.append(Problem(source, where, "edit", "give edit (one) or edits (a list)"))
+            continue
+        raw = [item["edit"]] if "edit" in item else item["edits"]
+        if not isinstance(raw, Sequence) or isinstance(raw, str | bytes) or not raw:
+            problems.append(Problem(source, where, "edits", "must be a non-empty list of edits"))
+            continue
+        edits: list[Edit] = []
+        for k, entry in enumerate(raw):
+            label = f"{where}, edit" if "edit" in item else f"{where}, edits[{k}]"
+            edit = parse_edit(entry, source, label, problems)
+            ok = ok and edit is not None
+            if edit is not None:
+                edits.append(edit)
+        if not ok:
+            continue
+        try:
+            apply_edits(network, edits, source=f"{source}, {where}")
+        except InvalidInput as error:  # its lines already say file, action, edit and field
+            lines = str(error).split("\n  - ")[1:] or [str(error)]
+            problems.extend(Problem("", "", "", line.strip()) for line in lines)
+            continue
+        if not all(_helps(e, network, source, where, problems) for e in edits):
+            continue
+        cost = _cost(item.get("cost"), edits, network, horizon, source, where, problems)
+        if cost is None:
+            continue
+        for key in ("description", "source"):
+            if key in item and not isinstance(item[key], str):
+                problems.append(Problem(source, where, key, "must be text"))
+        actions.append(
+            Action(
+                id=str(ident).strip(),
+                edits=tuple(edits),
+                increments=tuple(_increment(e, network) for e in edits),
+                cost=cost[0],
+                cost_basis=cost[1],
+                description=str(item.get("description") or ""),
+                source=str(item.get("source") or ""),
+            )
+        )
+    raise_problems(problems, f"actions ({source})")
+    return ActionSet(
+        actions,
+        float(horizon) if horizon is not None else None,
+        str(data.get("name") or ""),
+        str(currency or network.meta.currency),
+        source,
+    )
+
+
+def load_actions(path: str | Path, network: Network) -> ActionSet:
+    """Read an actions YAML file and check it against ``network``.
+
+    Raises
+    ------
+    InvalidInput
+        The file is missing or not YAML, or an action is bad (file, action, field).
+    """
+    return parse_actions(read_yaml_file(path), network, str(path))

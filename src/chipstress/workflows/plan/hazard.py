@@ -1,0 +1,381 @@
+"""The planner for hazard measures: expected annual loss and CVaR (heuristic + proven bound).
+
+**Common random numbers.** The events of ``years`` simulated years are drawn once, on
+the network as it is, exactly as :func:`chipstress.workflows.hazards.simulate` draws
+them (so the baseline figures equal ``simulate``'s with the same seed), and every
+candidate plan is evaluated on those same events
+(:class:`chipstress.workflows.whatif.hazards.EventMapper`), so differences between
+plans are not sampling noise.
+
+**What is evaluated.** When the undisrupted network loses nothing (every window), an
+event's loss is the lost profit of its disruption, which only falls as actions are
+added (they enlarge every program's feasible set; see
+:mod:`chipstress.workflows.plan.mip`). So events that lose nothing at baseline lose
+nothing under any plan, and events whose loss with *every* candidate applied equals
+their baseline loss cannot be improved by any plan: only the remaining *improvable*
+events are solved again for each plan. (If the undisrupted network loses something,
+every damaging event is re-solved.)
+
+**Heuristic.** For each budget (in increasing order, starting from the plan of the
+budget below): greedy by benefit per cost — lazily re-evaluated, the best ratio among
+affordable actions is added while it lowers the measure — then local search (swap one
+chosen action for an unchosen one that fits the budget, refill greedily) until no
+swap improves or the evaluation allowance is used up.
+
+**Proven bound.** Beside each answer: the larger of
+
+* the measure with *every* candidate applied, budget ignored (valid by the monotonicity
+  above), and
+* the optimum of the LP relaxation of the exact mixed-integer program: one copy of the
+  time-to-recover program per improvable event (distinct disruption), binary
+  switches relaxed to [0, 1], the budget row, ``w_e ≥ loss_e`` per copy (an event that
+  hits a site with a TTR-cut candidate gets a second copy with every such cut applied,
+  ``w_e`` ≥ either, the first relaxed by the cuts' big-M), and the expected annual loss
+  ``Σ n_e w_e / N`` or CVaR through Rockafellar-Uryasev's ``η + Σ_y max(0, L_y − η)/k``
+  over the simulated years. Any plan within the budget is a feasible point of the
+  program, so no plan can do better than its relaxation.
+
+Both bounds hold up to two simplifications of the simulation itself: event losses below
+one millionth of the profit at stake count as zero, and a TTR cut shortens a site's
+outage inside a multi-site event window, which the one-window model does not always
+reward monotonically.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chipstress.errors import InvalidInput
+from chipstress.model.network import Network
+from chipstress.workflows.hazards.losses import quantise_arrays
+from chipstress.workflows.hazards.montecarlo import CHUNK_YEARS, _tail, _Worker
+from chipstress.workflows.hazards.params import default_parameters
+from chipstress.workflows.hazards.rates import load_rates
+from chipstress.workflows.hazards.sampling import SampledEvent
+from chipstress.workflows.plan.actions import Action, ActionSet, combined_edits
+from chipstress.workflows.whatif.apply import apply_edits
+from chipstress.workflows.whatif.hazards import EventMapper
+
+__all__ = ["EventSample", "plan_hazard"]
+
+# Plan evaluations allowed per budget in the local search.
+MAX_SWAPS = 40
+
+
+@dataclass
+class _Kept:
+    year: int
+    event: SampledEvent
+    loss: float  # at baseline (currency)
+
+
+class EventSample:
+    """Simulated events drawn once, and the measure of any set of actions on them.
+
+    Parameters
+    ----------
+    network
+        The network as it is.
+    actions
+        The candidate actions.
+    years, seed
+        How many years to simulate, with which seed (chunks as ``simulate``).
+    measure, level
+        ``eal`` or ``cvar`` (of the annual loss at ``level``, e.g. 0.95).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        actions: Sequence[Action],
+        years: int,
+        seed: int,
+        measure: str,
+        level: float = 0.95,
+    ) -> None:
+        if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
+            raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise InvalidInput(f"seed must be a whole number >= 0, got {seed!r}")
+        if not (0.0 < float(level) < 1.0):
+            raise InvalidInput(f"the CVaR level must be between 0 and 1, got {level!r}")
+        self.network = network
+        self.actions = list(actions)
+        self.measure = measure
+        self.level = float(level)
+        self.n_years = int(years)
+        self.rates = load_rates(None)
+        self.params = default_parameters()
+        worker = _Worker(network, self.rates, self.params)
+        steady = worker.losses.base.baseline_ttr(math.inf)
+        self.monotone = steady.status == "optimal" and steady.rate <= 0.0
+        self.year_loss = np.zeros(self.n_years)
+        kept: list[_Kept] = []
+        seeds = np.random.SeedSequence(int(seed)).spawn(math.ceil(years / CHUNK_YEARS))
+        for index, chunk_seed in enumerate(seeds):
+            first = index * CHUNK_YEARS
+            count = min(CHUNK_YEARS, years - first)
+            events, _ = worker.sampler.sample(np.random.default_rng(chunk_seed), count)
+            for event in events:
+                window = max(float(event.periods.max(initial=0.0)), event.export_periods)
+                key = quantise_arrays(
+                    event.positions, event.fraction * event.periods, window, event.blocked
+                )
+                loss = worker.loss(key)
+                self.year_loss[first + event.year] += loss
+                if loss > 0 or not self.monotone:
+                    kept.append(_Kept(first + event.year, event, loss))
+        self.kept = kept
+        self.cache: dict[frozenset[int], float] = {}
+        self.evaluations = 0
+        self.baseline = self.value_of(self.year_loss)
+        self.cache[frozenset()] = self.baseline
+        everything = frozenset(range(len(self.actions)))
+        every = self._losses(everything, self.kept)
+        year_loss = self.year_loss.copy()
+        for kept_event, loss in zip(self.kept, every, strict=True):
+            year_loss[kept_event.year] += loss - kept_event.loss
+        self.all_actions = self.value_of(year_loss)
+        self.cache[everything] = self.all_actions
+        self.improvable = self.kept
+        if self.monotone:  # events no plan can improve are constants from now on
+            self.improvable = [
+                k
+                for k, loss in zip(self.kept, every, strict=True)
+                if loss < k.loss * (1 - 1e-9) - 1e-9
+            ]
+
+    def value_of(self, year_loss: np.ndarray) -> float:
+        """The measure of annual losses: their mean, or the CVaR at ``level``."""
+        if self.measure == "eal":
+            return float(np.mean(year_loss))
+        return _tail(year_loss, 1.0 - self.level)[1]
+
+    def _losses(self, chosen: frozenset[int], events: list[_Kept]) -> list[float]:
+        actions = [self.actions[k] for k in sorted(chosen)]
+        edited = apply_edits(self.network, combined_edits(actions)) if actions else self.network
+        mapper = EventMapper(self.network, edited, self.rates)
+        worker = _Worker(edited, self.rates, self.params)
+        out = []
+        for kept in events:
+            key = mapper.key(kept.event)
+            out.append(0.0 if key is None else float(worker.loss(key)))
+        return out
+
+    def evaluate(self, chosen: frozenset[int]) -> float:
+        """The measure (currency per year) with the actions ``chosen`` applied."""
+        if chosen in self.cache:
+            return self.cache[chosen]
+        events = self.improvable
+        losses = self._losses(chosen, events)
+        year_loss = self.year_loss.copy()
+        for kept, loss in zip(events, losses, strict=True):
+            year_loss[kept.year] += loss - kept.loss
+        value = self.value_of(year_loss)
+        self.cache[chosen] = value
+        self.evaluations += 1
+        return value
+
+
+def _greedy(
+    sample: EventSample,
+    costs: np.ndarray,
+    budget: float,
+    start: frozenset[int],
+    ratios: dict[int, float],
+) -> frozenset[int]:
+    """Add actions by benefit per cost (lazily re-evaluated) while the measure falls."""
+    chosen = start
+    value = sample.evaluate(chosen)
+    spent = float(costs[list(chosen)].sum()) if chosen else 0.0
+    heap = [
+        (-ratios.get(k, math.inf), k)
+        for k in range(len(costs))
+        if k not in chosen and costs[k] <= budget - spent + 1e-9
+    ]
+    heapq.heapify(heap)
+    while heap:
+        _, k = heapq.heappop(heap)
+        if k in chosen or costs[k] > budget - spent + 1e-9:
+            continue
+        trial = sample.evaluate(chosen | {k})
+        gain = value - trial
+        ratio = gain / costs[k] if costs[k] > 0 else (math.inf if gain > 0 else 0.0)
+        ratios[k] = ratio
+        if heap and ratio < -heap[0][0] - 1e-12:  # stale: someone else may be better now
+            heapq.heappush(heap, (-ratio, k))
+            continue
+        if gain <= 1e-9 * max(1.0, value):
+            break  # the best remaining ratio gains nothing
+        chosen, value, spent = chosen | {k}, trial, spent + float(costs[k])
+    return chosen
+
+
+def _local_search(
+    sample: EventSample,
+    costs: np.ndarray,
+    budget: float,
+    chosen: frozenset[int],
+    ratios: dict[int, float],
+) -> frozenset[int]:
+    """Swap one chosen action for an unchosen one (and refill) while that improves."""
+    value = sample.evaluate(chosen)
+    tries = 0
+    improved = True
+    while improved and tries < MAX_SWAPS:
+        improved = False
+        spent = float(costs[list(chosen)].sum()) if chosen else 0.0
+        outside = sorted(
+            (k for k in range(len(costs)) if k not in chosen),
+            key=lambda k: -ratios.get(k, 0.0),
+        )[:10]
+        for out in sorted(chosen, key=lambda k: ratios.get(k, 0.0)):
+            for inside in outside:
+                if spent - costs[out] + costs[inside] > budget + 1e-9:
+                    continue
+                trial_set = _greedy(sample, costs, budget, (chosen - {out}) | {inside}, ratios)
+                tries += 1
+                trial = sample.evaluate(trial_set)
+                if trial < value - 1e-9 * max(1.0, value):
+                    chosen, value, improved = trial_set, trial, True
+                    break
+                if tries >= MAX_SWAPS:
+                    break
+            if improved or tries >= MAX_SWAPS:
+                break
+    return chosen
+
+
+def plan_hazard(
+    network: Network,
+    actions: ActionSet,
+    measure: str,
+    budgets: Sequence[float],
+    *,
+    years: int,
+    seed: int,
+    cvar_level: float = 0.95,
+    workers: int | None = 1,
+    progress: Callable[[int, int], None] | None = None,
+    started: float | None = None,
+) -> Any:
+    """The trade-off curve for ``eal`` or ``cvar`` (see the module docstring).
+
+    Returns a :class:`chipstress.workflows.plan.PlanResult`.
+    """
+    from chipstress.workflows.plan.planner import (
+        CURVE_COLUMNS,
+        PlanResult,
+        evaluate_sites,
+    )
+
+    started = started or time.perf_counter()
+    sample = EventSample(network, actions.actions, years, seed, measure, cvar_level)
+    costs = np.array([a.cost for a in actions.actions], dtype=float)
+    ratios: dict[int, float] = {}
+    rows, choices = [], []
+    chosen: frozenset[int] = frozenset()
+    previous_value = sample.baseline
+    notes = [
+        f"{years:,} simulated years (seed {seed}); {len(sample.kept):,} damaging events "
+        f"kept, {len(sample.improvable):,} improvable by some candidate",
+    ]
+    if not sample.monotone:
+        notes.append(
+            "the undisrupted network loses demand: every event is re-evaluated and the "
+            "all-actions bound is not proven"
+        )
+    from chipstress.workflows.plan.bound import RelaxationBound
+
+    relaxation = RelaxationBound(sample, network)
+    sites_cache: dict[frozenset[int], dict[str, float]] = {}
+    for done, budget in enumerate(budgets, start=1):
+        point_started = time.perf_counter()
+        before = sample.evaluations
+        candidate = _greedy(sample, costs, budget, chosen, ratios)
+        candidate = _local_search(sample, costs, budget, candidate, ratios)
+        value = sample.evaluate(candidate)
+        status = "heuristic"
+        if value > previous_value * (1 + 1e-12):
+            candidate, value = chosen, previous_value
+            status = "heuristic; kept the smaller budget's plan"
+        chosen, previous_value = candidate, value
+        bound, basis = relaxation.bound(budget)
+        proven = [
+            b
+            for b in (bound, sample.all_actions if sample.monotone else math.nan)
+            if not math.isnan(b)
+        ]
+        best_bound = min(value, max(proven)) if proven else math.nan
+        if chosen not in sites_cache:
+            sites_cache[chosen] = evaluate_sites(
+                network, [actions.actions[k] for k in sorted(chosen)]
+            )
+        gap = (
+            max(0.0, (value - best_bound) / value)
+            if value > 0 and not math.isnan(best_bound)
+            else (0.0 if value == 0 else math.nan)
+        )
+        rows.append(
+            {
+                "budget": budget,
+                "measure": measure,
+                "value": value,
+                "program_value": value,
+                "bound": best_bound,
+                "gap": gap,
+                "cost": float(costs[list(chosen)].sum()) if chosen else 0.0,
+                "n_actions": len(chosen),
+                "actions": ";".join(actions.actions[k].id for k in sorted(chosen)),
+                "status": f"{status}; bound: {basis} and all candidates applied",
+                "method": f"greedy + local search ({sample.evaluations - before} evaluations)",
+                **sites_cache[chosen],
+                "seconds": time.perf_counter() - point_started,
+            }
+        )
+        for k in sorted(chosen):
+            action = actions.actions[k]
+            choices.append(
+                {
+                    "budget": budget,
+                    "action": action.id,
+                    "description": action.summary(),
+                    "cost": action.cost,
+                    "cost_basis": action.cost_basis,
+                }
+            )
+        if progress is not None:
+            progress(done, len(budgets))
+    baseline_sites = evaluate_sites(network, [])
+    return PlanResult(
+        measure=measure,
+        curve=pd.DataFrame(rows, columns=CURVE_COLUMNS),
+        choices=pd.DataFrame(
+            choices, columns=["budget", "action", "description", "cost", "cost_basis"]
+        ),
+        baseline={
+            measure: sample.baseline,
+            "worst": baseline_sites["worst_lost_profit"],
+            "exposed": baseline_sites["exposed_sites"],
+            "total_lost_profit": baseline_sites["total_lost_profit"],
+            "all_actions": sample.all_actions,
+        },
+        actions=actions,
+        notes=notes,
+        wall_seconds=time.perf_counter() - started,
+        parameters={
+            "measure": measure,
+            "budgets": list(budgets),
+            "years": years,
+            "seed": seed,
+            "cvar_level": cvar_level,
+        },
+    )
