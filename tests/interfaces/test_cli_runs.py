@@ -97,3 +97,17 @@ def test_errors(small_json: Path) -> None:
         assert len(store.runs()) == 1
     bad_db = run("runs", "list", "--db", "mysql://x/y")
     assert bad_db.exit_code == 1 and "postgresql:// URL" in bad_db.stderr
+
+
+def test_resume_refuses_a_run_of_another_kind(small_json: Path) -> None:
+    sweep_small(small_json)
+    with ResultsStore() as store:
+        sweep_id = store.runs()["run_id"].iloc[0]
+    result = run("simulate", "--resume", sweep_id)
+    assert result.exit_code == 1
+    assert f"run {sweep_id} is a sweep run, not a simulation" in result.output
+    unknown = run("sweep", "--resume", "sw-nope")
+    assert unknown.exit_code == 1
+    assert "sw-nope" in unknown.output
+    with ResultsStore() as store:
+        assert len(store.runs()) == 1  # nothing half-started

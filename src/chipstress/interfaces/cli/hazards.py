@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chipstress.errors import ChipstressError, InvalidInput
+from chipstress.errors import ChipstressError
 from chipstress.executors import make_executor
 from chipstress.interfaces.cli._common import (
     console,
@@ -24,7 +25,14 @@ from chipstress.interfaces.cli._common import (
     write_table,
 )
 from chipstress.interfaces.cli.network import NetworkArg
-from chipstress.interfaces.cli.runs import DbOption, NoSaveOption, save_run
+from chipstress.interfaces.cli.runs import (
+    DbOption,
+    NoSaveOption,
+    interrupted,
+    open_recorder,
+    run_parameters,
+    save_run,
+)
 from chipstress.interfaces.cli.stress import ExecutorOption, RayAddressOption, ResumeOption
 from chipstress.model import Network
 from chipstress.store import ResultsStore
@@ -108,17 +116,33 @@ def hazards_command() -> None:
         console.print(table)
 
 
-def _save(
+def _run_event(
+    label: str,
+    run: Callable[[Network], HazardResult],
+    network: str,
+    parameters: Callable[[], dict],
+    kind: str,
+    out: Path | None,
     db: str | None,
     no_save: bool,
-    kind: str,
-    network: Network,
-    parameters: dict,
-    result: HazardResult,
-    wall: float,
 ) -> None:
+    """Load the network, run the event(s), print, write ``--out`` and store the run.
+
+    ``parameters`` is called once the run has succeeded (it may read the input again).
+    """
+    _check_out(out)
+    loaded = load_network(network)
+    started = time.perf_counter()
+    result = step(label, lambda: run(loaded))
+    wall = time.perf_counter() - started
+    _print_result(result)
+    if out is not None:
+        write_table(result.sites, out)
+        console.print(f"wrote {out}")
     if not no_save:
-        save_run(db, kind, network, parameters, result.run_tables(), result.run_summary(), wall)
+        tables, summary = result.run_tables(), result.run_summary()
+        stored = {"network": str(network), **parameters()}
+        save_run(db, kind, loaded, stored, tables, summary, wall)
 
 
 def replay_command(
@@ -130,17 +154,15 @@ def replay_command(
 ) -> None:
     """Apply a historical event to a network as it is today: lost profit, TTS, sites hit and why."""
     with fail_on_bad_input():
-        _check_out(out)
-        loaded = load_network(network)
-        started = time.perf_counter()
-        result = step(f"Replaying {event}", lambda: replay(event, loaded))
-        wall = time.perf_counter() - started
-        _print_result(result)
-        if out is not None:
-            write_table(result.sites, out)
-            console.print(f"wrote {out}")
-        _save(
-            db, no_save, "replay", loaded, {"network": str(network), "event": event}, result, wall
+        _run_event(
+            f"Replaying {event}",
+            lambda loaded: replay(event, loaded),
+            network,
+            lambda: {"event": event},
+            "replay",
+            out,
+            db,
+            no_save,
         )
 
 
@@ -155,21 +177,16 @@ def scenario_command(
 ) -> None:
     """Apply the events of a scenario file to a network: lost profit, TTS, sites hit and why."""
     with fail_on_bad_input():
-        _check_out(out)
-        loaded = load_network(network)
-        started = time.perf_counter()
-        result = step(f"Running {file}", lambda: run_scenario(file, loaded))
-        wall = time.perf_counter() - started
-        _print_result(result)
-        if out is not None:
-            write_table(result.sites, out)
-            console.print(f"wrote {out}")
-        parameters = {
-            "network": str(network),
-            "file": str(file),
-            "events": file.read_text(encoding="utf-8"),
-        }
-        _save(db, no_save, "scenario", loaded, parameters, result, wall)
+        _run_event(
+            f"Running {file}",
+            lambda loaded: run_scenario(file, loaded),
+            network,
+            lambda: {"file": str(file), "events": file.read_text(encoding="utf-8")},
+            "scenario",
+            out,
+            db,
+            no_save,
+        )
 
 
 def _print_simulation(result: SimulationResult) -> None:
@@ -233,32 +250,19 @@ def simulate_command(
             )
         store = None if no_save else ResultsStore(db)
         try:
-            if resume is not None:
-                assert store is not None
-                stored = store.run(resume)
-                if stored.kind != "simulation":
-                    raise InvalidInput(
-                        f"run {stored.run_id} is a {stored.kind} run, not a simulation"
-                    )
-                parameters = stored.parameters
-                error_console.print(
-                    f"resuming {stored.run_id} with its own parameters: {parameters}"
-                )
-            else:
-                parameters = {"network": str(network), "years": years, "seed": seed}
+            parameters = run_parameters(
+                store,
+                resume,
+                "simulation",
+                lambda: {"network": str(network), "years": years, "seed": seed},
+            )
             loaded = load_network(parameters["network"])
             runner = (
                 make_executor(workers, executor.lower(), ray_address)
                 if executor.lower() != "local"
                 else None
             )
-            recorder = None
-            if store is not None:
-                recorder = (
-                    store.resume(resume, loaded, kind="simulation")
-                    if resume
-                    else store.start("simulation", loaded, parameters)
-                )
+            recorder = open_recorder(store, resume, "simulation", loaded, parameters)
             n_years = int(parameters["years"])
             with progress() as bar:
                 task = bar.add_task(f"Simulating {n_years:,} years", total=n_years)
@@ -280,12 +284,7 @@ def simulate_command(
                         recorder=recorder,
                     )
                 except KeyboardInterrupt:
-                    if recorder is not None:
-                        error_console.print(
-                            f"[yellow]interrupted[/yellow]: {len(recorder.done_chunks())} chunks of run "
-                            f"{recorder.run_id} are stored; finish it with: chipstress simulate --resume {recorder.run_id}"
-                        )
-                    raise typer.Exit(130) from None
+                    raise interrupted(recorder, "simulate") from None
                 except ChipstressError:
                     if recorder is not None:
                         recorder.fail("some chunks failed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,11 +12,20 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from chipstress.errors import InvalidInput
 from chipstress.interfaces.cli._common import console, error_console, fail_on_bad_input, write_table
 from chipstress.model import Network
-from chipstress.store import RUN_KINDS, ResultsStore
+from chipstress.store import RUN_KINDS, ResultsStore, RunRecorder
 
-__all__ = ["DbOption", "NoSaveOption", "app", "save_run"]
+__all__ = [
+    "DbOption",
+    "NoSaveOption",
+    "app",
+    "interrupted",
+    "open_recorder",
+    "run_parameters",
+    "save_run",
+]
 
 DbOption = Annotated[
     str | None,
@@ -59,6 +68,55 @@ def save_run(
         run_id = store.save(kind, network, parameters, tables, summary, wall_seconds)
         error_console.print(f"saved run {run_id} to {store.location}")
     return run_id
+
+
+def run_parameters(
+    store: ResultsStore | None,
+    resume: str | None,
+    kind: str,
+    fresh: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """The parameters of a resumable run: the stored run's own with ``--resume``, else ``fresh()``.
+
+    Raises
+    ------
+    InvalidInput
+        The run to resume is unknown or of another kind.
+    """
+    if resume is None:
+        return fresh()
+    assert store is not None, "--resume needs the results database"
+    stored = store.run(resume)
+    if stored.kind != kind:
+        raise InvalidInput(f"run {stored.run_id} is a {stored.kind} run, not a {kind}")
+    error_console.print(f"resuming {stored.run_id} with its own parameters: {stored.parameters}")
+    return dict(stored.parameters)
+
+
+def open_recorder(
+    store: ResultsStore | None,
+    resume: str | None,
+    kind: str,
+    network: Network,
+    parameters: Mapping[str, Any],
+) -> RunRecorder | None:
+    """The recorder that stores each finished chunk (``None`` with ``--no-save``)."""
+    if store is None:
+        return None
+    if resume:
+        return store.resume(resume, network, kind=kind)
+    return store.start(kind, network, parameters)
+
+
+def interrupted(recorder: RunRecorder | None, command: str) -> typer.Exit:
+    """Say what Ctrl-C left stored and how to finish it; the exit to raise (code 130)."""
+    if recorder is not None:
+        error_console.print(
+            f"[yellow]interrupted[/yellow]: {len(recorder.done_chunks())} chunks of run "
+            f"{recorder.run_id} are stored; finish it with: "
+            f"chipstress {command} --resume {recorder.run_id}"
+        )
+    return typer.Exit(130)
 
 
 def _cell(value: Any) -> str:

@@ -24,7 +24,13 @@ from chipstress.interfaces.cli._common import (
     write_table,
 )
 from chipstress.interfaces.cli.network import NetworkArg
-from chipstress.interfaces.cli.runs import DbOption, NoSaveOption
+from chipstress.interfaces.cli.runs import (
+    DbOption,
+    NoSaveOption,
+    interrupted,
+    open_recorder,
+    run_parameters,
+)
 from chipstress.model import Network
 from chipstress.store import ResultsStore, RunRecorder
 from chipstress.workflows import METRICS, read_durations, sweep, sweep_summary
@@ -238,24 +244,19 @@ def sweep_command(
             raise typer.BadParameter("give a NETWORK (or --resume RUN_ID)", param_hint="NETWORK")
         store = None if no_save else ResultsStore(db)
         try:
-            if resume is not None:
-                assert store is not None
-                stored = store.run(resume)
-                parameters = stored.parameters
-                if stored.kind != "sweep":
-                    raise InvalidInput(f"run {stored.run_id} is a {stored.kind} run, not a sweep")
-                error_console.print(
-                    f"resuming {stored.run_id} with its own parameters: {parameters}"
-                )
-            else:
-                parameters = {
+            parameters = run_parameters(
+                store,
+                resume,
+                "sweep",
+                lambda: {
                     "network": str(network),
                     "duration": duration,
                     "durations": None if durations is None else str(durations),
                     "metric": metric.lower(),
                     "integer": integer,
                     "all_nodes": all_nodes,
-                }
+                },
+            )
             loaded = load_network(parameters["network"])
             chosen: float | pd.Series | None = parameters["duration"]
             if parameters["durations"] is not None:
@@ -265,13 +266,7 @@ def sweep_command(
                 if executor.lower() != "local"
                 else None
             )
-            recorder = None
-            if store is not None:
-                recorder = (
-                    store.resume(resume, loaded, kind="sweep")
-                    if resume
-                    else store.start("sweep", loaded, parameters)
-                )
+            recorder = open_recorder(store, resume, "sweep", loaded, parameters)
             try:
                 result = run_sweep(
                     loaded,
@@ -284,13 +279,7 @@ def sweep_command(
                     recorder,
                 )
             except KeyboardInterrupt:
-                if recorder is not None:
-                    done = len(recorder.done_chunks())
-                    error_console.print(
-                        f"[yellow]interrupted[/yellow]: {done} chunks of run {recorder.run_id} are stored; "
-                        f"finish it with: chipstress sweep --resume {recorder.run_id}"
-                    )
-                raise typer.Exit(130) from None
+                raise interrupted(recorder, "sweep") from None
             _print_sweep(result, loaded, top)
             if out is not None:
                 write_table(result, out)
