@@ -18,6 +18,14 @@ __all__ = ["contributions_bar", "exceedance_curve", "exceedance_points", "ttr_tt
 _ZONE_NAME = "exposed: TTR > TTS"
 
 
+def _empty(heading: str, message: str, height: int) -> go.Figure:
+    """A finished figure that says, in its middle, why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(title={"text": heading})
+    return _finish(fig, height)
+
+
 def _finish(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(
         font={"family": st.FONT, "size": 12, "color": "#1f2937"},
@@ -106,16 +114,7 @@ def ttr_tts_scatter(
     x = table["duration"].to_numpy(dtype=float)
     y = table["tts"].to_numpy(dtype=float)
     if table.empty:
-        fig.add_annotation(
-            text="No node has both a TTR and a TTS.",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-        fig.update_layout(title={"text": heading})
-        return _finish(fig, height)
+        return _empty(heading, "No node has both a TTR and a TTS.", height)
 
     finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)]])
     positive = finite[finite > 0]

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from chipstress.interfaces.figures import _style as st
-from chipstress.interfaces.figures.charts import _finish
+from chipstress.interfaces.figures.charts import _empty, _finish
 
 __all__ = ["tradeoff_curve"]
 
@@ -59,16 +59,7 @@ def tradeoff_curve(
     heading = title or f"Trade-off: {measure_label} against budget"
     table = curve.sort_values("budget").reset_index(drop=True) if len(curve) else curve
     if table.empty:
-        fig.add_annotation(
-            text="No budget in this plan.",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-        fig.update_layout(title={"text": heading})
-        return _finish(fig, height)
+        return _empty(heading, "No budget in this plan.", height)
     budget = table["budget"].to_numpy(dtype=float)
     value = table["value"].to_numpy(dtype=float)
     unit = f" ({currency})" if money and currency else ""

@@ -101,6 +101,17 @@ class Action:
         }
 
 
+def choice_row(action: Action, budget: float) -> dict[str, Any]:
+    """One row of a plan's ``choices`` table: the action chosen at ``budget``."""
+    return {
+        "budget": budget,
+        "action": action.id,
+        "description": action.summary(),
+        "cost": action.cost,
+        "cost_basis": action.cost_basis,
+    }
+
+
 @dataclass(frozen=True)
 class ActionSet:
     """The candidate actions of an actions file, checked against one network."""

@@ -60,7 +60,7 @@ from chipstress.workflows.hazards.montecarlo import CHUNK_YEARS, _tail, _Worker
 from chipstress.workflows.hazards.params import default_parameters
 from chipstress.workflows.hazards.rates import load_rates
 from chipstress.workflows.hazards.sampling import SampledEvent
-from chipstress.workflows.plan.actions import Action, ActionSet, combined_edits
+from chipstress.workflows.plan.actions import Action, ActionSet, choice_row, combined_edits
 from chipstress.workflows.whatif.apply import apply_edits
 from chipstress.workflows.whatif.hazards import EventMapper
 
@@ -341,17 +341,7 @@ def plan_hazard(
                 "seconds": time.perf_counter() - point_started,
             }
         )
-        for k in sorted(chosen):
-            action = actions.actions[k]
-            choices.append(
-                {
-                    "budget": budget,
-                    "action": action.id,
-                    "description": action.summary(),
-                    "cost": action.cost,
-                    "cost_basis": action.cost_basis,
-                }
-            )
+        choices.extend(choice_row(actions.actions[k], budget) for k in sorted(chosen))
         if progress is not None:
             progress(done, len(budgets))
     baseline_sites = evaluate_sites(network, [])

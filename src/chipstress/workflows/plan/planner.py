@@ -32,7 +32,7 @@ import pandas as pd
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
-from chipstress.workflows.plan.actions import Action, ActionSet, combined_edits
+from chipstress.workflows.plan.actions import Action, ActionSet, choice_row, combined_edits
 from chipstress.workflows.plan.mip import SiteProgram, WorstProgram
 from chipstress.workflows.whatif.apply import apply_edits
 from chipstress.workflows.whatif.compare import site_sweep
@@ -283,17 +283,7 @@ def plan(
             start = point.solution if len(point.solution) else start
         rows.append(row)
         previous = row
-        for k in chosen:
-            action = actions.actions[k]
-            choices.append(
-                {
-                    "budget": budget,
-                    "action": action.id,
-                    "description": action.summary(),
-                    "cost": action.cost,
-                    "cost_basis": action.cost_basis,
-                }
-            )
+        choices.extend(choice_row(actions.actions[k], budget) for k in chosen)
         if progress is not None:
             progress(done, len(levels))
     copies = program.copies if isinstance(program, WorstProgram) else len(program.copies)
