@@ -156,13 +156,7 @@ def start_scenario(request: Request, body: ScenarioRequest) -> dict[str, Any]:
 )
 def start_simulation(request: Request, body: SimulationRequest) -> dict[str, Any]:
     """Monte-Carlo years of hazard events: expected annual loss, VaR/CVaR, exceedance curve."""
-    state = request.app.state.chipstress
-    if body.years > state.max_simulation_years:
-        raise ApiError(
-            422,
-            f"years: at most {state.max_simulation_years:,} per job on this server",
-            field="years",
-        )
+    _check_years(request, body.years)
     return _start(request, "simulation", body, tasks.simulation_work)
 
 

@@ -379,6 +379,32 @@ def _stored_chunks(
     return chunks
 
 
+def year_chunks(
+    years: int, seed: int, chunk_years: int = CHUNK_YEARS
+) -> list[tuple[int, int, np.random.SeedSequence]]:
+    """The simulated years split into chunks: ``(first year, years, seed of the chunk)``.
+
+    Chunk *i* draws from ``SeedSequence(seed).spawn(n_chunks)[i]``; every workflow that
+    simulates (``simulate``, paired what-if simulations, the planner) uses this split, so
+    the same seed draws the same events in all of them.
+
+    Raises
+    ------
+    InvalidInput
+        ``years`` is not a whole number >= 1 or ``seed`` not a whole number >= 0.
+    """
+    if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
+        raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InvalidInput(f"seed must be a whole number >= 0, got {seed!r}")
+    n_chunks = math.ceil(years / chunk_years)
+    seeds = np.random.SeedSequence(int(seed)).spawn(n_chunks)
+    return [
+        (i * chunk_years, min(chunk_years, int(years) - i * chunk_years), seeds[i])
+        for i in range(n_chunks)
+    ]
+
+
 def simulate(
     network: Network,
     years: int,
@@ -425,20 +451,12 @@ def simulate(
         is returned (with a ``recorder``, every other chunk is still run and stored, so
         the run can be resumed).
     """
-    if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
-        raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InvalidInput(f"seed must be a whole number >= 0, got {seed!r}")
+    jobs = year_chunks(years, seed, chunk_years)
+    n_chunks = len(jobs)
     params = params or default_parameters()
     rates = rates if isinstance(rates, Rates) else load_rates(rates)
     sites = Sites.build(network, params)  # checks the period before any worker starts
     notes = tuple(Sampler(sites, rates).notes)
-    n_chunks = math.ceil(years / chunk_years)
-    seeds = np.random.SeedSequence(int(seed)).spawn(n_chunks)
-    jobs = [
-        (i * chunk_years, min(chunk_years, years - i * chunk_years), seeds[i])
-        for i in range(n_chunks)
-    ]
     runner = executor or make_executor(workers if n_chunks > 1 else 1)
     stored = _stored_chunks(recorder, jobs, network.n_nodes) if recorder is not None else {}
     pending = [i for i in range(n_chunks) if i not in stored]

@@ -56,7 +56,7 @@ import pandas as pd
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.losses import quantise_arrays
-from chipstress.workflows.hazards.montecarlo import CHUNK_YEARS, _tail, _Worker
+from chipstress.workflows.hazards.montecarlo import _tail, _Worker, year_chunks
 from chipstress.workflows.hazards.params import default_parameters
 from chipstress.workflows.hazards.rates import load_rates
 from chipstress.workflows.hazards.sampling import SampledEvent
@@ -101,10 +101,7 @@ class EventSample:
         measure: str,
         level: float = 0.95,
     ) -> None:
-        if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
-            raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise InvalidInput(f"seed must be a whole number >= 0, got {seed!r}")
+        chunks = year_chunks(years, seed)
         if not (0.0 < float(level) < 1.0):
             raise InvalidInput(f"the CVaR level must be between 0 and 1, got {level!r}")
         self.network = network
@@ -119,10 +116,7 @@ class EventSample:
         self.monotone = steady.status == "optimal" and steady.rate <= 0.0
         self.year_loss = np.zeros(self.n_years)
         kept: list[_Kept] = []
-        seeds = np.random.SeedSequence(int(seed)).spawn(math.ceil(years / CHUNK_YEARS))
-        for index, chunk_seed in enumerate(seeds):
-            first = index * CHUNK_YEARS
-            count = min(CHUNK_YEARS, years - first)
+        for first, count, chunk_seed in chunks:
             events, _ = worker.sampler.sample(np.random.default_rng(chunk_seed), count)
             for event in events:
                 window = max(float(event.periods.max(initial=0.0)), event.export_periods)

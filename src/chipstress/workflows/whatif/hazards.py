@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chipstress.errors import ChipstressError, InvalidInput
+from chipstress.errors import ChipstressError
 from chipstress.executors import ChunkFailure, Executor, make_executor
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.events import Duration, ExportControl
 from chipstress.workflows.hazards.losses import DisruptionKey, quantise_arrays
-from chipstress.workflows.hazards.montecarlo import CHUNK_YEARS, _tail, _Worker
+from chipstress.workflows.hazards.montecarlo import _tail, _Worker, year_chunks
 from chipstress.workflows.hazards.params import HazardParameters, default_parameters
 from chipstress.workflows.hazards.rates import Rates, load_rates
 from chipstress.workflows.hazards.sampling import SampledEvent
@@ -217,19 +217,11 @@ def simulate_pair(
     ChipstressError
         A chunk failed (an event could not be solved).
     """
-    if isinstance(years, bool) or not isinstance(years, int | np.integer) or years < 1:
-        raise InvalidInput(f"years must be a whole number >= 1, got {years!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InvalidInput(f"seed must be a whole number >= 0, got {seed!r}")
+    jobs = year_chunks(years, seed)
+    n_chunks = len(jobs)
     params = params or default_parameters()
     rates = rates if isinstance(rates, Rates) else load_rates(rates)
     _Worker(before, rates, params)  # checks the period before any worker starts
-    n_chunks = math.ceil(years / CHUNK_YEARS)
-    seeds = np.random.SeedSequence(int(seed)).spawn(n_chunks)
-    jobs = [
-        (i * CHUNK_YEARS, min(CHUNK_YEARS, years - i * CHUNK_YEARS), seeds[i])
-        for i in range(n_chunks)
-    ]
     runner = executor or make_executor(workers if n_chunks > 1 else 1)
     done = [0]
 
