@@ -290,7 +290,8 @@ def plan_hazard(
     from chipstress.workflows.plan.bound import RelaxationBound
 
     relaxation = RelaxationBound(sample, network)
-    sites_cache: dict[frozenset[int], dict[str, float]] = {}
+    baseline_sites = evaluate_sites(network, [])
+    sites_cache: dict[frozenset[int], dict[str, float]] = {frozenset(): baseline_sites}
     for done, budget in enumerate(budgets, start=1):
         point_started = time.perf_counter()
         before = sample.evaluations
@@ -338,7 +339,6 @@ def plan_hazard(
         choices.extend(choice_row(actions.actions[k], budget) for k in sorted(chosen))
         if progress is not None:
             progress(done, len(budgets))
-    baseline_sites = evaluate_sites(network, [])
     return PlanResult(
         measure=measure,
         curve=pd.DataFrame(rows, columns=CURVE_COLUMNS),

@@ -72,7 +72,11 @@ def evaluate_sites(network: Network, actions: Sequence[Action]) -> dict[str, flo
     ``total_lost_profit`` (currency, each site failing alone at its TTR).
     """
     edited = apply_edits(network, combined_edits(actions)) if actions else network
-    table = site_sweep(edited)
+    return site_measures(site_sweep(edited))
+
+
+def site_measures(table: pd.DataFrame) -> dict[str, float]:
+    """The site measures of a site sweep (:func:`evaluate_sites`'s figures)."""
     lost = table["lost_profit"]
     return {
         "worst_lost_profit": float(lost.max(skipna=True)) if lost.notna().any() else 0.0,
@@ -228,7 +232,7 @@ def plan(
             started=started,
         )
     baseline_table = site_sweep(network)
-    baseline = evaluate_sites(network, [])
+    baseline = site_measures(baseline_table)
     program: SiteProgram | WorstProgram = (
         WorstProgram(network, actions.actions, baseline_table, time_limit)
         if measure == "worst"
