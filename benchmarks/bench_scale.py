@@ -81,12 +81,13 @@ def bench_ray(nodes: int, workers: int) -> dict[str, float]:
     from chipstress.executors import ProcessExecutor, make_executor
     from chipstress.model.generate import generate_network
     from chipstress.workflows import sweep
+    from chipstress.workflows.runner import Runner
 
     network = generate_network(nodes, tiers=5, seed=1)
     results = {}
     with WorkerMemory(("chipstress", "bench_scale")) as memory:
         started = time.perf_counter()
-        local = sweep(network, executor=ProcessExecutor(workers))
+        local = sweep(network, runner=Runner(executor=ProcessExecutor(workers))).table
         results["local_s"] = time.perf_counter() - started
     results["local_worker_peak_mb"] = memory.peak_mb
 
@@ -108,7 +109,7 @@ def bench_ray(nodes: int, workers: int) -> dict[str, float]:
         executor = make_executor(workers, "ray", "auto")
         with WorkerMemory(("ray::_Worker",)) as memory:
             started = time.perf_counter()
-            on_ray = sweep(network, executor=executor)
+            on_ray = sweep(network, runner=Runner(executor=executor)).table
             results["ray_s"] = time.perf_counter() - started
         results["ray_worker_peak_mb"] = memory.peak_mb
         import ray
@@ -128,6 +129,7 @@ def bench_million(nodes: int, sample: int, workers: int) -> dict[str, float]:
     from chipstress import read_network, write_network
     from chipstress.model.generate import generate_network
     from chipstress.workflows import sweep
+    from chipstress.workflows.runner import Runner
 
     results: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="chipstress-1m-"))
@@ -168,7 +170,7 @@ def bench_million(nodes: int, sample: int, workers: int) -> dict[str, float]:
 
         runner = _Timed(workers)
         started = time.perf_counter()
-        table = sweep(loaded, nodes=chosen, executor=runner)
+        table = sweep(loaded, nodes=chosen, runner=Runner(executor=runner)).table
         finished = time.perf_counter()
         results["sample_sweep_s"] = finished - started
         results["baselines_s"] = runner.chunks_started - started

@@ -38,11 +38,12 @@ def run_case(years: int, workers: int, seed: int) -> dict[str, float | int]:
     """Simulate ``years`` years on tri-cluster; returns the measurements."""
     from chipstress import load_builtin
     from chipstress.workflows.hazards import simulate
+    from chipstress.workflows.runner import Runner
 
     network = load_builtin("tri-cluster")
     before = _cpu_seconds()
     started = time.perf_counter()
-    result = simulate(network, years, seed, workers=workers)
+    result = simulate(network, years, seed, runner=Runner(workers=workers))
     wall = time.perf_counter() - started
     cpu = _cpu_seconds() - before
     return {

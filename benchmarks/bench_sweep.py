@@ -37,6 +37,7 @@ def run_case(case: str, workers: int) -> dict[str, float | int | str]:
     from chipstress import read_network
     from chipstress.model.generate import generate_network
     from chipstress.workflows import read_durations, sweep
+    from chipstress.workflows.runner import Runner
 
     started = time.perf_counter()
     if case == "large":
@@ -46,7 +47,9 @@ def run_case(case: str, workers: int) -> dict[str, float | int | str]:
         network = generate_network(SIZES[case], tiers=5, seed=1)
         durations = None
     loaded = time.perf_counter()
-    result = sweep(network, durations=durations, metric="both", workers=workers)
+    result = sweep(
+        network, durations=durations, metric="both", runner=Runner(workers=workers)
+    ).table
     finished = time.perf_counter()
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

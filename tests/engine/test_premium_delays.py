@@ -103,7 +103,7 @@ def test_premium_is_charged_exactly() -> None:
     solver = RegionalSolver(compile_network(network))
     alpha = disruption_vector(network, {"gas_a": 1.0})
     assert solver.lost_profit(alpha, 4.0).value == pytest.approx(80.0)
-    table = sweep(network, ["gas_a"]).set_index("node")
+    table = sweep(network, ["gas_a"]).table.set_index("node")
     assert table.at["gas_a", "lost_profit"] == pytest.approx(80.0)
     # TTS ignores costs: gas_b alone serves forever.
     assert math.isinf(time_to_survive(network, {"gas_a": 1.0}).tts)
@@ -128,7 +128,7 @@ def test_premium_paid_in_the_undisrupted_plan() -> None:
     assert impact(network, {}, 2.0).lost_profit == pytest.approx(2 * 4 * 3.0)
     solver = RegionalSolver(compile_network(network))
     assert solver.baseline_ttr(2.0).lost_profit == pytest.approx(24.0)
-    table = sweep(network, ["gas_a"], 2.0).set_index("node")
+    table = sweep(network, ["gas_a"], 2.0).table.set_index("node")
     assert table.at["gas_a", "lost_profit"] == pytest.approx(2 * 10 * 3.0)
 
 
@@ -220,7 +220,7 @@ def test_a_late_node_hand_computed(stock: float, tts: float, lost_profit: float)
     alpha = disruption_vector(network, {"gas_a": 1.0})
     got = solver.time_to_survive(alpha, {1: 1.0}).value
     assert got == pytest.approx(tts) if math.isfinite(tts) else math.isinf(got)
-    table = sweep(network, ["gas_a"], 4.0, delayed=delays).set_index("node")
+    table = sweep(network, ["gas_a"], 4.0, delayed=delays).table.set_index("node")
     assert table.at["gas_a", "lost_profit"] == pytest.approx(lost_profit)
     assert bool(table.at["gas_a", "exposed"]) == (lost_profit > 0)
 

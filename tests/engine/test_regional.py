@@ -246,7 +246,7 @@ def test_region_grows_when_a_shared_supplier_should_ship_elsewhere() -> None:
 def test_small_expected_reproduced_by_the_api(small: Network, small_json) -> None:
     folder = small_json.parent
     expected = pd.read_csv(folder / "small-expected.csv")
-    result = sweep(small, durations=read_durations(str(folder / "small-durations.csv")))
+    result = sweep(small, durations=read_durations(str(folder / "small-durations.csv"))).table
     assert sorted(result["node"]) == sorted(expected["node"])
     merged = expected.merge(result, on="node", suffixes=("_expected", ""))
     assert (merged["status"] == "optimal").all()
@@ -276,7 +276,7 @@ def test_large_json_nodes_match_the_whole_program(large: Network, large_json) ->
     durations = read_durations(str(large_json.parent / "large-durations.csv"))
     present = [n for n in LARGE_NODES if n in durations.index]
     assert present == LARGE_NODES
-    result = sweep(large, nodes=present, durations=durations).set_index("node")
+    result = sweep(large, nodes=present, durations=durations).table.set_index("node")
     for node in present:
         duration = float(durations[node])
         loss = impact(large, {node: 1.0}, duration)

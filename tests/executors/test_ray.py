@@ -14,6 +14,7 @@ from chipstress import Network
 from chipstress.executors import ChunkFailure, InProcessExecutor, ProcessExecutor, make_executor
 from chipstress.model.generate import generate_network
 from chipstress.workflows import sweep
+from chipstress.workflows.runner import Runner
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'chipstress[ray]'")
 
@@ -58,9 +59,9 @@ def test_order_failures_and_setup_once_per_worker(ray_executor: Any) -> None:
 
 def test_sweeps_are_identical_on_every_executor(ray_executor: Any) -> None:
     network: Network = generate_network(150, tiers=4, seed=3)
-    in_process = sweep(network, executor=InProcessExecutor())
-    processes = sweep(network, executor=ProcessExecutor(2))
-    on_ray = sweep(network, executor=ray_executor)
+    in_process = sweep(network, runner=Runner(executor=InProcessExecutor())).table
+    processes = sweep(network, runner=Runner(executor=ProcessExecutor(2))).table
+    on_ray = sweep(network, runner=Runner(executor=ray_executor)).table
     pd.testing.assert_frame_equal(in_process, processes)
     pd.testing.assert_frame_equal(in_process, on_ray)
     assert (in_process["status"] == "optimal").all()

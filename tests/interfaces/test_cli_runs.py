@@ -105,7 +105,7 @@ def test_resume_refuses_a_run_of_another_kind(small_json: Path) -> None:
         sweep_id = store.runs()["run_id"].iloc[0]
     result = run("simulate", "--resume", sweep_id)
     assert result.exit_code == 1
-    assert f"run {sweep_id} is a sweep run, not a simulation" in result.output
+    assert f"run {sweep_id} is a sweep run, not a simulate run" in result.output
     unknown = run("sweep", "--resume", "sw-nope")
     assert unknown.exit_code == 1
     assert "sw-nope" in unknown.output

@@ -15,6 +15,7 @@ from chipstress import Network, write_network
 from chipstress.engine import impact
 from chipstress.interfaces.cli import app
 from chipstress.model.generate import generate_network
+from chipstress.store import ResultsStore
 
 REL = 1e-6
 BANNER = "HiGHS"
@@ -141,7 +142,7 @@ def test_sweep_same_file_for_any_workers(run, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--metric", "cost"], "must be one of both, ttr, tts"),
+        (["--metric", "cost"], "'cost' is not one of 'both', 'ttr', 'tts'"),
         (["--duration", "3", "--durations", "d.csv"], "give --duration or --durations, not both"),
         (["--out", "x.txt"], "must end in .csv or .parquet"),
         (["--duration", "-1"], "--duration"),
@@ -173,13 +174,13 @@ def test_sweep_bad_durations_file(run, small_json: Path, tmp_path: Path) -> None
     assert "unknown node id 'T9_9'" in result.stderr
 
 
-def test_sweep_all_nodes_and_integer(run, tiny_path: Path, tmp_path: Path) -> None:
-    """--all-nodes adds the fab (down 4 weeks: 300 of 320 wafers lost x 50 = 15000);
-    --integer gives the same whole-unit optima on tiny."""
+def test_sweep_include_products_and_integer(run, tiny_path: Path, tmp_path: Path) -> None:
+    """--include-products adds the fab (down 4 weeks: 300 of 320 wafers lost x 50 = 15000);
+    --integer gives the same whole-unit optima on tiny; --all-nodes is its deprecated alias."""
     files = []
-    for extra in ([], ["--integer"]):
+    for option, extra in (("--include-products", []), ("--include-products", ["--integer"])):
         out = tmp_path / f"all{len(extra)}.csv"
-        result = run("sweep", tiny_path, "--all-nodes", "--out", out, *extra)
+        result = run("sweep", tiny_path, option, "--out", out, *extra)
         assert result.exit_code == 0, result.output
         table = pd.read_csv(out).set_index("node")
         assert sorted(table.index) == ["fab", "gas", "resist_a", "resist_b", "water"]
@@ -188,6 +189,15 @@ def test_sweep_all_nodes_and_integer(run, tiny_path: Path, tmp_path: Path) -> No
         assert table.loc["resist_b", "tts"] == np.inf
         files.append(table)
     pd.testing.assert_frame_equal(files[0], files[1], rtol=1e-7, atol=1e-7)
+    with ResultsStore() as store:
+        stored = store.run(store.runs("sweep")["run_id"].iloc[0])
+    assert stored.parameters["include_products"] is True and "all_nodes" not in stored.parameters
+    alias = tmp_path / "alias.csv"
+    result = run("sweep", tiny_path, "--all-nodes", "--out", alias, "--no-save")
+    assert result.exit_code == 0, result.output
+    assert "--all-nodes is deprecated: use --include-products" in result.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(alias).set_index("node"), files[0])
+    assert "--all-nodes" not in run("sweep", "--help").stdout
 
 
 # --------------------------------------------------------------------------- impact
@@ -328,3 +338,94 @@ def test_no_highs_banner_from_the_installed_script(small_json: Path, tmp_path: P
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "Time to survive: 3.55 periods"
+
+
+# --------------------------------------------------------------------------- outage
+def test_outage_command_matches_the_workflow(run, tmp_path: Path) -> None:
+    from chipstress.model import load_builtin
+    from chipstress.workflows.outage import outage
+
+    out = tmp_path / "sites.csv"
+    result = run(
+        "outage",
+        "tri-cluster",
+        "--down",
+        "port_hakata:3",
+        "--down",
+        "water_tainan=0.5:6",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    expected = outage(load_builtin(), {"port_hakata": (1.0, 3.0), "water_tainan": (0.5, 6.0)})
+    assert f"loss {expected.loss:,.2f}" in result.stdout
+    sites = pd.read_csv(out)
+    assert sites["site"].tolist() == ["port_hakata", "water_tainan"]
+    assert sites["window_capacity_loss"].tolist() == pytest.approx([0.5, 0.5])
+    with ResultsStore() as store:
+        runs = store.runs("outage")
+        stored = store.run(runs["run_id"].iloc[0])
+    assert stored.kind == "outage" and stored.parameters["network"] == "tri-cluster"
+    assert sorted(stored.table_names) == ["outage_products", "outage_sites"]
+    assert stored.summary["loss"] == pytest.approx(expected.loss)
+
+
+def test_outage_of_hazard_events(run, tmp_path: Path) -> None:
+    scenario = tmp_path / "water.yaml"
+    scenario.write_text(
+        "events:\n  - type: water_restriction\n    district: hsinchu\n    level: red\n"
+        "    duration: 6\n",
+        encoding="utf-8",
+    )
+    result = run("outage", "tri-cluster", "--events", scenario, "--no-save")
+    assert result.exit_code == 0, result.output
+    assert "baoshan_reservoirs" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        ([], 2, "give --down"),
+        (["--down", "port_hakata"], 2, "NODE:PERIODS"),
+        (["--down", "port_hakata=x:2"], 2, "NODE:PERIODS"),
+        (["--down", "ghost:2"], 1, "ghost"),
+        (["--down", "port_hakata:2", "--down", "port_hakata:3"], 1, "listed twice"),
+    ],
+)
+def test_outage_errors(run, args: list[str], code: int, message: str) -> None:
+    result = run("outage", "tri-cluster", *args, "--no-save")
+    assert result.exit_code == code, result.output
+    assert message in result.output
+
+
+def test_impact_survive_and_contingency_are_stored(run) -> None:
+    assert run("impact", "tri-cluster", "-d", "port_hakata", "-t", "3").exit_code == 0
+    assert run("survive", "tri-cluster", "--cluster", "kumamoto").exit_code == 0
+    assert run("contingency", "tri-cluster", "-d", "port_hakata", "-t", "3").exit_code == 0
+    with ResultsStore() as store:
+        kinds = sorted(store.runs()["kind"])
+        impact_run = store.run(store.runs("impact")["run_id"].iloc[0])
+    assert kinds == ["contingency", "impact", "survive"]
+    assert impact_run.parameters["disruption"] == {"port_hakata": 1.0}
+    assert impact_run.summary["baseline_lost_profit"] is not None
+    assert run("impact", "tri-cluster", "-d", "port_hakata", "-t", "3", "--no-save").exit_code == 0
+
+
+def test_resume_a_sweep_stored_with_all_nodes(run, tiny_path: Path, tmp_path: Path) -> None:
+    """Runs stored by older versions name include_products all_nodes; resuming honours it."""
+    from chipstress import read_network
+
+    with ResultsStore() as store:
+        parameters = {
+            "network": str(tiny_path),
+            "duration": None,
+            "durations": None,
+            "metric": "both",
+            "integer": False,
+            "all_nodes": True,
+        }
+        run_id = store.start("sweep", read_network(tiny_path), parameters).run_id
+    out = tmp_path / "resumed.csv"
+    result = run("sweep", "--resume", run_id, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "fab" in pd.read_csv(out)["node"].tolist()

@@ -14,6 +14,7 @@ from chipstress.interfaces import figures as figs
 from chipstress.interfaces.figures import basemap
 from chipstress.interfaces.figures.basemap import Window
 from chipstress.workflows import sweep
+from chipstress.workflows.runner import Runner
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def tri() -> Network:
 
 @pytest.fixture(scope="module")
 def tri_sweep(tri: Network) -> pd.DataFrame:
-    return sweep(tri, include_products=True, workers=1)
+    return sweep(tri, include_products=True, runner=Runner(workers=1)).table
 
 
 def traces(fig, name: str) -> list:

@@ -21,6 +21,7 @@ from chipstress.interfaces.report import build_report, resolve_network, write_re
 from chipstress.interfaces.report._html import plotly_js
 from chipstress.store import ResultsStore
 from chipstress.workflows import sweep, sweep_summary
+from chipstress.workflows.runner import Runner
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def tri() -> Network:
 
 @pytest.fixture(scope="module")
 def tri_sweep(tri: Network) -> pd.DataFrame:
-    return sweep(tri, include_products=True, workers=1)
+    return sweep(tri, include_products=True, runner=Runner(workers=1)).table
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def test_report_escapes_names(store: ResultsStore, tiny: Network) -> None:
     nodes = tiny.nodes.copy()
     nodes.loc[0, "name"] = "Fab <script>alert(1)</script> & co"
     evil = Network(nodes, tiny.bom, tiny.sources, tiny.meta)
-    result = sweep(evil, durations=2.0, include_products=True)
+    result = sweep(evil, durations=2.0, include_products=True).table
     run_id = store.save("sweep", evil, {}, {"sweep": result}, sweep_summary(result))
     html = build_report(store, run_id, evil)
     assert "<script>alert(1)" not in html
@@ -162,7 +163,7 @@ def test_report_escapes_names(store: ResultsStore, tiny: Network) -> None:
 def test_report_of_a_network_without_coordinates(
     store: ResultsStore, small: Network, small_json: Path
 ) -> None:
-    result = sweep(small, durations=3.0)
+    result = sweep(small, durations=3.0).table
     run_id = store.save(
         "sweep", small, {"network": str(small_json)}, {"sweep": result}, sweep_summary(result)
     )

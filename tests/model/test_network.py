@@ -254,7 +254,7 @@ def test_differences_name_what_differs(tiny: Network) -> None:
     fewer = tiny.without_nodes(["gas"])
     assert fewer.differences(tiny) == [
         "nodes shape differs: (4, 17) != (5, 17)",
-        "sources shape differs: (3, 4) != (4, 4)",
+        "sources shape differs: (3, 5) != (4, 5)",
     ]
     extra = Network(tiny.nodes.assign(owner="x"), tiny.bom, tiny.sources, tiny.meta)
     assert extra.differences(tiny) == [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,9 @@ import pytest
 
 from chipstress import InvalidInput, Network
 from chipstress.store import ResultsStore
+from chipstress.store import recorder as store_recorder
 from chipstress.store.backends import PostgresBackend
+from chipstress.store.results import run_kind
 from chipstress.workflows import sweep, sweep_summary
 
 
@@ -81,7 +86,7 @@ def simulation_tables() -> dict[str, pd.DataFrame]:
 
 
 def test_sweep_round_trip(store: ResultsStore, small: Network) -> None:
-    result = sweep(small, durations=3.0)
+    result = sweep(small, durations=3.0).table
     run_id = store.save(
         "sweep", small, {"duration": 3.0}, {"sweep": result}, sweep_summary(result), 0.25
     )
@@ -101,7 +106,7 @@ def test_other_run_kinds_round_trip(store: ResultsStore, small: Network, kind: s
     summary = {"expected_annual_loss": 2.5e8, "var_99": float("inf"), "event": "ev_2016_kumamoto"}
     run_id = store.save(kind, small, {"years": 5, "seed": 7}, tables, summary, 1.0)
     run = store.run(run_id)
-    assert run.kind == kind
+    assert run.kind == run_kind(kind)  # "simulation", an older name, is stored as "simulate"
     assert run.summary["expected_annual_loss"] == 2.5e8
     assert run.summary["var_99"] == float("inf")
     assert run.table_names == sorted(tables)
@@ -148,6 +153,12 @@ def test_interrupted_save_leaves_nothing(
     }
 
 
+def stored_markers(store: ResultsStore, run_id: str) -> set[int]:
+    """The chunk markers in the database (without flushing any recorder)."""
+    rows = store.backend.query("SELECT chunk FROM chipstress_chunks WHERE run_id = ?", [run_id])
+    return {int(c) for c in rows["chunk"]}
+
+
 def test_recorded_run_chunks_resume_and_finish(
     store: ResultsStore, small: Network, tiny: Network
 ) -> None:
@@ -160,31 +171,36 @@ def test_recorded_run_chunks_resume_and_finish(
     assert recorder.done_chunks() == {0}
     assert recorder.table("years")["loss"].tolist() == [1.0, 2.0]
 
-    # A chunk whose write fails leaves neither rows nor a marker.
+    # A chunk whose write fails leaves neither rows nor a marker (it stays buffered).
     real_insert = store.backend.insert_frame
 
     def failing_insert(table: str, frame: pd.DataFrame) -> None:
         raise RuntimeError("killed")
 
     store.backend.insert_frame = failing_insert  # type: ignore[method-assign]
+    recorder.add_chunk(1, {"years": pd.DataFrame({"year": [2, 3], "loss": [3.0, 4.0]})})
     with pytest.raises(RuntimeError):
-        recorder.add_chunk(1, {"years": pd.DataFrame({"year": [2, 3], "loss": [3.0, 4.0]})})
+        recorder.flush()
     store.backend.insert_frame = real_insert  # type: ignore[method-assign]
-    assert recorder.done_chunks() == {0}
-    assert len(recorder.table("years")) == 2
+    assert recorder.buffered == [1]
+    assert stored_markers(store, recorder.run_id) == {0}
+    assert len(store.table(recorder.run_id, "years")) == 2
+    run_id = recorder.run_id
+    del recorder  # the process dies: what it still buffered is lost
+    gc.collect()
 
     with pytest.raises(InvalidInput, match="different network"):
-        store.resume(recorder.run_id, tiny)
+        store.resume(run_id, tiny)
     with pytest.raises(InvalidInput, match="not a sweep run"):
-        store.resume(recorder.run_id, small, kind="sweep")
-    resumed = store.resume(recorder.run_id[-6:], small, kind="simulation")
+        store.resume(run_id, small, kind="sweep")
+    resumed = store.resume(run_id[-6:], small, kind="simulation")
     assert resumed.done_chunks() == {0}
     resumed.add_chunk(1, {"years": pd.DataFrame({"year": [2, 3], "loss": [3.0, 4.0]})})
     resumed.finish(
         {"expected_annual_loss": 2.5},
         {"exceedance": pd.DataFrame({"loss": [4.0], "probability": [0.25]})},
     )
-    run = store.run(recorder.run_id)
+    run = store.run(run_id)
     assert run.status == "complete" and run.summary == {"expected_annual_loss": 2.5}
     assert store.table(run.run_id, "years")["loss"].tolist() == [1.0, 2.0, 3.0, 4.0]
     assert store.table(run.run_id, "exceedance")["probability"].tolist() == [0.25]
@@ -229,8 +245,8 @@ def test_resolve_list_delete_and_errors(store: ResultsStore, small: Network) -> 
 
 
 def test_compare_sweeps(store: ResultsStore, small: Network) -> None:
-    short = sweep(small, durations=2.0)
-    long = sweep(small, durations=8.0)
+    short = sweep(small, durations=2.0).table
+    long = sweep(small, durations=8.0).table
     a = store.save("sweep", small, {"duration": 2}, {"sweep": short}, sweep_summary(short))
     b = store.save("sweep", small, {"duration": 8}, {"sweep": long}, sweep_summary(long))
     table = store.compare(a, b).set_index("key")
@@ -245,7 +261,7 @@ def test_compare_sweeps(store: ResultsStore, small: Network) -> None:
         == sweep_summary(long)["exposed"] - sweep_summary(short)["exposed"]
     )
     c = store.save("simulation", small, {}, {"years": pd.DataFrame({"year": [0], "loss": [0.0]})})
-    with pytest.raises(InvalidInput, match="cannot compare a sweep run with a simulation run"):
+    with pytest.raises(InvalidInput, match="cannot compare a sweep run with a simulate run"):
         store.compare(a, c)
 
 
@@ -254,3 +270,93 @@ def test_bad_locations() -> None:
         ResultsStore("mysql://somewhere/db")
     with pytest.raises(InvalidInput, match="cannot connect"):
         PostgresBackend("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2")
+
+
+def chunk_rows(index: int) -> dict[str, pd.DataFrame]:
+    """One chunk's rows: two numbers and two texts (one missing)."""
+    return {
+        "values": pd.DataFrame({"x": [index, index + 0.5], "label": [f"c{index}", None]}),
+    }
+
+
+def test_recorder_writes_a_batch_every_flush_chunks(store: ResultsStore, small: Network) -> None:
+    recorder = store.start("sweep", small, {})
+    recorder.flush_seconds = 3600.0  # only the count decides here
+    recorder.flush_chunks = 3
+    recorder.add_chunk(0, chunk_rows(0))  # the first chunk is written at once
+    assert stored_markers(store, recorder.run_id) == {0} and recorder.flushes == 1
+    recorder.add_chunk(2, chunk_rows(2))
+    recorder.add_chunk(1, chunk_rows(1))
+    assert recorder.buffered == [1, 2]
+    assert stored_markers(store, recorder.run_id) == {0}
+    recorder.add_chunk(3, chunk_rows(3))  # three buffered: one transaction for all
+    assert recorder.buffered == [] and recorder.flushes == 2
+    assert stored_markers(store, recorder.run_id) == {0, 1, 2, 3}
+    table = store.table(recorder.run_id, "values", with_chunk=True)
+    assert table["chunk"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert table["x"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    assert table["label"].iloc[0] == "c0" and pd.isna(table["label"].iloc[1])
+    assert recorder.stored_chunks(["values"])[2]["values"]["x"].tolist() == [2.0, 2.5]
+
+
+def test_recorder_writes_a_batch_every_flush_seconds(
+    store: ResultsStore, small: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    fake_time = SimpleNamespace(monotonic=lambda: clock[0], perf_counter=time.perf_counter)
+    monkeypatch.setattr(store_recorder, "time", fake_time)
+    recorder = store.start("sweep", small, {})
+    assert recorder.flush_seconds == 2.0 and recorder.flush_chunks == 64  # the defaults
+    recorder.add_chunk(0, chunk_rows(0))  # written at once
+    for index, now in ((1, 1000.5), (2, 1001.9)):
+        clock[0] = now
+        recorder.add_chunk(index, chunk_rows(index))
+    assert recorder.buffered == [1, 2] and stored_markers(store, recorder.run_id) == {0}
+    clock[0] = 1002.0  # 2 s since the last write
+    recorder.add_chunk(3, chunk_rows(3))
+    assert recorder.buffered == [] and stored_markers(store, recorder.run_id) == {0, 1, 2, 3}
+    clock[0] = 1003.0
+    recorder.add_chunk(4, chunk_rows(4))
+    assert recorder.buffered == [4]
+    recorder.finish({"chunks": 5})  # finishing writes what is buffered
+    assert stored_markers(store, recorder.run_id) == {0, 1, 2, 3, 4}
+    assert store.run(recorder.run_id).status == "complete"
+
+
+def test_a_failed_batch_leaves_nothing_half_written(store: ResultsStore, small: Network) -> None:
+    recorder = store.start("sweep", small, {})
+    recorder.flush_seconds = 3600.0
+    recorder.add_chunk(0, chunk_rows(0))
+    for index in (1, 2, 3):
+        recorder.add_chunk(index, chunk_rows(index))
+    real_insert = store.backend.insert_frame
+
+    def interrupted_at_the_markers(table: str, frame: pd.DataFrame) -> None:
+        if table == "chipstress_chunks":  # the rows are in, the markers not yet: Ctrl-C
+            raise KeyboardInterrupt
+        real_insert(table, frame)
+
+    store.backend.insert_frame = interrupted_at_the_markers  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        recorder.flush()
+    store.backend.insert_frame = real_insert  # type: ignore[method-assign]
+    assert stored_markers(store, recorder.run_id) == {0}
+    assert len(store.table(recorder.run_id, "values")) == 2  # no rows without a marker
+    assert recorder.buffered == [1, 2, 3]  # kept for the next write
+    recorder.flush()
+    assert stored_markers(store, recorder.run_id) == {0, 1, 2, 3}
+    assert len(store.table(recorder.run_id, "values")) == 8
+
+
+def test_closing_the_store_writes_what_is_buffered(tmp_path: Path, small: Network) -> None:
+    path = tmp_path / "closing.duckdb"
+    opened = ResultsStore(path)
+    recorder = opened.start("sweep", small, {})
+    recorder.add_chunk(0, chunk_rows(0))
+    recorder.add_chunk(1, chunk_rows(1))
+    assert recorder.buffered == [1]
+    opened.close()
+    with ResultsStore(path) as again:
+        assert stored_markers(again, recorder.run_id) == {0, 1}
+        resumed = again.resume(recorder.run_id, small)
+        assert sorted(resumed.stored_chunks(["values"])) == [0, 1]

@@ -15,6 +15,7 @@ from chipstress.executors import InProcessExecutor
 from chipstress.store import ResultsStore
 from chipstress.workflows import sweep
 from chipstress.workflows.hazards import simulate
+from chipstress.workflows.runner import Runner
 
 
 class FlakyExecutor(InProcessExecutor):
@@ -41,14 +42,19 @@ def store(tmp_path: Path) -> ResultsStore:
 
 def test_sweep_chunk_failure_is_stored_and_resumed(store: ResultsStore, large: Network) -> None:
     durations = 6.0
-    reference = sweep(large, durations=durations)
+    reference = sweep(large, durations=durations).table
 
     recorder = store.start("sweep", large, {"duration": durations})
-    flaky = sweep(large, durations=durations, executor=FlakyExecutor({3, 7}), recorder=recorder)
-    failures = flaky.attrs["failed_chunks"]
+    flaky_run = sweep(
+        large, durations=durations, runner=Runner(executor=FlakyExecutor({3, 7}), recorder=recorder)
+    )
+    failures = flaky_run.failed_chunks
+    flaky = flaky_run.table
     assert [f.index for f in failures] == [3, 7]
     assert failures[0].error == "RuntimeError: worker lost at chunk position 3"
-    bad = flaky[flaky["status"].str.startswith("error: chunk failed")]
+    bad = flaky[
+        (flaky["status"] == "error") & flaky["status_detail"].str.startswith("chunk failed")
+    ]
     assert len(bad) == 24  # two chunks of 12 nodes each; every other node was solved
     assert (flaky.drop(bad.index)["status"] == "optimal").all()
     recorder.finish({"failed": 2}, {"sweep": flaky}, complete=False)
@@ -56,9 +62,11 @@ def test_sweep_chunk_failure_is_stored_and_resumed(store: ResultsStore, large: N
     assert len(recorder.done_chunks()) == 123  # stored as they finished
 
     resumed = store.resume(recorder.run_id, large, kind="sweep")
-    again = sweep(large, durations=durations, executor=InProcessExecutor(), recorder=resumed)
-    assert again.attrs["failed_chunks"] == []
-    pd.testing.assert_frame_equal(again, reference)
+    again_run = sweep(
+        large, durations=durations, runner=Runner(executor=InProcessExecutor(), recorder=resumed)
+    )
+    assert again_run.failed_chunks == () and again_run.complete
+    pd.testing.assert_frame_equal(again_run.table, reference)
     assert resumed.done_chunks() == set(range(125))
 
 
@@ -72,7 +80,9 @@ def test_simulation_chunk_failure_then_resume(store: ResultsStore) -> None:
         ChipstressError,
         match=r"1 of 5 chunks of the simulation failed \(the other chunks are stored",
     ):
-        simulate(network, years, seed, executor=FlakyExecutor({2}), recorder=recorder)
+        simulate(
+            network, years, seed, runner=Runner(executor=FlakyExecutor({2}), recorder=recorder)
+        )
     assert recorder.done_chunks() == {0, 1, 3, 4}
 
     resumed = store.resume(recorder.run_id, network, kind="simulation")
@@ -81,9 +91,11 @@ def test_simulation_chunk_failure_then_resume(store: ResultsStore) -> None:
         network,
         years,
         seed,
-        executor=InProcessExecutor(),
-        recorder=resumed,
-        progress=lambda done, total: calls.append(done),
+        runner=Runner(
+            executor=InProcessExecutor(),
+            recorder=resumed,
+            progress=lambda done, total: calls.append(done),
+        ),
     )
     assert calls == [2500]  # only the missing chunk was simulated (the others were read back)
     assert result.expected_annual_loss == reference.expected_annual_loss
@@ -91,7 +103,7 @@ def test_simulation_chunk_failure_then_resume(store: ResultsStore) -> None:
     pd.testing.assert_frame_equal(result.years, reference.years)
     pd.testing.assert_frame_equal(result.by_hazard, reference.by_hazard)
     np.testing.assert_array_equal(result.by_node["eal"], reference.by_node["eal"])
-    resumed.finish(result.run_summary(), result.run_tables())
+    resumed.finish(result.summary(), result.tables())
     stored = store.run(recorder.run_id)
     assert stored.status == "complete"
     assert stored.summary["expected_annual_loss"] == reference.expected_annual_loss

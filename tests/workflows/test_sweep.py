@@ -24,10 +24,11 @@ import pandas as pd
 import pytest
 
 from chipstress import InvalidInput, Network
-from chipstress.engine import RegionalSolver, impact, time_to_survive
+from chipstress.engine import RegionalSolver, SolveStatus, impact, time_to_survive
 from chipstress.executors import ProcessExecutor
 from chipstress.model.generate import generate_network
 from chipstress.workflows import SWEEP_COLUMNS, read_durations, sweep
+from chipstress.workflows.runner import Runner
 
 ALL_COLUMNS = [
     "node",
@@ -36,6 +37,7 @@ ALL_COLUMNS = [
     "tts",
     "status",
     "baseline_lost_profit",
+    "status_detail",
     "risk_exposure_index",
     "ttr_minus_tts",
     "exposed",
@@ -48,7 +50,9 @@ INF = math.inf
 
 @pytest.fixture(scope="module")
 def small_result(small: Network, small_json: Path) -> pd.DataFrame:
-    return sweep(small, durations=read_durations(str(small_json.parent / "small-durations.csv")))
+    return sweep(
+        small, durations=read_durations(str(small_json.parent / "small-durations.csv"))
+    ).table
 
 
 # --------------------------------------------------------------------------- shape
@@ -60,7 +64,7 @@ def test_columns(small_result: pd.DataFrame) -> None:
 
 
 def test_tiny_sweep_hand_computed(tiny: Network) -> None:
-    result = sweep(tiny)
+    result = sweep(tiny).table
     # Worst risk first, then the shortest TTS, then the node id.
     assert result["node"].tolist() == ["water", "gas", "resist_a", "resist_b"]
     assert result["duration"].tolist() == [1.0, 6.0, 2.0, 3.0]
@@ -96,7 +100,7 @@ def test_exposure_and_gap(small_result: pd.DataFrame) -> None:
 
 
 def test_no_loss_within_tts(small_result: pd.DataFrame, tiny: Network) -> None:
-    for result in (small_result, sweep(tiny, durations=5.0, include_products=True)):
+    for result in (small_result, sweep(tiny, durations=5.0, include_products=True).table):
         safe = result["duration"] <= result["tts"]
         assert safe.any()
         assert (result.loc[safe, "lost_profit"] == 0).all()
@@ -116,7 +120,7 @@ def test_risk_exposure_counts_only_the_loss_the_node_causes(tiny: Network) -> No
     The index ranks what each node adds: water 1, gas and resist_a 1750/10000, resist_b 0.
     """
     short = tiny.with_demand({"fab": 120.0})
-    result = sweep(short, durations=2.0).set_index("node")
+    result = sweep(short, durations=2.0).table.set_index("node")
     assert impact(short, {}, 2.0).lost_profit == pytest.approx(1000.0)
     np.testing.assert_allclose(result["baseline_lost_profit"], 1000.0)
     expected = pd.DataFrame(
@@ -139,7 +143,7 @@ def test_sweep_agrees_with_the_whole_program(short: bool) -> None:
     if short:
         demand = network.nodes.set_index("id")["demand"].dropna()
         network = network.with_demand((demand * 2.5).to_dict())
-    result = sweep(network, durations=2.5, include_products=True).set_index("node")
+    result = sweep(network, durations=2.5, include_products=True).table.set_index("node")
     assert len(result) == 60 and (result["status"] == "optimal").all()
     baseline = impact(network, {}, 2.5).lost_profit
     assert (baseline > 0) == short
@@ -161,8 +165,8 @@ def test_sweep_agrees_with_the_whole_program(short: bool) -> None:
 def test_metrics(small: Network, small_result: pd.DataFrame) -> None:
     durations = small_result.set_index("node")["duration"]
     both = small_result.set_index("node").sort_index()
-    ttr = sweep(small, durations=durations, metric="ttr").set_index("node").sort_index()
-    tts = sweep(small, durations=durations, metric="tts").set_index("node").sort_index()
+    ttr = sweep(small, durations=durations, metric="ttr").table.set_index("node").sort_index()
+    tts = sweep(small, durations=durations, metric="tts").table.set_index("node").sort_index()
     assert list(ttr.reset_index().columns) == ALL_COLUMNS
     assert ttr["tts"].isna().all() and tts["lost_profit"].isna().all()
     np.testing.assert_allclose(ttr["lost_profit"], both["lost_profit"], rtol=1e-9, atol=1e-9)
@@ -180,7 +184,7 @@ def test_bad_metric(tiny: Network) -> None:
 
 # --------------------------------------------------------------------------- durations
 def test_durations_none_uses_each_nodes_ttr(tiny: Network) -> None:
-    result = sweep(tiny).set_index("node")
+    result = sweep(tiny).table.set_index("node")
     ttr = tiny.nodes.set_index("id")["ttr"]
     for node in result.index:
         assert result.loc[node, "duration"] == ttr[node]
@@ -192,7 +196,7 @@ def test_durations_none_uses_each_nodes_ttr(tiny: Network) -> None:
 
 def test_scalar_duration(tiny: Network) -> None:
     """Everything down 2 weeks: only water loses (160 - 20 = 140 wafers x 50 = 7000)."""
-    result = sweep(tiny, durations=2.0).set_index("node")
+    result = sweep(tiny, durations=2.0).table.set_index("node")
     assert (result["duration"] == 2.0).all()
     assert result["lost_profit"].to_dict() == pytest.approx(
         {"water": 7000.0, "gas": 0.0, "resist_a": 0.0, "resist_b": 0.0}, abs=1e-9
@@ -202,35 +206,35 @@ def test_scalar_duration(tiny: Network) -> None:
 def test_mapping_durations(tiny: Network) -> None:
     """The mapping names the nodes: water half a week (40 - 20 = 20 lost: 1000); gas 10
     weeks (765 + 20 = 785 of 800 wafers: 15 x 50 = 750)."""
-    result = sweep(tiny, durations={"water": 0.5, "gas": 10}).set_index("node")
+    result = sweep(tiny, durations={"water": 0.5, "gas": 10}).table.set_index("node")
     assert sorted(result.index) == ["gas", "water"]
     assert result.loc["water", "lost_profit"] == pytest.approx(1000.0)
     assert result.loc["gas", "lost_profit"] == pytest.approx(750.0)
     assert result.loc["gas", "exposed"]  # 10 > TTS 7
     # With nodes given, the mapping only sets durations; others keep their own TTR.
-    result = sweep(tiny, nodes=["water", "gas"], durations=pd.Series({"water": 0.5}))
+    result = sweep(tiny, nodes=["water", "gas"], durations=pd.Series({"water": 0.5})).table
     assert result.set_index("node")["duration"].to_dict() == {"water": 0.5, "gas": 6.0}
 
 
 def test_include_products(tiny: Network) -> None:
-    result = sweep(tiny, include_products=True).set_index("node")
+    result = sweep(tiny, include_products=True).table.set_index("node")
     assert sorted(result.index) == ["fab", "gas", "resist_a", "resist_b", "water"]
     assert result.loc["fab", "lost_profit"] == pytest.approx(15000.0)
     assert result.loc["fab", "tts"] == pytest.approx(0.25)
     assert result.loc["fab", "risk_exposure_index"] == 1.0
     assert result.loc["water", "risk_exposure_index"] == pytest.approx(0.2)
-    assert "fab" not in sweep(tiny)["node"].tolist()
+    assert "fab" not in sweep(tiny).table["node"].tolist()
 
 
 def test_nodes_without_duration(small: Network) -> None:
     """small.json has no TTRs: without durations the TTS is still computed."""
-    result = sweep(small, nodes=["T2_1", "T2_2"], durations={"T2_1": 4.0}).set_index("node")
+    result = sweep(small, nodes=["T2_1", "T2_2"], durations={"T2_1": 4.0}).table.set_index("node")
     assert result.loc["T2_2", "status"] == "no_duration"
     assert math.isnan(result.loc["T2_2", "lost_profit"])
     assert math.isnan(result.loc["T2_2", "duration"])
     assert result.loc["T2_2", "tts"] == pytest.approx(5.520097442143727, rel=1e-9)
     assert result.loc["T2_1", "status"] == "optimal"
-    everything = sweep(small)
+    everything = sweep(small).table
     assert (everything["status"] == "no_duration").all() and len(everything) == 30
     assert everything["tts"].notna().all()
     assert everything["risk_exposure_index"].isna().all()
@@ -238,14 +242,14 @@ def test_nodes_without_duration(small: Network) -> None:
 
 def test_zero_duration_loses_nothing(tiny: Network) -> None:
     for integer in (False, True):
-        result = sweep(tiny, durations=0.0, integer=integer)
+        result = sweep(tiny, durations=0.0, integer=integer).table
         assert (result["status"] == "optimal").all()
         assert (result["lost_profit"] == 0.0).all()
         assert not result["exposed"].any()
 
 
 def test_empty_sweep_keeps_the_columns(tiny: Network) -> None:
-    result = sweep(tiny, nodes=[])
+    result = sweep(tiny, nodes=[]).table
     assert len(result) == 0 and list(result.columns) == ALL_COLUMNS
 
 
@@ -261,14 +265,14 @@ def test_bad_durations(tiny: Network) -> None:
 
 
 def test_integer_sweep_matches_where_optima_are_whole(tiny: Network) -> None:
-    lp = sweep(tiny)
-    whole = sweep(tiny, integer=True)
+    lp = sweep(tiny).table
+    whole = sweep(tiny, integer=True).table
     pd.testing.assert_frame_equal(lp, whole, rtol=1e-7, atol=1e-7)
 
 
 def test_progress_is_reported(tiny: Network) -> None:
     calls: list[tuple[int, int]] = []
-    sweep(tiny, progress=lambda done, total: calls.append((done, total)))
+    sweep(tiny, runner=Runner(progress=lambda done, total: calls.append((done, total))))
     assert calls and calls[-1] == (4, 4)
     assert all(total == 4 for _, total in calls)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
@@ -277,17 +281,17 @@ def test_progress_is_reported(tiny: Network) -> None:
 # --------------------------------------------------------------------------- workers
 def test_same_output_for_any_number_of_workers(small: Network, small_result: pd.DataFrame) -> None:
     durations = small_result.set_index("node")["duration"]
-    one = sweep(small, durations=durations, workers=1)
+    one = sweep(small, durations=durations, runner=Runner(workers=1)).table
     pd.testing.assert_frame_equal(one, small_result)
-    two = sweep(small, durations=durations, executor=ProcessExecutor(2))
+    two = sweep(small, durations=durations, runner=Runner(executor=ProcessExecutor(2))).table
     pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 
 def test_same_output_with_two_worker_processes() -> None:
     """Enough nodes (>= 64) that ``workers=2`` really runs two processes."""
     network = generate_network(90, 3, seed=11)
-    one = sweep(network, durations=3.0, workers=1)
-    two = sweep(network, durations=3.0, workers=2)
+    one = sweep(network, durations=3.0, runner=Runner(workers=1)).table
+    two = sweep(network, durations=3.0, runner=Runner(workers=2)).table
     assert len(one) == 87
     pd.testing.assert_frame_equal(one, two, check_exact=True)
     assert (one["lost_profit"] > 0).any()
@@ -305,13 +309,27 @@ def test_a_scenario_that_raises_becomes_a_status(
         return original(self, alpha)
 
     monkeypatch.setattr(RegionalSolver, "time_to_survive", flaky)
-    result = sweep(tiny).set_index("node")
-    assert result.loc["gas", "status"] == "error: RuntimeError: solver fell over"
+    result = sweep(tiny).table.set_index("node")
+    assert result.loc["gas", "status"] == "error"
+    assert result.loc["gas", "status_detail"] == "RuntimeError: solver fell over"
     assert math.isnan(result.loc["gas", "lost_profit"]) and math.isnan(result.loc["gas", "tts"])
     others = result.drop(index="gas")
     assert (others["status"] == "optimal").all()
     assert others.loc["water", "lost_profit"] == pytest.approx(3000.0)
     assert result.index[-1] == "gas"  # NaN index: ranked last
+    assert (others["status_detail"] == "").all()
+
+
+def test_status_columns_hold_only_solve_statuses(small: Network, tiny: Network) -> None:
+    """Statuses are :class:`SolveStatus` values, never prose; details go beside them."""
+    values = {s.value for s in SolveStatus}
+    for table in (
+        sweep(small, nodes=["T2_1", "T2_2"], durations={"T2_1": 4.0}).table,
+        sweep(tiny, integer=True).table,
+        sweep(tiny, metric="tts").table,
+    ):
+        assert set(table["status"]) <= values
+        assert "status_detail" in table.columns
 
 
 # --------------------------------------------------------------------------- read_durations

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
-__all__ = ["outage_window", "select_nodes", "whole_disruption"]
+__all__ = ["outage_window", "parse_disruption", "select_nodes", "whole_disruption"]
 
 
 def select_nodes(
@@ -25,6 +25,23 @@ def select_nodes(
 
     ``depending_on`` selects the direct customers of a node, e.g. every fab a water
     district or grid region supplies. Selectors combine with AND; ``nodes`` are added.
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    nodes
+        Node ids to include whatever the selectors say.
+    cluster, country, kind, material
+        Keep the nodes whose column of that name equals the value given.
+    depending_on
+        Keep the direct customers of this node id.
+
+    Returns
+    -------
+    list of str
+        The ids in ``nodes``, then the matching ids in the network's node order, without
+        repeats.
 
     Raises
     ------
@@ -61,6 +78,64 @@ def select_nodes(
     if mask is not None and not chosen:
         raise InvalidInput("the selectors given match no node together")
     return list(dict.fromkeys([*listed, *chosen]))
+
+
+def parse_disruption(
+    network: Network,
+    nodes: Mapping[str, float] | Iterable[str] = (),
+    *,
+    cluster: str | None = None,
+    depending_on: str | None = None,
+    fraction: float = 1.0,
+) -> dict[str, float]:
+    """The disruption (node id -> fraction of capacity lost) that a user names.
+
+    Parameters
+    ----------
+    network
+        The supply network (node ids are checked against it).
+    nodes
+        Node id -> fraction lost, or items ``NODE`` (fraction 1.0, i.e. down) or
+        ``NODE=FRACTION`` as typed on the command line.
+    cluster
+        Also disrupt every node of this cluster, by ``fraction``.
+    depending_on
+        Also disrupt every node this node supplies (e.g. a water district), by
+        ``fraction``.
+    fraction
+        Fraction of capacity (0-1) lost by the nodes chosen with ``cluster`` or
+        ``depending_on``; nodes named in ``nodes`` keep their own fraction.
+
+    Returns
+    -------
+    dict[str, float]
+        Node id -> fraction of capacity lost, the named nodes first.
+
+    Raises
+    ------
+    InvalidInput
+        A fraction that is not a number, an unknown node id, a cluster or supplier that
+        selects no node, or no node named at all.
+    """
+    chosen: dict[str, float] = {}
+    if isinstance(nodes, Mapping):
+        chosen = {str(node): float(share) for node, share in nodes.items()}
+    else:
+        for item in nodes:
+            node, _, value = item.partition("=")
+            try:
+                chosen[node.strip()] = float(value) if value else 1.0
+            except ValueError:
+                raise InvalidInput(
+                    f"disruption {item!r}: the fraction after '=' must be a number in (0, 1]"
+                ) from None
+    network.index.positions(list(chosen))
+    if cluster is not None or depending_on is not None:
+        for node in select_nodes(network, cluster=cluster, depending_on=depending_on):
+            chosen.setdefault(node, fraction)
+    if not chosen:
+        raise InvalidInput("name at least one node in the disruption, or a cluster or depending_on")
+    return chosen
 
 
 def whole_disruption(ids: Iterable[str], fraction: float = 1.0) -> dict[str, float]:

@@ -18,19 +18,23 @@ Time-to-survive (min ``s``; TTS = ``1/s``, infinite when ``s = 0``, zero when
 infeasible): the same BOM rows, and flow rows
 ``Σ_{e out of i} y'_e − u'_i − inventory_i · s ≤ −demand_i``.
 
-Dividing the brief's formulation by ``t`` gives exactly these programs: a node with
-demand sells ``demand·t − l`` to end customers and may also ship to customers of its
-own; for end products with no customers this is the brief's demand constraint.
+Dividing the programs in units over the whole window (:func:`build_unscaled_lp`) by
+``t`` gives exactly these programs: a node with demand sells ``demand·t − l`` to end
+customers and may also ship to customers of its own; for end products with no
+customers this is the plain demand constraint ``sold + lost = demand·t``.
 
 ``premium_e`` (the ``premium`` column of ``sources``, currency per unit shipped, 0 by
 default) is what a unit shipped on edge e costs beyond the normal price, e.g. on an
 alternative source qualified as a mitigation. The time-to-recover program charges it,
 so its *lost profit* is the margin of the demand lost **plus** the premium paid for the
-supply that saved the rest; with no premiums it is the brief's program exactly. The
+supply that saved the rest; with no premiums it is the plain lost-margin program. The
 time-to-survive program ignores costs.
 
 :func:`build_lp` assembles either program for the whole network or for a *region*
-(a subset of nodes) with the shipments across the region's border held at given values;
+(a subset of nodes) with the shipments across the region's border held at given values,
+one constraint family at a time (``define_*``: BOM rows, flow rows, lost sales or the
+survival stock term, right-hand sides, border flows, column bounds and costs), each a
+vectorised sparse block;
 the regional solver (:mod:`chipstress.engine.regional`) uses that to solve sweeps exactly
 on small sub-programs.
 """
@@ -39,24 +43,37 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
-from chipstress.engine._highs import LPData
+from chipstress.engine.solver import LPData
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
 __all__ = [
+    "Entries",
     "Layout",
+    "ProgramKind",
     "StressModel",
     "build_delayed_tts",
     "build_lp",
     "build_unscaled_lp",
     "compile_network",
+    "define_bom_constraints",
+    "define_border_flows",
+    "define_columns",
+    "define_flow_constraints",
+    "define_flow_rhs",
+    "define_lost_sales",
+    "define_survival_stock",
     "delayed_alpha",
     "disruption_vector",
+    "program_kind",
+    "region_layout",
 ]
 
 
@@ -183,6 +200,29 @@ def disruption_vector(network: Network, disruption: Mapping[str, float]) -> np.n
     return alpha
 
 
+class ProgramKind(StrEnum):
+    """Which of the two stress-test programs: time-to-recover or time-to-survive."""
+
+    TTR = "ttr"
+    TTS = "tts"
+
+
+def program_kind(kind: ProgramKind | str) -> ProgramKind:
+    """``kind`` as a :class:`ProgramKind`.
+
+    Raises
+    ------
+    ValueError
+        ``kind`` is neither ``ttr`` nor ``tts``.
+    """
+    if isinstance(kind, ProgramKind):
+        return kind
+    try:
+        return ProgramKind(kind)
+    except ValueError:
+        raise ValueError(f"kind must be 'ttr' or 'tts', not {kind!r}") from None
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where things are in a (regional) program built by :func:`build_lp`.
@@ -191,6 +231,8 @@ class Layout:
     internal edges and BOM lines, in local column/row order. Columns: ``u'`` for each
     node, ``y'`` for each internal edge, then ``l'`` for each node with demand
     (``products``) or the single ``s``. Rows: the BOM lines, then one flow row per node.
+    ``node_local``/``bom_local`` map a global node or BOM line to its local position
+    (−1 outside the region).
     """
 
     nodes: np.ndarray
@@ -199,9 +241,12 @@ class Layout:
     products: np.ndarray
     boundary_out: np.ndarray
     boundary_in: np.ndarray
+    node_local: np.ndarray = field(repr=False)
+    bom_local: np.ndarray = field(repr=False)
 
     @property
     def n_bom(self) -> int:
+        """Number of BOM rows (the flow rows follow them)."""
         return len(self.bom_lines)
 
     @property
@@ -209,10 +254,219 @@ class Layout:
         """First column after the ``u'`` and ``y'`` blocks."""
         return len(self.nodes) + len(self.edges)
 
+    @cached_property
+    def y_columns(self) -> np.ndarray:
+        """The ``y'`` columns, one per internal edge."""
+        return len(self.nodes) + np.arange(len(self.edges))
+
+
+# (rows, columns, values) of one block of the constraint matrix.
+Entries = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def region_layout(
+    model: StressModel, kind: ProgramKind, region: np.ndarray | None = None
+) -> Layout:
+    """The :class:`Layout` of ``kind``'s program over ``region`` (mask; ``None``: all nodes).
+
+    Parameters
+    ----------
+    model
+        The network as arrays (capacity and demand in units per period).
+    kind
+        The program: time-to-recover (``ttr``) or time-to-survive (``tts``).
+    region
+        Boolean mask over the nodes (length ``model.n_nodes``) of the nodes to keep;
+        ``None`` keeps every node.
+
+    Returns
+    -------
+    Layout
+        Which nodes, edges and BOM lines the program's columns and rows stand for.
+    """
+    n = model.n_nodes
+    in_region = np.ones(n, bool) if region is None else region
+    nodes = np.flatnonzero(in_region)
+    node_local = np.full(n, -1, dtype=np.int64)
+    node_local[nodes] = np.arange(len(nodes))
+    inside_sup, inside_cus = in_region[model.edge_supplier], in_region[model.edge_customer]
+    bom_lines = np.flatnonzero(in_region[model.bom_node])
+    bom_local = np.full(model.n_bom, -1, dtype=np.int64)
+    bom_local[bom_lines] = np.arange(len(bom_lines))
+    ttr = kind == ProgramKind.TTR
+    products = nodes[model.demand[nodes] > 0] if ttr else np.zeros(0, np.int64)
+    return Layout(
+        nodes=nodes,
+        edges=np.flatnonzero(inside_sup & inside_cus),
+        bom_lines=bom_lines,
+        products=products,
+        boundary_out=np.flatnonzero(inside_sup & ~inside_cus),
+        boundary_in=np.flatnonzero(~inside_sup & inside_cus),
+        node_local=node_local,
+        bom_local=bom_local,
+    )
+
+
+def define_bom_constraints(model: StressModel, layout: Layout) -> list[Entries]:
+    """BOM rows, one per line (j, k): ``q_kj · u'_j − Σ_{e: i→j, material(i)=k} y'_e ≤ 0``."""
+    lines, edges = layout.bom_lines, layout.edges
+    return [
+        (
+            layout.bom_local[lines],
+            layout.node_local[model.bom_node[lines]],
+            model.bom_quantity[lines],
+        ),
+        (layout.bom_local[model.edge_bom_row[edges]], layout.y_columns, -np.ones(len(edges))),
+    ]
+
+
+def define_flow_constraints(model: StressModel, layout: Layout) -> list[Entries]:
+    """The shipment and production terms of the flow rows: ``Σ_{e out of i} y'_e − u'_i``."""
+    n_nodes, edges = len(layout.nodes), layout.edges
+    flow0 = layout.n_bom
+    return [
+        (
+            flow0 + layout.node_local[model.edge_supplier[edges]],
+            layout.y_columns,
+            np.ones(len(edges)),
+        ),
+        (flow0 + np.arange(n_nodes), np.arange(n_nodes), -np.ones(n_nodes)),
+    ]
+
+
+def define_lost_sales(model: StressModel, layout: Layout) -> list[Entries]:
+    """Time-to-recover: ``− l'_j`` in the flow row of every node with demand."""
+    products = layout.products
+    return [
+        (
+            layout.n_bom + layout.node_local[products],
+            layout.extra_column + np.arange(len(products)),
+            -np.ones(len(products)),
+        )
+    ]
+
+
+def define_survival_stock(model: StressModel, layout: Layout) -> list[Entries]:
+    """Time-to-survive: ``− inventory_i · s`` in the flow row of every stocked node."""
+    stocked = layout.nodes[model.inventory[layout.nodes] > 0]
+    return [
+        (
+            layout.n_bom + layout.node_local[stocked],
+            np.full(len(stocked), layout.extra_column),
+            -model.inventory[stocked],
+        )
+    ]
+
+
+def define_flow_rhs(
+    model: StressModel, kind: ProgramKind, layout: Layout, duration: float
+) -> np.ndarray:
+    """Row upper bounds: 0 on BOM rows; ``inventory/t − demand`` (``ttr``; no stock when
+    ``t`` is infinite) or ``−demand`` (``tts``) on flow rows (units per period).
+
+    Parameters
+    ----------
+    model
+        The network as arrays (inventory in units, demand in units per period).
+    kind
+        ``ttr`` or ``tts``.
+    layout
+        The program's layout (from :func:`region_layout`).
+    duration
+        The window ``t`` in periods (``ttr`` only; may be infinite).
+
+    Returns
+    -------
+    numpy.ndarray
+        One upper bound per row, BOM rows then flow rows (units per period).
+    """
+    nodes, flow0 = layout.nodes, layout.n_bom
+    row_upper = np.zeros(flow0 + len(nodes))
+    if kind == ProgramKind.TTR:
+        stock_rate = model.inventory[nodes] / duration if np.isfinite(duration) else 0.0
+        row_upper[flow0:] = stock_rate - model.demand[nodes]
+    else:
+        row_upper[flow0:] = -model.demand[nodes]
+    return row_upper
+
+
+def define_border_flows(
+    model: StressModel, layout: Layout, border_flow: np.ndarray, row_upper: np.ndarray
+) -> None:
+    """Move the held shipments on border edges into ``row_upper`` (in place): a flow
+    leaving the region uses its supplier's flow row, one entering feeds a BOM row.
+
+    Parameters
+    ----------
+    model
+        The network as arrays.
+    layout
+        The region's layout; its ``boundary_out``/``boundary_in`` edges are moved.
+    border_flow
+        Shipment per edge held fixed outside the region (units per period, length
+        ``model.n_edges``).
+    row_upper
+        Row upper bounds from :func:`define_flow_rhs`, changed in place.
+    """
+    out_edges, in_edges = layout.boundary_out, layout.boundary_in
+    flow_rows = layout.n_bom + layout.node_local[model.edge_supplier[out_edges]]
+    np.add.at(row_upper, flow_rows, -border_flow[out_edges])
+    bom_rows = layout.bom_local[model.edge_bom_row[in_edges]]
+    np.add.at(row_upper, bom_rows, border_flow[in_edges])
+
+
+def define_columns(
+    model: StressModel, kind: ProgramKind, layout: Layout, alpha: np.ndarray, s_lower: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(cost, col_lower, col_upper)``: ``0 ≤ u' ≤ (1−α)·capacity``, ``y' ≥ 0`` and
+    ``0 ≤ l' ≤ demand`` at margin (premium on ``y'``) for ``ttr``; ``s ≥ s_lower`` at
+    cost 1 for ``tts``.
+
+    Parameters
+    ----------
+    model
+        The network as arrays (capacity in units per period, margin in currency per unit).
+    kind
+        ``ttr`` or ``tts``.
+    layout
+        The program's layout.
+    alpha
+        Fraction (0..1) of each node's capacity lost, length ``model.n_nodes``.
+    s_lower
+        Lower bound on ``s = 1/t`` (per period) for ``tts``; ignored for ``ttr``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Column costs (currency per unit for ``ttr``), lower and upper bounds (units per
+        period).
+    """
+    nodes, extra = layout.nodes, layout.extra_column
+    ttr = kind == ProgramKind.TTR
+    n_extra = len(layout.products) if ttr else 1
+    col_lower = np.zeros(extra + n_extra)
+    col_upper = np.concatenate(
+        [
+            (1.0 - alpha[nodes]) * model.capacity[nodes],
+            np.full(len(layout.edges), np.inf),
+            np.zeros(n_extra),
+        ]
+    )
+    cost = np.zeros(extra + n_extra)
+    if ttr:
+        col_upper[extra:] = model.demand[layout.products]
+        cost[extra:] = model.margin[layout.products]
+        cost[len(nodes) : extra] = model.edge_premium[layout.edges]
+    else:
+        col_upper[extra] = np.inf
+        col_lower[extra] = s_lower
+        cost[extra] = 1.0
+    return cost, col_lower, col_upper
+
 
 def build_lp(
     model: StressModel,
-    kind: str,
+    kind: ProgramKind | str,
     alpha: np.ndarray,
     duration: float = np.inf,
     region: np.ndarray | None = None,
@@ -223,6 +477,10 @@ def build_lp(
 
     Parameters
     ----------
+    model
+        The compiled network.
+    kind
+        :class:`ProgramKind` (or its value).
     alpha
         Fraction of capacity lost per node.
     duration
@@ -231,95 +489,54 @@ def build_lp(
         Boolean mask of the nodes to model; ``None`` for the whole network. Edges with one
         end outside are held at ``border_flow[e]`` (per-period shipment) and enter the
         right-hand sides.
+    border_flow
+        Per-period shipment on every edge (only border edges are read).
     s_lower
         Lower bound on ``s`` (``tts`` only).
+
+    Returns
+    -------
+    tuple of LPData and Layout
+        The program and where its columns and rows are.
+
+    Raises
+    ------
+    ValueError
+        ``kind`` is neither ``ttr`` nor ``tts``.
     """
-    n = model.n_nodes
-    in_region = np.ones(n, bool) if region is None else region
-    nodes = np.flatnonzero(in_region)
-    node_local = np.full(n, -1, dtype=np.int64)
-    node_local[nodes] = np.arange(len(nodes))
-    sup, cus = model.edge_supplier, model.edge_customer
-    inside_sup, inside_cus = in_region[sup], in_region[cus]
-    edges = np.flatnonzero(inside_sup & inside_cus)
-    boundary_out = np.flatnonzero(inside_sup & ~inside_cus)
-    boundary_in = np.flatnonzero(~inside_sup & inside_cus)
-    bom_lines = np.flatnonzero(in_region[model.bom_node])
-    bom_local = np.full(model.n_bom, -1, dtype=np.int64)
-    bom_local[bom_lines] = np.arange(len(bom_lines))
-    n_nodes, n_edges, n_bom = len(nodes), len(edges), len(bom_lines)
-    products = nodes[model.demand[nodes] > 0] if kind == "ttr" else np.zeros(0, np.int64)
-    n_extra = len(products) if kind == "ttr" else 1
-    flow0 = n_bom
-    rows = [
-        bom_local[bom_lines],
-        bom_local[model.edge_bom_row[edges]],
-        flow0 + node_local[sup[edges]],
-        flow0 + np.arange(n_nodes),
-    ]
-    cols = [
-        node_local[model.bom_node[bom_lines]],
-        n_nodes + np.arange(n_edges),
-        n_nodes + np.arange(n_edges),
-        np.arange(n_nodes),
-    ]
-    vals = [model.bom_quantity[bom_lines], -np.ones(n_edges), np.ones(n_edges), -np.ones(n_nodes)]
-    extra = n_nodes + n_edges
-    if kind == "ttr":
-        rows.append(flow0 + node_local[products])
-        cols.append(extra + np.arange(len(products)))
-        vals.append(-np.ones(len(products)))
-    elif kind == "tts":
-        stocked = nodes[model.inventory[nodes] > 0]
-        rows.append(flow0 + node_local[stocked])
-        cols.append(np.full(len(stocked), extra))
-        vals.append(-model.inventory[stocked])
+    kind = program_kind(kind)
+    layout = region_layout(model, kind, region)
+    entries = define_bom_constraints(model, layout) + define_flow_constraints(model, layout)
+    if kind == ProgramKind.TTR:
+        entries += define_lost_sales(model, layout)
     else:
-        raise ValueError(f"kind must be 'ttr' or 'tts', not {kind!r}")
-    shape = (n_bom + n_nodes, n_nodes + n_edges + n_extra)
-
-    row_upper = np.zeros(shape[0])
-    if kind == "ttr":
-        stock_rate = model.inventory[nodes] / duration if np.isfinite(duration) else 0.0
-        row_upper[flow0:] = stock_rate - model.demand[nodes]
-    else:
-        row_upper[flow0:] = -model.demand[nodes]
+        entries += define_survival_stock(model, layout)
+    row_upper = define_flow_rhs(model, kind, layout, duration)
     if border_flow is not None:
-        np.add.at(row_upper, flow0 + node_local[sup[boundary_out]], -border_flow[boundary_out])
-        np.add.at(row_upper, bom_local[model.edge_bom_row[boundary_in]], border_flow[boundary_in])
-
-    col_lower = np.zeros(shape[1])
-    col_upper = np.concatenate(
-        [(1.0 - alpha[nodes]) * model.capacity[nodes], np.full(n_edges, np.inf), np.zeros(n_extra)]
-    )
-    cost = np.zeros(shape[1])
-    if kind == "ttr":
-        col_upper[extra:] = model.demand[products]
-        cost[extra:] = model.margin[products]
-        cost[n_nodes:extra] = model.edge_premium[edges]
-    else:
-        col_upper[extra] = np.inf
-        col_lower[extra] = s_lower
-        cost[extra] = 1.0
+        define_border_flows(model, layout, border_flow, row_upper)
+    cost, col_lower, col_upper = define_columns(model, kind, layout, alpha, s_lower)
     data = LPData.from_triplets(
-        np.concatenate(rows),
-        np.concatenate(cols),
-        np.concatenate(vals),
-        shape[1],
+        np.concatenate([rows for rows, _, _ in entries]),
+        np.concatenate([cols for _, cols, _ in entries]),
+        np.concatenate([vals for _, _, vals in entries]),
+        len(cost),
         cost=cost,
         col_lower=col_lower,
         col_upper=col_upper,
-        row_lower=np.full(shape[0], -np.inf),
+        row_lower=np.full(len(row_upper), -np.inf),
         row_upper=row_upper,
     )
-    layout = Layout(nodes, edges, bom_lines, products, boundary_out, boundary_in)
     return data, layout
 
 
 def build_unscaled_lp(
-    model: StressModel, kind: str, alpha: np.ndarray, duration: float = 1.0, integer: bool = False
+    model: StressModel,
+    kind: ProgramKind | str,
+    alpha: np.ndarray,
+    duration: float = 1.0,
+    integer: bool = False,
 ) -> tuple[LPData, Layout]:
-    """The brief's programs in units over the whole window, for the all-integer variant.
+    """The programs in units over the whole window, for the all-integer variant.
 
     ``ttr``: columns ``u, y, l`` in units over ``duration`` periods (cost: margin on
     ``l``, premium on ``y``). ``tts``: columns
@@ -329,20 +546,64 @@ def build_unscaled_lp(
     sales ``l`` (demand·t minus whole units sold) and ``t`` stay continuous: with ``l``
     integer too, a window whose demand ``demand·t`` is fractional would overstate the
     loss, or make the program infeasible when nothing can be sold.
+
+    Parameters
+    ----------
+    model
+        The compiled network.
+    kind
+        :class:`ProgramKind` (or its value).
+    alpha
+        Fraction of capacity lost per node.
+    duration
+        Window in periods (``ttr`` only).
+    integer
+        Make production and shipments integer columns.
+
+    Returns
+    -------
+    tuple of LPData and Layout
+        The program, and the layout of the per-period time-to-recover program it is
+        built from.
+
+    Raises
+    ------
+    ValueError
+        ``kind`` is neither ``ttr`` nor ``tts``.
     """
+    kind = program_kind(kind)
+    data, layout = build_lp(model, ProgramKind.TTR, alpha, np.inf)
+    if kind == ProgramKind.TTR:
+        return _unscaled_ttr(model, data, layout, alpha, duration, integer), layout
+    return _unscaled_tts(model, data, layout, alpha, integer), layout
+
+
+def _unscaled_ttr(
+    model: StressModel,
+    data: LPData,
+    layout: Layout,
+    alpha: np.ndarray,
+    duration: float,
+    integer: bool,
+) -> LPData:
+    """The per-period time-to-recover program ``data`` scaled to units over ``duration``."""
+    flow0 = layout.n_bom
+    data.col_upper[: len(layout.nodes)] = (1.0 - alpha) * model.capacity * duration
+    data.col_upper[layout.extra_column :] = model.demand[layout.products] * duration
+    data.row_upper[flow0:] = model.inventory - model.demand * duration
+    if integer:
+        data.integer = np.arange(data.n_cols) < layout.extra_column
+    return data
+
+
+def _unscaled_tts(
+    model: StressModel, data: LPData, layout: Layout, alpha: np.ndarray, integer: bool
+) -> LPData:
+    """The time-to-survive program in units, with a ``t`` column, from the ``u, y`` block
+    of the per-period time-to-recover program ``data``."""
     n = model.n_nodes
-    data, layout = build_lp(model, "ttr", alpha, np.inf)
     n_nodes, n_edges = len(layout.nodes), len(layout.edges)
     flow0 = layout.n_bom
-    if kind == "ttr":
-        data.col_upper[:n_nodes] = (1.0 - alpha) * model.capacity * duration
-        data.col_upper[layout.extra_column :] = model.demand[layout.products] * duration
-        data.row_upper[flow0:] = model.inventory - model.demand * duration
-        if integer:
-            data.integer = np.arange(data.n_cols) < layout.extra_column
-        return data, layout
-    if kind != "tts":
-        raise ValueError(f"kind must be 'ttr' or 'tts', not {kind!r}")
     t_col = sp.csc_matrix(
         (
             np.concatenate([model.demand, -(1.0 - alpha) * model.capacity]),
@@ -360,7 +621,7 @@ def build_unscaled_lp(
     cost = np.zeros(n_cols)
     cost[-1] = -1.0
     row_upper = np.concatenate([np.zeros(flow0), model.inventory, np.zeros(n)])
-    data = LPData.from_matrix(
+    unscaled = LPData.from_matrix(
         matrix,
         cost=cost,
         col_lower=np.zeros(n_cols),
@@ -369,8 +630,8 @@ def build_unscaled_lp(
         row_upper=row_upper,
     )
     if integer:
-        data.integer = np.concatenate([np.ones(n_cols - 1, bool), [False]])
-    return data, layout
+        unscaled.integer = np.concatenate([np.ones(n_cols - 1, bool), [False]])
+    return unscaled
 
 
 def delayed_alpha(alpha: np.ndarray, delays: Mapping[int, float], duration: float) -> np.ndarray:
@@ -381,6 +642,20 @@ def delayed_alpha(alpha: np.ndarray, delays: Mapping[int, float], duration: floa
     outage in the window model (:func:`chipstress.engine.outage_window`), a node out for
     ``d`` of ``T`` periods loses ``min(1, d/T)`` of its capacity over the window, on top
     of its own loss: ``1 − (1 − α)(1 − min(1, d/T))``.
+
+    Parameters
+    ----------
+    alpha
+        Fraction (0..1) of capacity each node loses, by node position.
+    delays
+        Node position -> delay in periods.
+    duration
+        The window length in periods (infinite: a steady state, delays then cost nothing).
+
+    Returns
+    -------
+    numpy.ndarray
+        A copy of ``alpha`` with the delayed nodes' losses added (fractions 0..1).
     """
     out = np.array(alpha, dtype=float, copy=True)
     for position, delay in delays.items():
@@ -403,8 +678,22 @@ def build_delayed_tts(
     units over ``t`` periods; per period (``s = 1/t``) that is the row
     ``u'_p + (1−α_p)·capacity_p·d_p·s ≤ (1−α_p)·capacity_p``, exact for ``t ≥ d_p``.
     The rows follow the program's BOM and flow rows, in the order of ``started``.
+
+    Parameters
+    ----------
+    model
+        The network as arrays (capacity in units per period).
+    alpha
+        Fraction (0..1) of capacity each node loses, by node position.
+    started
+        Node position -> delay ``d_p`` in periods before it produces.
+
+    Returns
+    -------
+    tuple of (LPData, Layout)
+        The program with one extra row per delayed node, and its layout.
     """
-    data, layout = build_lp(model, "tts", alpha)
+    data, layout = build_lp(model, ProgramKind.TTS, alpha)
     if not started:
         return data, layout
     local = {int(p): k for k, p in enumerate(layout.nodes)}

@@ -26,11 +26,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
-from chipstress.engine._highs import LPData, lp_status, new_highs, pass_lp
-from chipstress.engine.formulation import Layout, StressModel, build_delayed_tts, build_lp
+from chipstress.engine.formulation import (
+    Layout,
+    ProgramKind,
+    StressModel,
+    build_delayed_tts,
+    build_lp,
+)
+from chipstress.engine.solver import (
+    BasisStatus,
+    HighsSolver,
+    LPData,
+    Solution,
+    Solver,
+    SolveStatus,
+)
 
 __all__ = ["BaselineTTR", "BaselineTTS", "Baselines", "RegionalSolver", "ScenarioResult"]
 
@@ -46,7 +58,7 @@ class GlobalBasis:
     """Simplex basis statuses of a whole-network optimum, by global index.
 
     Regional programs start from these (as an *alien* basis HiGHS completes), which
-    spares most of the pivots of a cold start.
+    spares most of the pivots of a cold start. Codes are :class:`BasisStatus` values.
     """
 
     u: np.ndarray  # per node
@@ -57,23 +69,39 @@ class GlobalBasis:
     flow: np.ndarray  # per node's flow row
 
     @classmethod
-    def from_highs(
-        cls, highs: highspy.Highs, model: StressModel, layout: Layout, kind: str
+    def from_solver(
+        cls, solver: Solver, model: StressModel, layout: Layout, kind: ProgramKind
     ) -> GlobalBasis:
-        basis = highs.getBasis()
-        cols = np.fromiter((int(v) for v in basis.col_status), dtype=np.int8)
-        rows = np.fromiter((int(v) for v in basis.row_status), dtype=np.int8)
+        """The basis of the whole program ``solver`` has just solved, by global index.
+
+        Parameters
+        ----------
+        solver
+            The solver holding the solved program.
+        model
+            The network as arrays.
+        layout
+            The layout of the program solved (a region or the whole network).
+        kind
+            ``ttr`` or ``tts``.
+
+        Returns
+        -------
+        GlobalBasis
+            Basis codes of every column and row, indexed by node, edge and BOM line.
+        """
+        cols, rows = solver.basis()
         n_nodes = len(layout.nodes)
-        lower = int(highspy.HighsBasisStatus.kLower)
+        lower = int(BasisStatus.LOWER)
         u = np.full(model.n_nodes, lower, np.int8)
         y = np.full(model.n_edges, lower, np.int8)
         lost = np.full(model.n_nodes, lower, np.int8)
-        bom = np.full(model.n_bom, int(highspy.HighsBasisStatus.kBasic), np.int8)
-        flow = np.full(model.n_nodes, int(highspy.HighsBasisStatus.kBasic), np.int8)
+        bom = np.full(model.n_bom, int(BasisStatus.BASIC), np.int8)
+        flow = np.full(model.n_nodes, int(BasisStatus.BASIC), np.int8)
         u[layout.nodes] = cols[:n_nodes]
         y[layout.edges] = cols[n_nodes : layout.extra_column]
         s = lower
-        if kind == "ttr":
+        if kind == ProgramKind.TTR:
             lost[layout.products] = cols[layout.extra_column :]
         else:
             s = int(cols[layout.extra_column])
@@ -81,27 +109,13 @@ class GlobalBasis:
         flow[layout.nodes] = rows[layout.n_bom :]
         return cls(u, y, lost, s, bom, flow)
 
-    def for_region(self, layout: Layout, kind: str) -> highspy.HighsBasis:
-        """The statuses of a regional program's columns and rows, as an alien basis."""
+    def for_region(self, layout: Layout, kind: ProgramKind) -> tuple[np.ndarray, np.ndarray]:
+        """The basis codes of a regional program's columns and rows."""
         cols = [self.u[layout.nodes], self.y[layout.edges]]
-        cols.append(self.lost[layout.products] if kind == "ttr" else np.array([self.s], np.int8))
+        ttr = kind == ProgramKind.TTR
+        cols.append(self.lost[layout.products] if ttr else np.array([self.s], np.int8))
         rows = [self.bom[layout.bom_lines], self.flow[layout.nodes]]
-        basis = highspy.HighsBasis()
-        basis.col_status = _STATUSES[np.concatenate(cols)].tolist()
-        basis.row_status = _STATUSES[np.concatenate(rows)].tolist()
-        basis.alien = True
-        basis.valid = True
-        return basis
-
-
-# HighsBasisStatus members indexed by their integer code.
-_STATUSES = np.array(
-    [
-        highspy.HighsBasisStatus(code)
-        for code in range(max(int(v) for v in highspy.HighsBasisStatus.__members__.values()) + 1)
-    ],
-    dtype=object,
-)
+        return np.concatenate(cols), np.concatenate(rows)
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,7 @@ class BaselineTTS:
     """The undisrupted time-to-survive program's optimum."""
 
     s: float
-    status: str
+    status: SolveStatus
     flow: np.ndarray  # per-period shipment on every edge at the optimum
     basis: GlobalBasis | None = None
 
@@ -124,7 +138,7 @@ class BaselineTTR:
     """The undisrupted time-to-recover program's optimum at one duration."""
 
     duration: float
-    status: str
+    status: SolveStatus
     rate: float  # optimal lost profit per period
     flow: np.ndarray  # per-period shipment on every edge
     lost_rate: np.ndarray  # per-period lost sales at every node (0 without demand)
@@ -151,15 +165,28 @@ class ScenarioResult:
     """One solved scenario: a value, a status, and how big the region ended up."""
 
     value: float
-    status: str
+    status: SolveStatus
     region_size: int
 
 
-def tts_from_s(s: float, status: str) -> float:
-    """TTS in periods from the optimum of the ``min s`` program."""
-    if status == "infeasible":
+def tts_from_s(s: float, status: SolveStatus) -> float:
+    """TTS in periods from the optimum ``s`` of the ``min s`` program and its status.
+
+    Parameters
+    ----------
+    s
+        The optimum of ``s = 1/t`` (per period).
+    status
+        How the solve ended.
+
+    Returns
+    -------
+    float
+        Periods: ``0`` when infeasible, ``inf`` when ``s`` is zero, NaN when not optimal.
+    """
+    if status == SolveStatus.INFEASIBLE:
         return 0.0
-    if status != "optimal":
+    if status != SolveStatus.OPTIMAL:
         return float("nan")
     return float("inf") if s <= S_ZERO else 1.0 / s
 
@@ -175,10 +202,12 @@ class RegionalSolver:
         Above this share of the nodes, a scenario is solved as the whole program.
     """
 
-    def __init__(self, model: StressModel, max_region_fraction: float = 0.5) -> None:
+    def __init__(
+        self, model: StressModel, max_region_fraction: float = 0.5, solver: Solver | None = None
+    ) -> None:
         self.model = model
         self.max_region_fraction = max_region_fraction
-        self.highs = new_highs()
+        self.solver: Solver = HighsSolver() if solver is None else solver
         self._no_disruption = np.zeros(model.n_nodes)
         self._baseline_tts: BaselineTTS | None = None
         self._baseline_ttr: dict[float, BaselineTTR] = {}
@@ -200,10 +229,15 @@ class RegionalSolver:
             self._baseline_tts = baselines.tts
         self._baseline_ttr.update(baselines.ttr)
 
-    def _solve_whole(self, data: LPData) -> str:
-        pass_lp(self.highs, data, presolve=data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
-        self.highs.run()
-        return lp_status(self.highs)
+    def _solve_whole(self, data: LPData) -> SolveStatus:
+        self.solver.load(data, presolve=data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
+        return self.solver.solve()
+
+    def _value(self, kind: ProgramKind, layout: Layout, solution: Solution) -> float:
+        """The optimal ``s`` (``tts``) or lost-profit rate (``ttr``) of the last solve."""
+        if kind == ProgramKind.TTS:
+            return float(solution.col_value[layout.extra_column])
+        return self.solver.objective()
 
     # ------------------------------------------------------------------ baselines
     def baseline_ttr(self, duration: float) -> BaselineTTR:
@@ -216,20 +250,20 @@ class RegionalSolver:
         n, m, b = self.model.n_nodes, self.model.n_edges, self.model.n_bom
         if key <= 0 and key not in self._baseline_ttr:
             self._baseline_ttr[key] = BaselineTTR(
-                key, "optimal", 0.0, np.zeros(m), np.zeros(n), np.zeros(n), np.zeros(b)
+                key, SolveStatus.OPTIMAL, 0.0, np.zeros(m), np.zeros(n), np.zeros(n), np.zeros(b)
             )
         if key not in self._baseline_ttr and np.isfinite(key):
             survival = self.baseline_tts()
             premium_paid = self.model.has_premium and bool(
                 np.any(survival.flow[self.model.edge_premium > 0] > 0)
             )
-            if survival.status == "optimal" and key <= survival.tts and not premium_paid:
+            if survival.status == SolveStatus.OPTIMAL and key <= survival.tts and not premium_paid:
                 # Demand is met throughout: nothing is lost, the survival plan serves
                 # (inventory lasts at least this long; it ships nothing at a premium)
                 # and zero duals are optimal.
                 self._baseline_ttr[key] = BaselineTTR(
                     key,
-                    "optimal",
+                    SolveStatus.OPTIMAL,
                     0.0,
                     survival.flow,
                     np.zeros(n),
@@ -238,22 +272,22 @@ class RegionalSolver:
                     survival.basis,
                 )
         if key not in self._baseline_ttr:
-            data, layout = build_lp(self.model, "ttr", self._no_disruption, key)
+            data, layout = build_lp(self.model, ProgramKind.TTR, self._no_disruption, key)
             status = self._solve_whole(data)
             flow, lost = np.zeros(m), np.zeros(n)
             flow_dual, bom_dual = np.zeros(n), np.zeros(b)
             rate = np.nan
             basis = None
-            if status == "optimal":
-                solution = self.highs.getSolution()
-                x = np.asarray(solution.col_value)
-                pi = np.asarray(solution.row_dual)
+            if status == SolveStatus.OPTIMAL:
+                solution = self.solver.solution()
+                x = solution.col_value
+                pi = solution.row_dual
                 flow[layout.edges] = x[n : layout.extra_column]
                 lost[layout.products] = x[layout.extra_column :]
                 bom_dual[layout.bom_lines] = pi[: layout.n_bom]
                 flow_dual[layout.nodes] = pi[layout.n_bom :]
-                rate = float(self.highs.getObjectiveValue())
-                basis = GlobalBasis.from_highs(self.highs, self.model, layout, "ttr")
+                rate = self.solver.objective()
+                basis = GlobalBasis.from_solver(self.solver, self.model, layout, ProgramKind.TTR)
             self._baseline_ttr[key] = BaselineTTR(
                 key, status, rate, flow, lost, flow_dual, bom_dual, basis
             )
@@ -269,19 +303,23 @@ class RegionalSolver:
             steady = self.baseline_ttr(np.inf)
             # Judged on lost *units*, not lost profit: a product with margin 0 loses
             # nothing in profit but still has demand that must be met to survive.
-            if steady.status == "optimal" and np.all(steady.lost_rate <= self._zero_units):
-                self._baseline_tts = BaselineTTS(0.0, "optimal", steady.flow, steady.basis)
+            if steady.status == SolveStatus.OPTIMAL and np.all(
+                steady.lost_rate <= self._zero_units
+            ):
+                self._baseline_tts = BaselineTTS(
+                    0.0, SolveStatus.OPTIMAL, steady.flow, steady.basis
+                )
                 return self._baseline_tts
-            data, layout = build_lp(self.model, "tts", self._no_disruption)
+            data, layout = build_lp(self.model, ProgramKind.TTS, self._no_disruption)
             status = self._solve_whole(data)
             flow = np.zeros(self.model.n_edges)
             s = np.nan
             basis = None
-            if status == "optimal":
-                x = np.asarray(self.highs.getSolution().col_value)
+            if status == SolveStatus.OPTIMAL:
+                x = self.solver.solution().col_value
                 flow[layout.edges] = x[len(layout.nodes) : layout.extra_column]
                 s = float(x[layout.extra_column])
-                basis = GlobalBasis.from_highs(self.highs, self.model, layout, "tts")
+                basis = GlobalBasis.from_solver(self.solver, self.model, layout, ProgramKind.TTS)
             self._baseline_tts = BaselineTTS(s, status, flow, basis)
         return self._baseline_tts
 
@@ -314,8 +352,12 @@ class RegionalSolver:
         return region
 
     def _solve_regions(
-        self, kind: str, alpha: np.ndarray, duration: float, base: BaselineTTR | BaselineTTS
-    ) -> tuple[str, float, np.ndarray | None]:
+        self,
+        kind: ProgramKind,
+        alpha: np.ndarray,
+        duration: float,
+        base: BaselineTTR | BaselineTTS,
+    ) -> tuple[SolveStatus, float, np.ndarray | None]:
         """Solve the program on growing regions until the border certificate holds.
 
         Everything outside the region is held at ``base``, the undisrupted optimum of the
@@ -342,44 +384,33 @@ class RegionalSolver:
                 border_flow=border_flow,
                 s_lower=s_lower,
             )
-            pass_lp(self.highs, data)
+            self.solver.load(data)
             if base.basis is not None:
-                self.highs.setBasis(base.basis.for_region(layout, kind))
-            self.highs.run()
-            if lp_status(self.highs) != "optimal":
+                self.solver.set_basis(*base.basis.for_region(layout, kind))
+            if self.solver.solve() != SolveStatus.OPTIMAL:
                 break
-            solution = self.highs.getSolution()
-            value = float(
-                solution.col_value[layout.extra_column]
-                if kind == "tts"
-                else self.highs.getObjectiveValue()
-            )
-            if kind == "tts" and value <= s_lower * (1 + 1e-12) + S_ZERO:
-                return "optimal", value, region  # the held plan outside still works
+            solution = self.solver.solution()
+            value = self._value(kind, layout, solution)
+            if kind == ProgramKind.TTS and value <= s_lower * (1 + 1e-12) + S_ZERO:
+                return SolveStatus.OPTIMAL, value, region  # the held plan outside still works
             grow = self._border_violations(
                 layout,
-                np.asarray(solution.row_dual),
+                solution.row_dual,
                 border_flow,
                 outside_flow_dual,
                 outside_bom_dual,
                 region,
-                self.model.edge_premium if kind == "ttr" else None,
+                self.model.edge_premium if kind == ProgramKind.TTR else None,
             )
             if not len(grow):
-                return "optimal", value, region
+                return SolveStatus.OPTIMAL, value, region
             region = region.copy()
             region[grow] = True
         data, layout = build_lp(self.model, kind, alpha, duration)
         status = self._solve_whole(data)
-        if status != "optimal":
+        if status != SolveStatus.OPTIMAL:
             return status, np.nan, None
-        solution = self.highs.getSolution()
-        value = float(
-            solution.col_value[layout.extra_column]
-            if kind == "tts"
-            else self.highs.getObjectiveValue()
-        )
-        return status, value, None
+        return status, self._value(kind, layout, self.solver.solution()), None
 
     def _region_size(self, region: np.ndarray | None) -> int:
         return self.model.n_nodes if region is None else int(region.sum())
@@ -398,14 +429,14 @@ class RegionalSolver:
         if late:
             return self.time_to_survive_delayed(alpha, late)
         base = self.baseline_tts()
-        if base.status == "infeasible":  # cannot meet demand even undisrupted: TTS is 0
-            return ScenarioResult(0.0, "optimal", 0)
-        if base.status != "optimal":
+        if base.status == SolveStatus.INFEASIBLE:  # cannot meet demand even undisrupted: TTS is 0
+            return ScenarioResult(0.0, SolveStatus.OPTIMAL, 0)
+        if base.status != SolveStatus.OPTIMAL:
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
         if not np.any(alpha > 0):
-            return ScenarioResult(base.tts, "optimal", 0)
-        status, s, region = self._solve_regions("tts", alpha, np.inf, base)
-        reported = "optimal" if status == "infeasible" else status
+            return ScenarioResult(base.tts, SolveStatus.OPTIMAL, 0)
+        status, s, region = self._solve_regions(ProgramKind.TTS, alpha, np.inf, base)
+        reported = SolveStatus.OPTIMAL if status == SolveStatus.INFEASIBLE else status
         return ScenarioResult(tts_from_s(s, status), reported, self._region_size(region))
 
     def time_to_survive_delayed(
@@ -427,7 +458,7 @@ class RegionalSolver:
         first = self.time_to_survive(down)
         tts, status, size = first.value, first.status, first.region_size
         started: dict[int, float] = {}
-        while status == "optimal" and np.isfinite(tts):
+        while status == SolveStatus.OPTIMAL and np.isfinite(tts):
             joining = {p: d for p, d in delays.items() if p not in started and d <= tts}
             if not joining:
                 break
@@ -438,20 +469,21 @@ class RegionalSolver:
             data, layout = build_delayed_tts(self.model, current, started)
             solved = self._solve_whole(data)
             size = self.model.n_nodes
-            if solved != "optimal":
+            if solved != SolveStatus.OPTIMAL:
                 return ScenarioResult(np.nan, solved, size)
-            tts = tts_from_s(float(self.highs.getSolution().col_value[layout.extra_column]), solved)
+            s = float(self.solver.solution().col_value[layout.extra_column])
+            tts = tts_from_s(s, solved)
         return ScenarioResult(tts, status, size)
 
     def lost_profit(self, alpha: np.ndarray, duration: float) -> ScenarioResult:
         """Lost profit (currency) over ``duration`` periods under capacity losses ``alpha``."""
         base = self.baseline_ttr(duration)
-        if base.status != "optimal":
+        if base.status != SolveStatus.OPTIMAL:
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
         if not np.any(alpha > 0) or duration <= 0:
-            return ScenarioResult(base.lost_profit, "optimal", 0)
-        status, rate, region = self._solve_regions("ttr", alpha, duration, base)
-        if status != "optimal":
+            return ScenarioResult(base.lost_profit, SolveStatus.OPTIMAL, 0)
+        status, rate, region = self._solve_regions(ProgramKind.TTR, alpha, duration, base)
+        if status != SolveStatus.OPTIMAL:
             return ScenarioResult(np.nan, status, self._region_size(region))
         if region is not None:  # add what the held plan loses outside the region
             outside = ~region & self._has_demand
@@ -460,7 +492,7 @@ class RegionalSolver:
                 model = self.model
                 held = ~(region[model.edge_supplier] & region[model.edge_customer])
                 rate += float(model.edge_premium[held] @ base.flow[held])
-        return ScenarioResult(rate * duration, "optimal", self._region_size(region))
+        return ScenarioResult(rate * duration, SolveStatus.OPTIMAL, self._region_size(region))
 
     def _border_violations(
         self,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chipstress.engine._highs import lp_status, new_highs, pass_lp
 from chipstress.engine.formulation import (
+    ProgramKind,
     StressModel,
     build_delayed_tts,
     build_lp,
@@ -26,6 +26,7 @@ from chipstress.engine.formulation import (
     disruption_vector,
 )
 from chipstress.engine.regional import S_ZERO, tts_from_s
+from chipstress.engine.solver import HighsSolver, Solver, SolveStatus
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
@@ -61,7 +62,7 @@ class ImpactResult:
 
     lost_profit: float
     duration: float
-    status: str
+    status: SolveStatus
     lost_units: pd.Series = field(repr=False)
     production: pd.Series = field(repr=False)
     shipments: pd.DataFrame = field(repr=False)
@@ -78,7 +79,7 @@ class SurvivalResult:
     """
 
     tts: float
-    status: str
+    status: SolveStatus
     binding_products: list[str]
     binding_nodes: list[str]
 
@@ -99,6 +100,7 @@ def impact(
     *,
     integer: bool = False,
     delays: Mapping[str, float] | None = None,
+    solver: Solver | None = None,
 ) -> ImpactResult:
     """Lost profit, lost units and the production/shipment plan of a disruption.
 
@@ -117,6 +119,13 @@ def impact(
         qualified only once the disruption starts); it loses ``min(1, delay/duration)``
         of its capacity on top of its disruption (see
         :func:`chipstress.engine.formulation.delayed_alpha`).
+    solver
+        The solver to use (a fresh :class:`chipstress.engine.HighsSolver` by default).
+
+    Returns
+    -------
+    ImpactResult
+        Lost profit (currency), lost units, production and shipments over the window.
 
     Raises
     ------
@@ -129,18 +138,17 @@ def impact(
     if delays:
         alpha = delayed_alpha(alpha, _delay_positions(network, delays), duration)
     if integer:
-        data, layout = build_unscaled_lp(model, "ttr", alpha, duration, integer=True)
+        data, layout = build_unscaled_lp(model, ProgramKind.TTR, alpha, duration, integer=True)
         scale = 1.0
     else:
-        data, layout = build_lp(model, "ttr", alpha, duration)
+        data, layout = build_lp(model, ProgramKind.TTR, alpha, duration)
         scale = duration
-    highs = new_highs()
-    pass_lp(highs, data)
-    highs.run()
-    status = lp_status(highs)
+    solver = HighsSolver() if solver is None else solver
+    solver.load(data)
+    status = solver.solve()
     ids = network.nodes["id"].to_numpy(dtype=object)
     products = ids[layout.products]
-    if status != "optimal":
+    if status != SolveStatus.OPTIMAL:
         empty = pd.Series(np.full(len(ids), np.nan), index=ids)
         return ImpactResult(
             np.nan,
@@ -151,7 +159,7 @@ def impact(
             pd.DataFrame(columns=["supplier", "customer", "material", "quantity"]),
             np.nan,
         )
-    x = np.asarray(highs.getSolution().col_value) * scale
+    x = solver.solution().col_value * scale
     n, extra = len(layout.nodes), layout.extra_column
     production = pd.Series(x[:n], index=ids, name="production")
     lost = pd.Series(x[extra:], index=products, name="lost_units")
@@ -195,11 +203,14 @@ def time_to_survive(
     *,
     integer: bool = False,
     delays: Mapping[str, float] | None = None,
+    solver: Solver | None = None,
 ) -> SurvivalResult:
     """Time-to-survive (periods) of ``network`` under ``disruption``, and what binds it.
 
     Parameters
     ----------
+    network
+        The supply network.
     disruption
         Node id -> fraction of capacity lost (1.0 = down), lasting indefinitely.
     integer
@@ -209,6 +220,13 @@ def time_to_survive(
         reactively); solved in rounds as in
         :meth:`chipstress.engine.RegionalSolver.time_to_survive_delayed` (no binding
         nodes are reported then).
+    solver
+        The solver to use (a fresh :class:`chipstress.engine.HighsSolver` by default).
+
+    Returns
+    -------
+    SurvivalResult
+        TTS in periods and the nodes that bind it.
 
     Raises
     ------
@@ -225,32 +243,22 @@ def time_to_survive(
             p: d for p, d in _delay_positions(network, delays).items() if d > 0 and alpha[p] < 1
         }
         if late:
-            return _delayed_survival(model, alpha, late)
-    highs = new_highs()
+            return _delayed_survival(model, alpha, late, solver or HighsSolver())
+    solver = HighsSolver() if solver is None else solver
     if integer:
-        data, _ = build_unscaled_lp(model, "tts", alpha, integer=True)
-        data.col_upper[-1] = INTEGER_TTS_CAP
-        pass_lp(highs, data)
-        highs.run()
-        status = lp_status(highs)
-        if status != "optimal":
-            return SurvivalResult(np.nan if status != "infeasible" else 0.0, status, [], [])
-        t = float(highs.getSolution().col_value[-1])
-        tts = float("inf") if t >= INTEGER_TTS_CAP * (1 - 1e-9) else t
-        return SurvivalResult(tts, status, [], [])
-    data, layout = build_lp(model, "tts", alpha)
-    pass_lp(highs, data)
-    highs.run()
-    status = lp_status(highs)
-    if status != "optimal":
-        reported = "optimal" if status == "infeasible" else status
+        return _integer_survival(model, alpha, solver)
+    data, layout = build_lp(model, ProgramKind.TTS, alpha)
+    solver.load(data)
+    status = solver.solve()
+    if status != SolveStatus.OPTIMAL:
+        reported = SolveStatus.OPTIMAL if status == SolveStatus.INFEASIBLE else status
         return SurvivalResult(tts_from_s(np.nan, status), reported, [], [])
-    solution = highs.getSolution()
+    solution = solver.solution()
     s = float(solution.col_value[layout.extra_column])
     if s <= S_ZERO:
         return SurvivalResult(float("inf"), status, [], [])
-    flow_dual = np.abs(np.asarray(solution.row_dual)[layout.n_bom :])
-    capacity_dual = np.abs(np.asarray(solution.col_dual)[: len(layout.nodes)])
+    flow_dual = np.abs(solution.row_dual[layout.n_bom :])
+    capacity_dual = np.abs(solution.col_dual[: len(layout.nodes)])
     tolerance = 1e-9 * (
         1.0 + max(float(flow_dual.max(initial=0.0)), float(capacity_dual.max(initial=0.0)))
     )
@@ -264,23 +272,34 @@ def time_to_survive(
     )
 
 
+def _integer_survival(model: StressModel, alpha: np.ndarray, solver: Solver) -> SurvivalResult:
+    """TTS of the all-integer program (whole units; ``t`` capped at ``INTEGER_TTS_CAP``)."""
+    data, _ = build_unscaled_lp(model, ProgramKind.TTS, alpha, integer=True)
+    data.col_upper[-1] = INTEGER_TTS_CAP
+    solver.load(data)
+    status = solver.solve()
+    if status != SolveStatus.OPTIMAL:
+        return SurvivalResult(np.nan if status != SolveStatus.INFEASIBLE else 0.0, status, [], [])
+    t = float(solver.solution().col_value[-1])
+    tts = float("inf") if t >= INTEGER_TTS_CAP * (1 - 1e-9) else t
+    return SurvivalResult(tts, status, [], [])
+
+
 def _delayed_survival(
-    model: StressModel, alpha: np.ndarray, late: dict[int, float]
+    model: StressModel, alpha: np.ndarray, late: dict[int, float], solver: Solver
 ) -> SurvivalResult:
     """TTS with late-starting nodes, in rounds on the whole program (see the regional solver)."""
-    highs = new_highs()
     started: dict[int, float] = {}
     while True:
         current = alpha.copy()
         current[[p for p in late if p not in started]] = 1.0
         data, layout = build_delayed_tts(model, current, started)
-        pass_lp(highs, data)
-        highs.run()
-        status = lp_status(highs)
-        if status != "optimal":
-            reported = "optimal" if status == "infeasible" else status
+        solver.load(data)
+        status = solver.solve()
+        if status != SolveStatus.OPTIMAL:
+            reported = SolveStatus.OPTIMAL if status == SolveStatus.INFEASIBLE else status
             return SurvivalResult(tts_from_s(np.nan, status), reported, [], [])
-        tts = tts_from_s(float(highs.getSolution().col_value[layout.extra_column]), status)
+        tts = tts_from_s(float(solver.solution().col_value[layout.extra_column]), status)
         joining = {p: d for p, d in late.items() if p not in started and d <= tts}
         if not joining or not np.isfinite(tts):
             return SurvivalResult(tts, status, [], [])

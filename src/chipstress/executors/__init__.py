@@ -14,6 +14,8 @@ comes back as a :class:`ChunkFailure`; the other chunks still run.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from chipstress.errors import InvalidInput
 from chipstress.executors.base import ChunkFailure, Executor
 from chipstress.executors.local import InProcessExecutor, ProcessExecutor, default_workers
@@ -22,26 +24,58 @@ __all__ = [
     "EXECUTOR_KINDS",
     "ChunkFailure",
     "Executor",
+    "ExecutorKind",
     "InProcessExecutor",
     "ProcessExecutor",
     "default_workers",
     "make_executor",
 ]
 
-EXECUTOR_KINDS = ("local", "ray")
+
+class ExecutorKind(StrEnum):
+    """Where chunks run: ``local`` processes or a ``ray`` cluster (members are strings)."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
+EXECUTOR_KINDS: tuple[str, ...] = tuple(k.value for k in ExecutorKind)
 
 
 def make_executor(
-    workers: int | None = None, kind: str = "local", ray_address: str | None = None
+    workers: int | None = None,
+    kind: ExecutorKind | str = ExecutorKind.LOCAL,
+    ray_address: str | None = None,
 ) -> Executor:
     """An executor: ``local`` processes (1 worker = in this process; ``None``/0 = every
     core) or ``ray`` (``ray_address``: ``None`` for a private local instance, ``auto``, or
-    ``ray://host:port``)."""
-    if kind == "ray":
+    ``ray://host:port``).
+
+    Parameters
+    ----------
+    workers
+        Worker processes or Ray actors (``None``/0: every core, or the cluster's CPUs).
+    kind
+        ``local`` or ``ray``.
+    ray_address
+        The Ray cluster (``ray`` only).
+
+    Returns
+    -------
+    Executor
+        :class:`InProcessExecutor`, :class:`ProcessExecutor` or
+        :class:`~chipstress.executors.ray.RayExecutor`.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown ``kind``, or Ray missing or unreachable.
+    """
+    if kind == ExecutorKind.RAY:
         from chipstress.executors.ray import RayExecutor
 
         return RayExecutor(ray_address, workers or None)
-    if kind != "local":
+    if kind != ExecutorKind.LOCAL:
         raise InvalidInput(f"unknown executor {kind!r}; executors are {', '.join(EXECUTOR_KINDS)}")
     count = workers or default_workers()
     return InProcessExecutor() if count <= 1 else ProcessExecutor(count)

@@ -44,11 +44,50 @@ class Executor(Protocol):
         task: Task,
         chunks: Sequence[Any],
         on_result: OnResult | None = None,
-    ) -> list[Any]: ...
+    ) -> list[Any]:
+        """Run every chunk; see the class docstring.
+
+        Parameters
+        ----------
+        setup
+            Builds a worker's state, called as ``setup(*setup_args)`` once per worker.
+        setup_args
+            Arguments of ``setup`` (e.g. the compiled network), sent to each worker once.
+        task
+            Called as ``task(state, chunk)`` for each chunk; its result is the chunk's.
+        chunks
+            The chunks of work, in order.
+        on_result
+            Called as ``on_result(index, result)`` in this process as each chunk finishes.
+
+        Returns
+        -------
+        list
+            The results in chunk order, a :class:`~chipstress.executors.ChunkFailure` where a
+            chunk raised.
+        """
+        ...
 
 
 def guarded(task: Task, state: Any, chunk: Any, index: int) -> Any:
-    """``task(state, chunk)``, or a :class:`ChunkFailure` if it raises."""
+    """``task(state, chunk)``, or a :class:`ChunkFailure` if it raises.
+
+    Parameters
+    ----------
+    task
+        The chunk's task, called as ``task(state, chunk)``.
+    state
+        The worker's state (from the executor's ``setup``).
+    chunk
+        The chunk of work.
+    index
+        The chunk's position, recorded in the failure.
+
+    Returns
+    -------
+    Any
+        The task's result, or a :class:`ChunkFailure` with the error and traceback.
+    """
     try:
         return task(state, chunk)
     except Exception as error:  # a failing chunk must not stop the run

@@ -22,13 +22,17 @@ of lost profits and times-to-survive. All figures are synthetic (``source`` says
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import cast
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from chipstress.errors import InvalidInput
-from chipstress.model.network import Network, NetworkMeta
-from chipstress.model.validation import RawTable, build_network, canonical_nodes, canonical_table
+from chipstress.model.canonical import canonical_nodes, canonical_table
+from chipstress.model.network import Network, NetworkMeta, build_network
+from chipstress.model.validation import RawTable
 
 __all__ = ["generate_network"]
 
@@ -116,44 +120,14 @@ def generate_network(
 
     # BOM: each node of tier k needs 1-5 materials of tier k+1, mostly from its own
     # sector and otherwise from a neighbouring one, by preferential attachment.
-    bom_node, bom_material = [], []
-    for k in range(1, tiers):
-        customers = np.arange(first[k - 1], first[k])
-        candidates = np.flatnonzero(material_tier_arr == k + 1)
-        if len(candidates) == 0:
-            continue
-        popularity = rng.pareto(1.5, len(candidates)) + 1.0
-        candidate_sector = material_sector_arr[candidates]
-        lines = rng.integers(1, 6, len(customers))
-        cust = np.repeat(customers, lines)
-        wanted_sector = sector[cust].copy()
-        across = rng.random(len(cust)) < cross_sector
-        wanted_sector[across] = (
-            wanted_sector[across] + rng.choice([-1, 1], int(across.sum()))
-        ) % n_sectors
-        pick = np.empty(len(cust), np.int64)
-        pools = pd.Series(np.arange(len(candidates))).groupby(candidate_sector).apply(np.asarray)
-        for s, positions in pd.Series(np.arange(len(cust))).groupby(wanted_sector):
-            pool = pools.get(s)
-            if pool is None or len(pool) == 0:  # an empty sector: fall back to any material
-                pool = np.arange(len(candidates))
-            weights = popularity[pool] / popularity[pool].sum()
-            pick[positions.to_numpy()] = pool[rng.choice(len(pool), size=len(positions), p=weights)]
-        # Every material gets a customer (in its own sector where there is one).
-        unused = np.setdiff1d(np.arange(len(candidates)), pick)
-        by_sector = pd.Series(customers).groupby(sector[customers]).apply(np.asarray)
-        extra_cust = np.empty(len(unused), np.int64)
-        for j, material_index in enumerate(unused):
-            pool = by_sector.get(candidate_sector[material_index])
-            pool = customers if pool is None else pool
-            extra_cust[j] = pool[rng.integers(0, len(pool))]
-        cust = np.concatenate([cust, extra_cust])
-        pick = np.concatenate([pick, unused])
-        pairs = np.unique(cust * (next_material + 1) + candidates[pick])
-        bom_node.append(pairs // (next_material + 1))
-        bom_material.append(pairs % (next_material + 1))
-    bom_node_arr = np.concatenate(bom_node)
-    bom_material_arr = np.concatenate(bom_material)
+    bom_node_arr, bom_material_arr = _bom_lines(
+        rng,
+        first,
+        sector,
+        _Materials(material_tier_arr, material_sector_arr, next_material),
+        n_sectors,
+        cross_sector,
+    )
     quantity = rng.choice([1.0, 1.0, 1.0, 2.0, 3.0], size=len(bom_node_arr))
 
     # Sources: a BOM line may be filled by every supplier of its material.
@@ -225,3 +199,67 @@ def generate_network(
         "sources": RawTable.rows("sources", sources, "sources"),
     }
     return build_network(tables, meta)
+
+
+@dataclass(frozen=True)
+class _Materials:
+    """Tier and sector of every material, and how many there are."""
+
+    tier: np.ndarray
+    sector: np.ndarray
+    count: int
+
+
+def _bom_lines(
+    rng: np.random.Generator,
+    first: np.ndarray,
+    sector: np.ndarray,
+    materials: _Materials,
+    n_sectors: int,
+    cross_sector: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """BOM lines ``(node, material)``: each node of tier k needs 1-5 materials of tier k+1.
+
+    Mostly from its own sector and otherwise from a neighbouring one, by preferential
+    attachment; every material gets at least one customer.
+    """
+    bom_node, bom_material = [], []
+    tiers = len(first) - 1
+    material_tier_arr, material_sector_arr = materials.tier, materials.sector
+    next_material = materials.count
+    for k in range(1, tiers):
+        customers = np.arange(first[k - 1], first[k])
+        candidates = np.flatnonzero(material_tier_arr == k + 1)
+        if len(candidates) == 0:
+            continue
+        popularity = rng.pareto(1.5, len(candidates)) + 1.0
+        candidate_sector = material_sector_arr[candidates]
+        lines = rng.integers(1, 6, len(customers))
+        cust = np.repeat(customers, lines)
+        wanted_sector = sector[cust].copy()
+        across = rng.random(len(cust)) < cross_sector
+        wanted_sector[across] = (
+            wanted_sector[across] + rng.choice([-1, 1], int(across.sum()))
+        ) % n_sectors
+        pick = np.empty(len(cust), np.int64)
+        pools = pd.Series(np.arange(len(candidates))).groupby(candidate_sector).apply(np.asarray)
+        for s, positions in pd.Series(np.arange(len(cust))).groupby(wanted_sector):
+            pool = pools.get(s)
+            if pool is None or len(pool) == 0:  # an empty sector: fall back to any material
+                pool = np.arange(len(candidates))
+            weights = popularity[pool] / popularity[pool].sum()
+            pick[positions.to_numpy()] = pool[rng.choice(len(pool), size=len(positions), p=weights)]
+        # Every material gets a customer (in its own sector where there is one).
+        unused = np.setdiff1d(np.arange(len(candidates)), pick)
+        by_sector = pd.Series(customers).groupby(sector[customers]).apply(np.asarray)
+        extra_cust = np.empty(len(unused), np.int64)
+        for j, material_index in enumerate(unused):
+            found = by_sector.get(candidate_sector[material_index])
+            pool = customers if found is None else cast(np.ndarray, found)
+            extra_cust[j] = pool[rng.integers(0, len(pool))]
+        cust = np.concatenate([cust, extra_cust])
+        pick = np.concatenate([pick, unused])
+        pairs = np.unique(cust * (next_material + 1) + candidates[pick])
+        bom_node.append(pairs // (next_material + 1))
+        bom_material.append(pairs % (next_material + 1))
+    return np.concatenate(bom_node), np.concatenate(bom_material)

@@ -21,47 +21,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from chipstress.errors import InvalidInput
+from chipstress.errors import InvalidInput, Problem
+from chipstress.model.meta import NetworkMeta
+from chipstress.model.validation import RawTable, meta_from_mapping, validate_tables
 
-__all__ = ["Network", "NetworkIndex", "NetworkMeta"]
-
-
-@dataclass(frozen=True)
-class NetworkMeta:
-    """Metadata of a network (``network.yaml``).
-
-    ``period`` names the unit of time of every rate (capacity and demand are per
-    period, ``ttr`` is in periods); ``currency`` is the unit of ``margin``;
-    ``materials`` maps a material id to ``{"unit": ..., "description": ...}``;
-    ``extra`` keeps any other key of ``network.yaml`` so that it survives a round trip.
-    """
-
-    name: str = "network"
-    period: str = "period"
-    currency: str = "USD"
-    description: str = ""
-    materials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The metadata as a plain mapping, in ``network.yaml`` key order."""
-        out: dict[str, Any] = {
-            "name": self.name,
-            "description": self.description,
-            "period": self.period,
-            "currency": self.currency,
-        }
-        if self.materials:
-            out["materials"] = {k: dict(v) for k, v in self.materials.items()}
-        out.update(self.extra)
-        return out
+__all__ = ["Network", "NetworkIndex", "NetworkMeta", "build_network"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +60,7 @@ class NetworkIndex:
     def positions(self, ids: Iterable[str]) -> np.ndarray:
         """Row positions of node ``ids``; raises :class:`InvalidInput` on an unknown id."""
         ids = list(ids)
-        pos = self.node_ids.get_indexer(ids)
+        pos = self.node_ids.get_indexer(pd.Index(ids, dtype=object))
         missing = [i for i, p in zip(ids, pos, strict=True) if p < 0]
         if missing:
             shown = ", ".join(repr(m) for m in missing[:10])
@@ -128,13 +99,29 @@ class Network:
     ) -> Network:
         """Validate plain tables and build a network from them.
 
+        Parameters
+        ----------
+        nodes
+            One row per node: id, capacity and demand (units per period), inventory (units),
+            margin (currency per unit), ... (the columns are listed in README.md).
+        bom
+            Bill of materials: node, material, quantity (units of material per unit made);
+            ``None``: none.
+        sources
+            Supplier -> customer edges; ``None``: none.
+        meta
+            :class:`NetworkMeta` or a ``network.yaml``-style mapping (name, period, currency).
+
+        Returns
+        -------
+        Network
+            The validated network.
+
         Raises
         ------
         InvalidNetwork
             Listing every problem, with table, row and column.
         """
-        from chipstress.model.validation import RawTable, build_network, meta_from_mapping
-
         if isinstance(meta, Mapping):
             meta = meta_from_mapping(meta)
         empty = {
@@ -309,15 +296,16 @@ class Network:
     def fingerprint(self) -> str:
         """SHA-256 of the metadata and all three tables: equal networks, equal fingerprints.
 
-        A ``sources.premium`` column that is 0 everywhere (its default) is left out, so a
-        network without premiums keeps the fingerprint it had before the column existed
-        (and runs stored then still match it).
+        A ``sources.premium`` or ``sources.lead_time`` column that is 0 everywhere (its
+        default) is left out, so a network without premiums or lead times keeps the
+        fingerprint it had before the column existed (and runs stored then still match it).
         """
         digest = hashlib.sha256()
         digest.update(json.dumps(self.meta.to_dict(), sort_keys=True, default=str).encode())
         sources = self.sources
-        if "premium" in sources and not sources["premium"].fillna(0.0).astype(float).any():
-            sources = sources.drop(columns="premium")
+        for column in ("premium", "lead_time"):
+            if column in sources and not sources[column].fillna(0.0).astype(float).any():
+                sources = sources.drop(columns=column)
         for table in (self.nodes, self.bom, sources):
             digest.update("\x1f".join(map(str, table.columns)).encode())
             digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
@@ -357,3 +345,36 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.summary()}>"
+
+
+def build_network(
+    tables: Mapping[str, RawTable],
+    meta: NetworkMeta,
+    problems: list[Problem] | None = None,
+    source: str = "",
+) -> Network:
+    """Check raw tables against the schema and every rule; return the network.
+
+    Parameters
+    ----------
+    tables
+        ``nodes``, ``bom`` and ``sources`` raw tables.
+    meta
+        Metadata, already checked.
+    problems
+        Problems the reader found already (file-level); they are reported with the rest.
+    source
+        What was loaded (a path), for the error message.
+
+    Returns
+    -------
+    Network
+        The validated network, its tables in canonical form.
+
+    Raises
+    ------
+    InvalidNetwork
+        With every problem found, when there is at least one.
+    """
+    nodes, bom, sources = validate_tables(tables, problems, source)
+    return Network(nodes, bom, sources, meta)

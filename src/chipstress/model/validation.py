@@ -2,13 +2,13 @@
 
 Readers turn files into :class:`RawTable` objects (a DataFrame as read plus a way to
 say where each row and field came from) and record file-level problems (empty file,
-not the format its extension says). :func:`build_network` then coerces the columns
-to their schema types and checks every rule of the brief at once:
+not the format its extension says). :func:`validate_tables` then coerces the columns
+to their schema types and checks every rule at once:
 
 * missing columns, wrong cell types, empty tables;
 * duplicate ids, unknown kinds, empty materials;
-* negative, NaN or infinite capacity, inventory, ttr, demand, margin, quantity or
-  source premium;
+* negative, NaN or infinite capacity, inventory, ttr, demand, margin, quantity,
+  source premium or source lead time;
 * latitude/longitude out of range;
 * BOM and source rows naming unknown nodes, duplicate rows, self-supply;
 * a source edge shipping a material its customer does not need;
@@ -24,18 +24,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
 
 from chipstress.errors import InvalidNetwork, Problem
-from chipstress.model.network import Network, NetworkMeta
+from chipstress.model.canonical import canonical_nodes, canonical_table, infer_tiers, supply_cycles
+from chipstress.model.meta import NetworkMeta
 from chipstress.model.schema import NODE_KINDS, table_schema
 
-__all__ = ["RawTable", "build_network", "meta_from_mapping"]
+__all__ = [
+    "RawTable",
+    "ValidTables",
+    "Where",
+    "meta_from_mapping",
+    "validate_tables",
+]
 
 # Most problems of one kind reported per table and field before summarising the rest.
 MAX_PROBLEMS_PER_CHECK = 25
@@ -59,12 +65,44 @@ class RawTable:
 
     @classmethod
     def rows(cls, table: str, frame: pd.DataFrame | None, file: str) -> RawTable:
-        """A table whose rows are numbered ``row 1, row 2, ...`` (CSV, Parquet, DataFrames)."""
+        """A table whose rows are numbered ``row 1, row 2, ...`` (CSV, Parquet, DataFrames).
+
+        Parameters
+        ----------
+        table
+            The table's name (``nodes``, ``bom``, ``sources``).
+        frame
+            The table as read (``None``: the table is missing).
+        file
+            The file it came from, as named in problems.
+
+        Returns
+        -------
+        RawTable
+            The table with row labels ``row 1``, ``row 2``, ...
+        """
         return cls(table, frame, file, lambda row, column: (f"row {row + 1}", column))
 
     @classmethod
     def items(cls, table: str, frame: pd.DataFrame | None, file: str, key: str) -> RawTable:
-        """A table read from a list of mappings: rows are ``key[0], key[1], ...``."""
+        """A table read from a list of mappings: rows are ``key[0], key[1], ...``.
+
+        Parameters
+        ----------
+        table
+            The table's name (``nodes``, ``bom``, ``sources``).
+        frame
+            The table as read (``None``: the table is missing).
+        file
+            The file it came from, as named in problems.
+        key
+            The name of the list in the document (row labels ``key[0]``, ``key[1]``, ...).
+
+        Returns
+        -------
+        RawTable
+            The table with its row labels.
+        """
         return cls(table, frame, file, lambda row, column: (f"{key}[{row}]", column))
 
 
@@ -172,6 +210,23 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# Messages of rows with a problem, ``partial``-ed with what they name: ``(row) -> message``.
+def _said(message: str, row: int) -> str:
+    return message
+
+
+def _not_a(values: pd.Series, kind: str, row: int) -> str:
+    return f"{_describe(values.iloc[row])} is not {kind}"
+
+
+def _out_of_range(column: str, bound: float, values: np.ndarray, row: int) -> str:
+    return f"{column} {values[row]:g} is out of range [-{bound:g}, {bound:g}]"
+
+
+def _unknown_node(ids: pd.Series, row: int) -> str:
+    return f"unknown node '{ids.iat[row]}' (no such id in the node table)"
+
+
 def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
     """Coerce ``raw`` to its schema types; ``None`` when required columns are missing."""
     frame = raw.frame
@@ -195,17 +250,13 @@ def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         original = frame[name]
         if attribute.dtype == "string":
             text, bad = _coerce_str(original)
-            problems.rows(
-                raw, bad, name, lambda r, o=original: f"{_describe(o.iloc[r])} is not text"
-            )
+            problems.rows(raw, bad, name, partial(_not_a, original, "text"))
             out[name] = text
             wrong_type[name] = bad
             continue
         values, absent, bad = _coerce_float(original)
         kind = "a whole number" if attribute.dtype == "integer" else "a number"
-        problems.rows(
-            raw, bad, name, lambda r, o=original, k=kind: f"{_describe(o.iloc[r])} is not {k}"
-        )
+        problems.rows(raw, bad, name, partial(_not_a, original, kind))
         values[bad] = np.nan
         out[name] = (values, absent | bad)
         wrong_type[name] = bad
@@ -259,32 +310,15 @@ def _check_number(
 
 # --------------------------------------------------------------------------- tables
 def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
+    """The typed node table with every node rule checked; ``None`` when unusable."""
     nodes = _typed_table(raw, problems)
     if nodes is None:
         return None
     if len(nodes) == 0:
         problems.file(raw.file, "has no rows: a network needs at least one node")
         return None
-    ids = nodes["id"]
+    _check_node_ids(raw, nodes, problems)
     wrong_type = nodes.attrs["wrong_type"]
-    problems.rows(raw, (ids == "").to_numpy() & ~wrong_type["id"], "id", lambda r: "id is empty")
-    first_row = {}
-    duplicate = np.zeros(len(ids), bool)
-    dup_mask = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
-    for row in np.flatnonzero(dup_mask):
-        node_id = ids.iat[row]
-        if node_id in first_row:
-            duplicate[row] = True
-        else:
-            first_row[node_id] = row
-    problems.rows(
-        raw,
-        duplicate,
-        "id",
-        lambda r: (
-            f"duplicate id '{ids.iat[r]}' (first at {raw.where(first_row[ids.iat[r]], 'id')[0]})"
-        ),
-    )
     if "material" in nodes:
         problems.rows(
             raw,
@@ -303,24 +337,7 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
     _check_number(raw, nodes, "capacity", problems, required=True, unit=" of units per period")
     for column in ("inventory", "ttr", "demand", "margin"):
         _check_number(raw, nodes, column, problems)
-    for column, bound in (("lat", 90.0), ("lon", 180.0)):
-        if column not in nodes:
-            continue
-        values = nodes[column].to_numpy(dtype=float)
-        absent = nodes.attrs["absent"][column]
-        problems.rows(raw, np.isnan(values) & ~absent, column, lambda r, c=column: f"{c} is NaN")
-        problems.rows(
-            raw,
-            np.abs(np.nan_to_num(values, nan=0.0)) > bound,
-            column,
-            lambda r, c=column, b=bound, v=values: f"{c} {v[r]:g} is out of range [-{b:g}, {b:g}]",
-        )
-    if "lat" in nodes and "lon" in nodes:
-        # A coordinate of the wrong type is reported already, not as "not given".
-        lat_absent = nodes.attrs["absent"]["lat"] & ~wrong_type["lat"]
-        lon_absent = nodes.attrs["absent"]["lon"] & ~wrong_type["lon"]
-        problems.rows(raw, lat_absent & ~lon_absent, "lat", lambda r: "lon is given but lat is not")
-        problems.rows(raw, lon_absent & ~lat_absent, "lon", lambda r: "lat is given but lon is not")
+    _check_coordinates(raw, nodes, problems)
     if "tier" in nodes:
         tier = nodes["tier"].to_numpy(dtype=float)
         present = ~np.isnan(tier)
@@ -333,6 +350,53 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         no_margin = (demand > 0) & nodes.attrs["absent"]["margin"] & ~wrong_type["margin"]
         problems.rows(raw, no_margin, "margin", lambda r: "demand is set but margin is missing")
     return nodes
+
+
+def _check_node_ids(raw: RawTable, nodes: pd.DataFrame, problems: _Problems) -> None:
+    """Empty and duplicate ids (a duplicate names the row of the first)."""
+    ids = nodes["id"]
+    wrong_type = nodes.attrs["wrong_type"]
+    problems.rows(raw, (ids == "").to_numpy() & ~wrong_type["id"], "id", lambda r: "id is empty")
+    first_row: dict[Any, int] = {}
+    duplicate = np.zeros(len(ids), bool)
+    dup_mask = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
+    for row in np.flatnonzero(dup_mask).tolist():
+        node_id = ids.iat[row]
+        if node_id in first_row:
+            duplicate[row] = True
+        else:
+            first_row[node_id] = row
+    problems.rows(
+        raw,
+        duplicate,
+        "id",
+        lambda r: (
+            f"duplicate id '{ids.iat[r]}' (first at {raw.where(first_row[ids.iat[r]], 'id')[0]})"
+        ),
+    )
+
+
+def _check_coordinates(raw: RawTable, nodes: pd.DataFrame, problems: _Problems) -> None:
+    """Latitude and longitude: NaN, out of range, or one given without the other."""
+    for column, bound in (("lat", 90.0), ("lon", 180.0)):
+        if column not in nodes:
+            continue
+        values = nodes[column].to_numpy(dtype=float)
+        absent = nodes.attrs["absent"][column]
+        problems.rows(raw, np.isnan(values) & ~absent, column, partial(_said, f"{column} is NaN"))
+        problems.rows(
+            raw,
+            np.abs(np.nan_to_num(values, nan=0.0)) > bound,
+            column,
+            partial(_out_of_range, column, bound, values),
+        )
+    if "lat" in nodes and "lon" in nodes:
+        # A coordinate of the wrong type is reported already, not as "not given".
+        wrong_type = nodes.attrs["wrong_type"]
+        lat_absent = nodes.attrs["absent"]["lat"] & ~wrong_type["lat"]
+        lon_absent = nodes.attrs["absent"]["lon"] & ~wrong_type["lon"]
+        problems.rows(raw, lat_absent & ~lon_absent, "lat", lambda r: "lon is given but lat is not")
+        problems.rows(raw, lon_absent & ~lat_absent, "lon", lambda r: "lat is given but lon is not")
 
 
 def _check_links(
@@ -348,14 +412,9 @@ def _check_links(
         ids = table[column]
         wrong_type = table.attrs["wrong_type"][column]
         empty = (ids == "").to_numpy()
-        problems.rows(raw, empty & ~wrong_type, column, lambda r, c=column: f"{c} is empty")
-        unknown = ~empty & (known.get_indexer(ids) < 0)
-        problems.rows(
-            raw,
-            unknown,
-            column,
-            lambda r, i=ids, c=column: f"unknown node '{i.iat[r]}' (no such id in the node table)",
-        )
+        problems.rows(raw, empty & ~wrong_type, column, partial(_said, f"{column} is empty"))
+        unknown = ~empty & (known.get_indexer(pd.Index(ids)) < 0)
+        problems.rows(raw, unknown, column, partial(_unknown_node, ids))
         ok &= ~empty & ~unknown
     return ok
 
@@ -372,138 +431,37 @@ def _check_duplicates(
     )
 
 
-def _cycles(
-    n: int, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index
-) -> list[tuple[str, list[int]]]:
-    """One cycle per strongly connected set of the supply graph.
-
-    Each is ``(description, edges)``: the nodes in order, and the positions (in
-    ``supplier``/``customer``) of the edges that close it, in the same order.
-    """
-    if n == 0 or len(supplier) == 0:
-        return []
-    graph = coo_matrix((np.ones(len(supplier)), (supplier, customer)), shape=(n, n)).tocsr()
-    count, labels = connected_components(graph, directed=True, connection="strong")
-    if count == n:
-        return []
-    sizes = np.bincount(labels)
-    found = []
-    for label in np.flatnonzero(sizes > 1):
-        members = np.flatnonzero(labels == label)
-        found.append(_one_cycle(members, supplier, customer, ids))
-    return found
-
-
-def _one_cycle(
-    members: np.ndarray, supplier: np.ndarray, customer: np.ndarray, ids: pd.Index
-) -> tuple[str, list[int]]:
-    """Walk inside one strongly connected set until a node repeats: that is a cycle."""
-    inside = set(members.tolist())
-    next_of: dict[int, tuple[int, int]] = {}
-    for edge, (s, c) in enumerate(zip(supplier.tolist(), customer.tolist(), strict=True)):
-        if s in inside and c in inside and s not in next_of:
-            next_of[s] = (c, edge)
-    path, edges, seen = [int(members[0])], [], {int(members[0]): 0}
-    while True:
-        nxt, edge = next_of[path[-1]]
-        edges.append(edge)
-        if nxt in seen:
-            cycle = [*path[seen[nxt] :], nxt]
-            edges = edges[seen[nxt] :]
-            break
-        seen[nxt] = len(path)
-        path.append(nxt)
-    names = [str(ids[i]) for i in cycle]
-    if len(names) > 12:
-        names = [*names[:6], "...", *names[-5:]]
-    return " -> ".join(names), edges
-
-
-def _infer_tiers(
-    n: int, has_demand: np.ndarray, supplier: np.ndarray, customer: np.ndarray
-) -> np.ndarray:
-    """Tier of every node: 1 for nodes with demand, else 1 + the lowest tier of its customers."""
-    starts = np.flatnonzero(has_demand)
-    tiers = np.full(n, np.nan)
-    if len(starts) == 0:
-        return tiers
-    # Reverse edges (customer -> supplier) from a virtual root linked to every product.
-    root = n
-    rows = np.concatenate([customer, np.full(len(starts), root)])
-    cols = np.concatenate([supplier, starts])
-    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
-    dist = dijkstra(graph, directed=True, indices=root, unweighted=True)[:n]
-    tiers[np.isfinite(dist)] = dist[np.isfinite(dist)]
-    return tiers
-
-
-def canonical_nodes(nodes: pd.DataFrame, tiers: np.ndarray) -> pd.DataFrame:
-    schema = table_schema("nodes")
-    out = {}
-    for name, attribute in schema.items():
-        if name in nodes:
-            out[name] = nodes[name]
-        elif attribute.dtype == "string":
-            out[name] = pd.Series([attribute.default] * len(nodes), dtype="str")
-        else:
-            out[name] = np.full(
-                len(nodes), float(attribute.default) if attribute.default else np.nan
-            )
-    frame = pd.DataFrame(out)
-    frame["name"] = frame["name"].where(frame["name"] != "", frame["id"])
-    frame["inventory"] = frame["inventory"].fillna(0.0)
-    given = frame["tier"].to_numpy(dtype=float)
-    frame["tier"] = np.where(np.isnan(given), tiers, given).astype(np.int64)
-    extras = [c for c in nodes.columns if c not in schema]
-    for column in extras:
-        frame[column] = nodes[column]
-    return frame.reset_index(drop=True)
-
-
-def canonical_table(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    schema = table_schema(name)
-    out = {}
-    for column, attribute in schema.items():
-        if column in table:
-            out[column] = table[column]
-        else:
-            out[column] = (
-                pd.Series([""] * len(table), dtype="str")
-                if attribute.dtype == "string"
-                else float(attribute.default)
-                if attribute.default
-                else np.nan
-            )
-    frame = pd.DataFrame(out, index=table.index)
-    for column, attribute in schema.items():
-        # A float column with a default (sources.premium): missing cells take it.
-        if attribute.dtype == "float" and attribute.default and column in table:
-            frame[column] = frame[column].astype(float).fillna(float(attribute.default))
-    for column in table.columns:
-        if column not in schema:
-            frame[column] = table[column]
-    return frame.reset_index(drop=True)
-
-
 # --------------------------------------------------------------------------- network
-def build_network(
+class ValidTables(NamedTuple):
+    """The three tables of a valid network, in canonical form (see :class:`Network`)."""
+
+    nodes: pd.DataFrame
+    bom: pd.DataFrame
+    sources: pd.DataFrame
+
+
+def validate_tables(
     tables: Mapping[str, RawTable],
-    meta: NetworkMeta,
     problems: list[Problem] | None = None,
     source: str = "",
-) -> Network:
-    """Check raw tables against the schema and every rule; return the network.
+) -> ValidTables:
+    """Check raw tables against the schema and every rule; return them canonical.
+
+    :func:`chipstress.model.network.build_network` wraps the result in a network.
 
     Parameters
     ----------
     tables
         ``nodes``, ``bom`` and ``sources`` raw tables.
-    meta
-        Metadata, already checked.
     problems
         Problems the reader found already (file-level); they are reported with the rest.
     source
         What was loaded (a path), for the error message.
+
+    Returns
+    -------
+    ValidTables
+        Nodes (with their tiers inferred where not given), BOM and source tables.
 
     Raises
     ------
@@ -525,102 +483,22 @@ def build_network(
     material_of = material_of[~material_of.index.duplicated()]
 
     if bom is not None:
-        bom_ok = _check_links(bom_raw, bom, ("node",), unique_ids, found)
-        bom_ok &= (bom["material"] != "").to_numpy()
-        found.rows(
-            bom_raw,
-            (bom["material"] == "").to_numpy() & ~bom.attrs["wrong_type"]["material"],
-            "material",
-            lambda r: "material is empty",
-        )
-        _check_number(bom_raw, bom, "quantity", found, required=True, positive=True)
-        _check_duplicates(bom_raw, bom, ["node", "material"], found, "BOM line")
+        bom_ok = _check_bom(bom_raw, bom, unique_ids, found)
     if sources is not None:
-        src_ok = _check_links(sources_raw, sources, ("supplier", "customer"), unique_ids, found)
-        self_loop = src_ok & (sources["supplier"] == sources["customer"]).to_numpy()
-        found.rows(
-            sources_raw,
-            self_loop,
-            "customer",
-            lambda r: f"node '{sources['supplier'].iat[r]}' cannot supply itself (a cycle)",
-        )
-        _check_duplicates(sources_raw, sources, ["supplier", "customer"], found, "source edge")
-        _check_number(sources_raw, sources, "premium", found, unit=" of currency per unit")
-
+        src_ok = _check_sources(sources_raw, sources, unique_ids, found)
     if bom is not None and sources is not None:
-        shipped = pd.DataFrame(
-            {
-                "node": sources["customer"].to_numpy(dtype=object)[src_ok],
-                "material": material_of.reindex(sources["supplier"][src_ok]).to_numpy(dtype=object),
-                "row": np.flatnonzero(src_ok),
-            }
-        )
-        needed = pd.DataFrame(
-            {
-                "node": bom["node"].to_numpy(dtype=object),
-                "material": bom["material"].to_numpy(dtype=object),
-                "row": np.arange(len(bom)),
-            }
-        )[bom_ok]
-        # A BOM line nobody can fill.
-        filled = needed.merge(
-            shipped[["node", "material"]].drop_duplicates(), how="left", indicator=True
-        )
-        unfilled = np.zeros(len(bom), bool)
-        unfilled[filled.loc[filled["_merge"] == "left_only", "row"].to_numpy(dtype=int)] = True
-        found.rows(
-            bom_raw,
-            unfilled,
-            "material",
-            lambda r: (
-                f"node '{bom['node'].iat[r]}' needs '{bom['material'].iat[r]}' but no "
-                "sources row lets a supplier of that material ship to it"
-            ),
-        )
-        # An edge shipping a material the customer does not need.
-        useful = shipped.merge(
-            needed[["node", "material"]].drop_duplicates(), how="left", indicator=True
-        )
-        useless = np.zeros(len(sources), bool)
-        useless[useful.loc[useful["_merge"] == "left_only", "row"].to_numpy(dtype=int)] = True
-        found.rows(
-            sources_raw,
-            useless,
-            "customer",
-            lambda r: (
-                f"supplier '{sources['supplier'].iat[r]}' ships "
-                f"'{material_of.get(sources['supplier'].iat[r], '')}', which customer "
-                f"'{sources['customer'].iat[r]}' has no BOM line for"
-            ),
+        _check_bom_against_sources(
+            _Linked(bom_raw, bom, bom_ok), _Linked(sources_raw, sources, src_ok), material_of, found
         )
 
-    if "demand" in nodes:
-        given = nodes["demand"].to_numpy(dtype=float)
-        demand = np.nan_to_num(given, nan=0.0)
-        # "No demand" is a demand left out or zero; a negative, NaN or wrongly typed
-        # demand is reported as such already.
-        no_demand = (nodes.attrs["absent"]["demand"] & ~nodes.attrs["wrong_type"]["demand"]) | (
-            given == 0
-        )
-    else:
-        demand = np.zeros(len(nodes))
-        no_demand = np.ones(len(nodes), bool)
+    demand, no_demand = _demand(nodes)
     if sources is not None:
         rows = np.flatnonzero(src_ok)
         sup = unique_ids.get_indexer(sources["supplier"][src_ok])
         cus = unique_ids.get_indexer(sources["customer"][src_ok])
         keep = sup != cus
         sup, cus, rows = sup[keep], cus[keep], rows[keep]
-        for cycle, edges in _cycles(len(unique_ids), sup, cus, unique_ids):
-            places = [sources_raw.where(int(rows[e]), "supplier") for e in edges]
-            location = ", ".join(place for place, _ in places[:12])
-            if len(places) > 12:
-                location += f", ... ({len(places)} edges)"
-            found.found.append(
-                Problem(
-                    sources_raw.file, location, places[0][1], f"cycle in the supply graph: {cycle}"
-                )
-            )
+        _check_cycles(sources_raw, unique_ids, sup, cus, rows, found)
         ships = np.asarray(ids.isin(unique_ids[np.unique(sup)]))  # hash lookup, O(n)
         found.rows(
             nodes_raw,
@@ -636,14 +514,143 @@ def build_network(
         raise InvalidNetwork(found.found, source)
 
     assert bom is not None and sources is not None
-    tiers = _infer_tiers(len(nodes), demand > 0, sup, cus)
-    network = Network(
+    tiers = infer_tiers(len(nodes), demand > 0, sup, cus)
+    return ValidTables(
         canonical_nodes(nodes, tiers),
         canonical_table(bom, "bom"),
         canonical_table(sources, "sources"),
-        meta,
     )
-    return network
+
+
+@dataclass
+class _Linked:
+    """A typed table with its raw table and the rows whose node ids are all known."""
+
+    raw: RawTable
+    table: pd.DataFrame
+    ok: np.ndarray
+
+
+def _check_bom(raw: RawTable, bom: pd.DataFrame, known: pd.Index, found: _Problems) -> np.ndarray:
+    """BOM rules; returns the rows with a known node and a material."""
+    ok = _check_links(raw, bom, ("node",), known, found)
+    ok &= (bom["material"] != "").to_numpy()
+    found.rows(
+        raw,
+        (bom["material"] == "").to_numpy() & ~bom.attrs["wrong_type"]["material"],
+        "material",
+        lambda r: "material is empty",
+    )
+    _check_number(raw, bom, "quantity", found, required=True, positive=True)
+    _check_duplicates(raw, bom, ["node", "material"], found, "BOM line")
+    return ok
+
+
+def _check_sources(
+    raw: RawTable, sources: pd.DataFrame, known: pd.Index, found: _Problems
+) -> np.ndarray:
+    """Source-edge rules; returns the rows whose supplier and customer are known."""
+    ok = _check_links(raw, sources, ("supplier", "customer"), known, found)
+    self_loop = ok & (sources["supplier"] == sources["customer"]).to_numpy()
+    found.rows(
+        raw,
+        self_loop,
+        "customer",
+        lambda r: f"node '{sources['supplier'].iat[r]}' cannot supply itself (a cycle)",
+    )
+    _check_duplicates(raw, sources, ["supplier", "customer"], found, "source edge")
+    _check_number(raw, sources, "premium", found, unit=" of currency per unit")
+    _check_number(raw, sources, "lead_time", found, unit=" of periods")
+    return ok
+
+
+def _check_bom_against_sources(
+    bom: _Linked, sources: _Linked, material_of: pd.Series, found: _Problems
+) -> None:
+    """A BOM line nobody can fill; an edge shipping a material its customer does not need."""
+    src_ok = sources.ok
+    shipped = pd.DataFrame(
+        {
+            "node": sources.table["customer"].to_numpy(dtype=object)[src_ok],
+            "material": material_of.reindex(sources.table["supplier"][src_ok]).to_numpy(
+                dtype=object
+            ),
+            "row": np.flatnonzero(src_ok),
+        }
+    )
+    needed = pd.DataFrame(
+        {
+            "node": bom.table["node"].to_numpy(dtype=object),
+            "material": bom.table["material"].to_numpy(dtype=object),
+            "row": np.arange(len(bom.table)),
+        }
+    )[bom.ok]
+    # A BOM line nobody can fill.
+    filled = needed.merge(
+        shipped[["node", "material"]].drop_duplicates(), how="left", indicator=True
+    )
+    unfilled = np.zeros(len(bom.table), bool)
+    unfilled[filled.loc[filled["_merge"] == "left_only", "row"].to_numpy(dtype=int)] = True
+    lines = bom.table
+    found.rows(
+        bom.raw,
+        unfilled,
+        "material",
+        lambda r: (
+            f"node '{lines['node'].iat[r]}' needs '{lines['material'].iat[r]}' but no "
+            "sources row lets a supplier of that material ship to it"
+        ),
+    )
+    # An edge shipping a material the customer does not need.
+    useful = shipped.merge(
+        needed[["node", "material"]].drop_duplicates(), how="left", indicator=True
+    )
+    useless = np.zeros(len(sources.table), bool)
+    useless[useful.loc[useful["_merge"] == "left_only", "row"].to_numpy(dtype=int)] = True
+    edges = sources.table
+    found.rows(
+        sources.raw,
+        useless,
+        "customer",
+        lambda r: (
+            f"supplier '{edges['supplier'].iat[r]}' ships "
+            f"'{material_of.get(edges['supplier'].iat[r], '')}', which customer "
+            f"'{edges['customer'].iat[r]}' has no BOM line for"
+        ),
+    )
+
+
+def _demand(nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Demand per node (NaN as 0) and the nodes with no demand."""
+    if "demand" not in nodes:
+        return np.zeros(len(nodes)), np.ones(len(nodes), bool)
+    given = nodes["demand"].to_numpy(dtype=float)
+    demand = np.nan_to_num(given, nan=0.0)
+    # "No demand" is a demand left out or zero; a negative, NaN or wrongly typed
+    # demand is reported as such already.
+    no_demand = (nodes.attrs["absent"]["demand"] & ~nodes.attrs["wrong_type"]["demand"]) | (
+        given == 0
+    )
+    return demand, no_demand
+
+
+def _check_cycles(
+    raw: RawTable,
+    ids: pd.Index,
+    sup: np.ndarray,
+    cus: np.ndarray,
+    rows: np.ndarray,
+    found: _Problems,
+) -> None:
+    """One problem per cycle of the supply graph, located at the edges that close it."""
+    for cycle, edges in supply_cycles(len(ids), sup, cus, ids):
+        places = [raw.where(int(rows[e]), "supplier") for e in edges]
+        location = ", ".join(place for place, _ in places[:12])
+        if len(places) > 12:
+            location += f", ... ({len(places)} edges)"
+        found.found.append(
+            Problem(raw.file, location, places[0][1], f"cycle in the supply graph: {cycle}")
+        )
 
 
 # --------------------------------------------------------------------------- metadata
@@ -653,6 +660,25 @@ def meta_from_mapping(
     """Metadata from a ``network.yaml`` mapping; bad fields are added to ``problems``.
 
     Without a ``problems`` list, bad fields raise :class:`InvalidNetwork` at once.
+
+    Parameters
+    ----------
+    data
+        The parsed ``network.yaml`` document.
+    file
+        The file name used in problems.
+    problems
+        A list to add problems to; ``None`` raises them instead.
+
+    Returns
+    -------
+    NetworkMeta
+        The metadata, bad fields left out.
+
+    Raises
+    ------
+    InvalidNetwork
+        Without ``problems``, when any field is bad.
     """
     collected: list[Problem] = []
     values: dict[str, Any] = {}

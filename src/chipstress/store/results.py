@@ -2,8 +2,10 @@
 
 Layout (the same SQL on DuckDB and PostgreSQL):
 
-* ``chipstress_runs`` — one row per run: id, kind (sweep, replay, scenario,
-  simulation, whatif, plan), network name and fingerprint, parameters and summary (JSON),
+* ``chipstress_runs`` — one row per run: id, kind (a :class:`chipstress.results.RunKind`:
+  sweep, impact, survive, outage, replay, scenario, simulate, whatif, plan, contingency;
+  runs stored by older versions as ``simulation`` read as ``simulate``), network name
+  and fingerprint, parameters and summary (JSON),
   status (``running``, ``complete``, ``failed``), times, chipstress version.
 * ``chipstress_tables`` — which result tables a run has.
 * ``chipstress_chunks`` — chunks of a long run already stored (for resuming).
@@ -12,20 +14,22 @@ Layout (the same SQL on DuckDB and PostgreSQL):
   results are queryable with plain SQL.
 
 Writes are atomic: a run saved with :meth:`ResultsStore.save` is stored whole or not at
-all, and each chunk of a recorded run (:meth:`ResultsStore.start`) commits with its
-marker in one transaction, so an interrupted run never leaves partial rows.
+all, and the chunks of a recorded run (:meth:`ResultsStore.start`) are written in
+batches, each chunk's rows with its marker in one transaction (:class:`RunRecorder`), so
+an interrupted run never leaves partial rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import math
 import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +39,26 @@ import pandas as pd
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
+from chipstress.results import RunKind, RunResult
 from chipstress.store.backends import Backend, connect, sql_type
+from chipstress.store.recorder import RunRecorder
+from chipstress.store.rows import Rows, stacked_rows
+from chipstress.store.rows import to_json as _json
+from chipstress.store.rows import utc_now as _now
 
-__all__ = ["RUN_KINDS", "ResultsStore", "RunRecorder", "StoredRun", "default_location"]
+__all__ = [
+    "LEGACY_KINDS",
+    "RUN_KINDS",
+    "ResultsStore",
+    "RunRecorder",
+    "StoredRun",
+    "default_location",
+    "run_kind",
+]
 
-RUN_KINDS = ("sweep", "replay", "scenario", "simulation", "whatif", "plan")
+RUN_KINDS: tuple[str, ...] = tuple(kind.value for kind in RunKind)
+# Kinds written by older versions -> the kind they are now.
+LEGACY_KINDS: dict[str, str] = {"simulation": RunKind.SIMULATE.value}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 _SCHEMA = [
@@ -81,21 +100,10 @@ def default_location() -> str:
     return str(Path(platformdirs.user_data_dir("chipstress")) / "results.duckdb")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _json(value: Any) -> str:
-    def default(obj: Any) -> Any:
-        if isinstance(obj, np.generic):
-            return obj.item()
-        if isinstance(obj, Path):
-            return str(obj)
-        if isinstance(obj, float) and not math.isfinite(obj):
-            return str(obj)
-        raise TypeError(f"cannot store {type(obj).__name__} in a run's JSON")
-
-    return json.dumps(value, default=default, sort_keys=True, allow_nan=True)
+def run_kind(kind: RunKind | str) -> str:
+    """The current name of a run kind (``simulation``, written by older versions, is
+    ``simulate``); unknown names are returned as given."""
+    return str(LEGACY_KINDS.get(kind, kind))
 
 
 def _new_run_id(kind: str) -> str:
@@ -122,72 +130,6 @@ class StoredRun:
     table_names: list[str] = field(default_factory=list)
 
 
-class RunRecorder:
-    """Writes a long run chunk by chunk, so it can be resumed after a crash.
-
-    Get one from :meth:`ResultsStore.start` (a new run) or :meth:`ResultsStore.resume`.
-    """
-
-    def __init__(self, store: ResultsStore, run_id: str, started: float) -> None:
-        self.store = store
-        self.run_id = run_id
-        self._started = started
-
-    def done_chunks(self) -> set[int]:
-        """Indices of the chunks already stored."""
-        rows = self.store.backend.query(
-            "SELECT chunk FROM chipstress_chunks WHERE run_id = ?", [self.run_id]
-        )
-        return {int(c) for c in rows["chunk"]}
-
-    def add_chunk(self, chunk: int, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Store one finished chunk's rows and its marker, atomically (idempotent)."""
-        with self.store.backend.transaction():
-            self.store._delete_chunk(self.run_id, chunk)
-            self.store._insert_tables(self.run_id, chunk, tables)
-            self.store.backend.execute(
-                "INSERT INTO chipstress_chunks (run_id, chunk, finished_at) VALUES (?, ?, ?)",
-                [self.run_id, chunk, _now()],
-            )
-
-    def table(self, name: str, with_chunk: bool = False) -> pd.DataFrame:
-        """Every stored row of a table so far, in chunk and row order."""
-        return self.store.table(self.run_id, name, with_chunk)
-
-    def finish(
-        self,
-        summary: Mapping[str, Any],
-        tables: Mapping[str, pd.DataFrame] | None = None,
-        complete: bool = True,
-    ) -> str:
-        """Store whole-run tables and mark the run complete (or ``failed`` when some chunks
-        failed: it stays resumable); returns the run id."""
-        with self.store.backend.transaction():
-            if tables:
-                self.store._delete_chunk(self.run_id, -1)
-                self.store._insert_tables(self.run_id, -1, tables)
-            elapsed = time.perf_counter() - self._started
-            self.store.backend.execute(
-                "UPDATE chipstress_runs SET status = ?, summary = ?, finished_at = ?, "
-                "wall_seconds = COALESCE(wall_seconds, 0) + ? WHERE run_id = ?",
-                [
-                    "complete" if complete else "failed",
-                    _json(dict(summary)),
-                    _now(),
-                    elapsed,
-                    self.run_id,
-                ],
-            )
-        return self.run_id
-
-    def fail(self, reason: str) -> None:
-        """Mark the run failed (its stored chunks stay, for inspection or resuming)."""
-        self.store.backend.execute(
-            "UPDATE chipstress_runs SET status = 'failed', summary = ? WHERE run_id = ?",
-            [_json({"error": reason}), self.run_id],
-        )
-
-
 class ResultsStore:
     """Runs and their result tables in DuckDB (a file) or PostgreSQL (a URL).
 
@@ -200,13 +142,31 @@ class ResultsStore:
     def __init__(self, location: str | Path | None = None) -> None:
         self.backend: Backend = connect(location or default_location())
         self.location = self.backend.location
+        self._recorders: weakref.WeakSet[RunRecorder] = weakref.WeakSet()
+        self._known_columns: dict[str, set[str]] = {}  # result table -> columns it has
+        self._listed: dict[str, set[str]] = {}  # run id -> its tables in chipstress_tables
         with self.backend.transaction():
             for statement in _SCHEMA:
                 self.backend.execute(statement)
 
     def close(self) -> None:
-        """Close the connection."""
-        self.backend.close()
+        """Write what open recorders still buffer, then close the connection."""
+        try:
+            for recorder in list(self._recorders):
+                recorder.flush()
+        finally:
+            self.backend.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The backend's transaction; a rollback also forgets the tables and columns seen."""
+        try:
+            with self.backend.transaction():
+                yield
+        except BaseException:
+            self._known_columns.clear()
+            self._listed.clear()
+            raise
 
     def __enter__(self) -> ResultsStore:
         return self
@@ -217,14 +177,36 @@ class ResultsStore:
     # ------------------------------------------------------------------ writing
     def save(
         self,
-        kind: str,
+        kind: RunKind | str,
         network: Network,
         parameters: Mapping[str, Any],
         tables: Mapping[str, pd.DataFrame],
         summary: Mapping[str, Any] | None = None,
         wall_seconds: float | None = None,
     ) -> str:
-        """Store a finished run in one transaction; returns its id."""
+        """Store a finished run in one transaction; returns its id.
+
+        Parameters
+        ----------
+        kind
+            The run kind (:class:`~chipstress.results.RunKind`).
+        network
+            The network run on (its name and fingerprint are stored).
+        parameters
+            The run's parameters (JSON-serialisable).
+        tables
+            The result tables by name.
+        summary
+            Headline figures (JSON-serialisable scalars).
+        wall_seconds
+            How long the run took (seconds).
+
+        Returns
+        -------
+        str
+            The new run's id.
+        """
+        kind = run_kind(kind)
         run_id = self._new_run(kind, parameters)
         with self.backend.transaction():
             self._insert_run(
@@ -233,21 +215,91 @@ class ResultsStore:
             self._insert_tables(run_id, 0, tables)
         return run_id
 
+    def save_result(
+        self,
+        result: RunResult,
+        network: Network,
+        parameters: Mapping[str, Any] | None = None,
+        wall_seconds: float | None = None,
+    ) -> str:
+        """Store a finished run result (any :class:`~chipstress.results.RunResult`) whole.
+
+        Parameters
+        ----------
+        result
+            The operation's result: its ``kind``, ``tables()`` and ``summary()`` are stored.
+        network
+            The network it ran on (its name and fingerprint are stored).
+        parameters
+            Parameters recorded with the run (default ``result.parameters``): a surface
+            gives its own to record how to run it again (e.g. where the network was read
+            from).
+        wall_seconds
+            How long the run took (seconds).
+
+        Returns
+        -------
+        str
+            The new run's id.
+        """
+        return self.save(
+            RunKind(result.kind).value,
+            network,
+            dict(result.parameters if parameters is None else parameters),
+            result.tables(),
+            result.summary(),
+            wall_seconds,
+        )
+
     def start(
         self,
-        kind: str,
+        kind: RunKind | str,
         network: Network,
         parameters: Mapping[str, Any],
         chunks_total: int | None = None,
     ) -> RunRecorder:
-        """Begin a run whose chunks are stored as they finish (see :class:`RunRecorder`)."""
+        """Begin a run whose chunks are stored as they finish (see :class:`RunRecorder`).
+
+        Parameters
+        ----------
+        kind
+            The run kind (:class:`~chipstress.results.RunKind`).
+        network
+            The network run on (its name and fingerprint are stored).
+        parameters
+            The run's parameters (JSON-serialisable).
+        chunks_total
+            How many chunks the run has, if known.
+
+        Returns
+        -------
+        RunRecorder
+            Stores the chunks and finishes the run.
+        """
+        kind = run_kind(kind)
         run_id = self._new_run(kind, parameters)
         with self.backend.transaction():
             self._insert_run(run_id, kind, network, parameters, "running", chunks_total, None, None)
-        return RunRecorder(self, run_id, time.perf_counter())
+        return RunRecorder(self, run_id, time.perf_counter(), fresh=True)
 
-    def resume(self, run_id: str, network: Network, kind: str | None = None) -> RunRecorder:
+    def resume(
+        self, run_id: str, network: Network, kind: RunKind | str | None = None
+    ) -> RunRecorder:
         """Continue a stored, unfinished run on the same network.
+
+        Parameters
+        ----------
+        run_id
+            The run (or a unique prefix of its id).
+        network
+            The network to run on; its fingerprint must be the run's.
+        kind
+            The kind the run must be (``None``: any).
+
+        Returns
+        -------
+        RunRecorder
+            A recorder that knows the chunks already stored.
 
         Raises
         ------
@@ -258,7 +310,7 @@ class ResultsStore:
         run = self.run(run_id)
         if run.status == "complete":
             raise InvalidInput(f"run {run.run_id} is already complete; nothing to resume")
-        if kind is not None and run.kind != kind:
+        if kind is not None and run.kind != run_kind(kind):
             raise InvalidInput(f"run {run.run_id} is a {run.kind} run, not a {kind} run")
         if run.fingerprint != network.fingerprint():
             raise InvalidInput(
@@ -315,8 +367,12 @@ class ResultsStore:
                 f"result table name {name!r} must be lower-case letters, digits and _"
             )
         table = f"result_{name}"
-        existing = self.backend.columns(table)
         wanted = {str(c): sql_type(frame[c]) for c in frame.columns}
+        if set(wanted) <= self._known_columns.get(table, set()):
+            return table
+        existing = self.backend.columns(table)
+        if existing:  # forgotten again if the transaction rolls back (_transaction)
+            self._known_columns[table] = set(existing)
         if not existing:
             columns = ", ".join(f'"{c}" {t}' for c, t in wanted.items())
             self.backend.execute(
@@ -330,35 +386,28 @@ class ResultsStore:
         return table
 
     def _insert_tables(self, run_id: str, chunk: int, tables: Mapping[str, pd.DataFrame]) -> None:
-        for name, frame in tables.items():
-            table = self._result_table(name, frame)
-            rows = frame.reset_index(drop=True).copy()
-            rows.columns = [str(c) for c in rows.columns]
-            for column in rows.columns:
-                if sql_type(rows[column]) == "TEXT":
-                    rows[column] = (
-                        rows[column]
-                        .map(
-                            lambda v: (
-                                None
-                                if v is None or (isinstance(v, float) and math.isnan(v))
-                                else str(v)
-                            )
-                        )
-                        .astype(object)
-                    )
-            rows.insert(0, "row_index", np.arange(len(rows), dtype=np.int64))
-            rows.insert(0, "chunk", np.full(len(rows), chunk, dtype=np.int64))
-            rows.insert(0, "run_id", run_id)
+        self._insert_chunks(run_id, [(chunk, tables)])
+
+    def _insert_chunks(self, run_id: str, chunks: Sequence[tuple[int, Mapping[str, Rows]]]) -> None:
+        """The rows of several chunks: one insert per table (inside a transaction)."""
+        parts: dict[str, list[tuple[int, Rows]]] = {}
+        for chunk, tables in chunks:
+            for name, frame in tables.items():
+                parts.setdefault(name, []).append((chunk, frame))
+        if parts and run_id not in self._listed:
+            self._listed[run_id] = set(self._table_names(run_id))
+        listed = self._listed.get(run_id, set())
+        for name, frames in parts.items():
+            rows = stacked_rows(frames)
+            self._result_table(name, rows.drop(columns=["chunk", "row_index"]))
             if len(rows):
-                self.backend.insert_frame(table, rows)
-            listed = self.backend.query(
-                "SELECT 1 FROM chipstress_tables WHERE run_id = ? AND name = ?", [run_id, name]
-            )
-            if listed.empty:
+                rows.insert(0, "run_id", run_id)
+                self.backend.insert_frame(f"result_{name}", rows)
+            if name not in listed:
                 self.backend.execute(
                     "INSERT INTO chipstress_tables (run_id, name) VALUES (?, ?)", [run_id, name]
                 )
+                listed.add(name)
 
     def _delete_chunk(self, run_id: str, chunk: int) -> None:
         for name in self._table_names(run_id):
@@ -367,6 +416,23 @@ class ResultsStore:
             )
         self.backend.execute(
             "DELETE FROM chipstress_chunks WHERE run_id = ? AND chunk = ?", [run_id, chunk]
+        )
+
+    def _stored_chunks(self, run_id: str) -> set[int]:
+        rows = self.backend.query("SELECT chunk FROM chipstress_chunks WHERE run_id = ?", [run_id])
+        return {int(c) for c in rows["chunk"]}
+
+    def _delete_chunks(self, run_id: str, chunks: Sequence[int]) -> None:
+        """Remove the rows and markers of ``chunks`` (inside a transaction)."""
+        marks = ", ".join("?" for _ in chunks)
+        for name in self._table_names(run_id):
+            self.backend.execute(
+                f'DELETE FROM "result_{name}" WHERE run_id = ? AND chunk IN ({marks})',
+                [run_id, *chunks],
+            )
+        self.backend.execute(
+            f"DELETE FROM chipstress_chunks WHERE run_id = ? AND chunk IN ({marks})",
+            [run_id, *chunks],
         )
 
     # ------------------------------------------------------------------ reading
@@ -390,7 +456,9 @@ class ResultsStore:
                 )
         raise InvalidInput(f"no run {run_id!r} in {self.location}")
 
-    def runs(self, kind: str | None = None, include_incomplete: bool = False) -> pd.DataFrame:
+    def runs(
+        self, kind: RunKind | str | None = None, include_incomplete: bool = False
+    ) -> pd.DataFrame:
         """One row per run, newest first: id, kind, network, status, created, wall seconds."""
         sql = (
             "SELECT run_id, kind, network, status, created_at, wall_seconds, fingerprint, summary "
@@ -398,13 +466,19 @@ class ResultsStore:
         )
         clauses, params = [], []
         if kind is not None:
-            clauses.append("kind = ?")
-            params.append(kind)
+            names = [
+                run_kind(kind),
+                *(old for old, new in LEGACY_KINDS.items() if new == run_kind(kind)),
+            ]
+            clauses.append(f"kind IN ({', '.join('?' for _ in names)})")
+            params.extend(names)
         if not include_incomplete:
             clauses.append("status = 'complete'")
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return self.backend.query(sql + " ORDER BY created_at DESC, run_id DESC", params)
+        table = self.backend.query(sql + " ORDER BY created_at DESC, run_id DESC", params)
+        table["kind"] = table["kind"].map(run_kind)
+        return table
 
     def run(self, run_id: str) -> StoredRun:
         """A run's record (tables via :meth:`table`)."""
@@ -412,7 +486,7 @@ class ResultsStore:
         row = self.backend.query("SELECT * FROM chipstress_runs WHERE run_id = ?", [full]).iloc[0]
         return StoredRun(
             run_id=full,
-            kind=row["kind"],
+            kind=run_kind(row["kind"]),
             network=row["network"],
             fingerprint=row["fingerprint"],
             parameters=json.loads(row["parameters"]),
@@ -430,6 +504,25 @@ class ResultsStore:
         """A result table of a run, rows in the order they were written.
 
         ``with_chunk=True`` keeps the ``chunk`` column (which chunk wrote each row).
+
+        Parameters
+        ----------
+        run_id
+            The run (or a unique prefix of its id).
+        name
+            The table's name.
+        with_chunk
+            Keep the ``chunk`` column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table.
+
+        Raises
+        ------
+        InvalidInput
+            Unknown run, or the run has no such table.
         """
         full = self.resolve(run_id)
         names = self._table_names(full)
@@ -451,6 +544,7 @@ class ResultsStore:
                 self.backend.execute(f'DELETE FROM "result_{name}" WHERE run_id = ?', [full])
             for table in ("chipstress_tables", "chipstress_chunks", "chipstress_runs"):
                 self.backend.execute(f"DELETE FROM {table} WHERE run_id = ?", [full])
+        self._listed.pop(full, None)
         return full
 
     def compare(self, first: str, second: str) -> pd.DataFrame:

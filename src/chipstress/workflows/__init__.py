@@ -1,11 +1,30 @@
-"""Workflows: functions of (network, parameters) returning result tables.
+"""Workflows: functions of (network, parameters) returning a run result.
 
-Sweeps here; hazards in :mod:`chipstress.workflows.hazards`; what-if edits in
+Every operation is one workflow function returning a
+:class:`~chipstress.results.RunResult`, listed by name in
+:mod:`chipstress.workflows.operations`. Sweeps here; impact, survive and outage in
+:mod:`chipstress.workflows.outage`; hazards in :mod:`chipstress.workflows.hazards`; what-if edits in
 :mod:`chipstress.workflows.whatif`; the mitigation planner in
 :mod:`chipstress.workflows.plan`; contingency plans in
 :mod:`chipstress.workflows.contingency` (see ``docs/mitigation.md``).
 """
 
-from chipstress.workflows.sweep import METRICS, SWEEP_COLUMNS, read_durations, sweep, sweep_summary
+from chipstress.workflows.sweep import (
+    METRICS,
+    SWEEP_COLUMNS,
+    Metric,
+    SweepResult,
+    read_durations,
+    sweep,
+    sweep_summary,
+)
 
-__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep", "sweep_summary"]
+__all__ = [
+    "METRICS",
+    "SWEEP_COLUMNS",
+    "Metric",
+    "SweepResult",
+    "read_durations",
+    "sweep",
+    "sweep_summary",
+]

@@ -39,13 +39,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chipstress.engine._highs import LPData, lp_status, new_highs, pass_lp
-from chipstress.engine.formulation import build_lp, compile_network, disruption_vector
+from chipstress.engine.formulation import ProgramKind, build_lp, compile_network, disruption_vector
+from chipstress.engine.solver import HighsSolver, LPData, Solver, SolveStatus
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
+from chipstress.results import RunKind
 from chipstress.workflows.whatif.apply import site_links
 
-__all__ = ["ContingencyPlan", "contingency_plan", "parse_ttr_distribution"]
+__all__ = ["ContingencyPlan", "check_distribution", "contingency_plan", "parse_ttr_distribution"]
 
 
 def parse_ttr_distribution(text: str) -> list[tuple[float, float]]:
@@ -70,8 +71,28 @@ def parse_ttr_distribution(text: str) -> list[tuple[float, float]]:
     return out
 
 
-def _check_distribution(ttr: float | Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    if isinstance(ttr, int | float) and not isinstance(ttr, bool):
+def check_distribution(ttr: float | Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A recovery time, or a distribution of them, as sorted ``(periods, probability)`` pairs.
+
+    Parameters
+    ----------
+    ttr
+        Periods until recovery, or ``[(periods, probability), ...]`` adding up to 1.
+
+    Returns
+    -------
+    list[tuple[float, float]]
+        Distinct durations (periods) with their summed probabilities, shortest first.
+
+    Raises
+    ------
+    InvalidInput
+        No duration, a duration that is not a finite number > 0, a probability <= 0, or
+        probabilities that do not add up to 1.
+    """
+    if isinstance(ttr, bool):
+        raise InvalidInput(f"give a duration or (duration, probability) pairs, not {ttr!r}")
+    if isinstance(ttr, int | float):
         ttr = [(float(ttr), 1.0)]
     pairs = [(float(t), float(p)) for t, p in ttr]
     if not pairs:
@@ -117,7 +138,9 @@ class ContingencyPlan:
     lost
         ``product, duration, probability, lost_units, lost_profit`` per scenario.
     status
-        ``optimal`` or what went wrong.
+        ``optimal`` or what went wrong (a :class:`chipstress.engine.SolveStatus`).
+    parameters
+        The disruption and the recovery time(s) asked for.
     """
 
     expected_lost_profit: float
@@ -127,11 +150,28 @@ class ContingencyPlan:
     shipments: pd.DataFrame = field(repr=False)
     inventory: pd.DataFrame = field(repr=False)
     lost: pd.DataFrame = field(repr=False)
-    status: str = "optimal"
+    status: SolveStatus = SolveStatus.OPTIMAL
     disruption: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.CONTINGENCY`."""
+        return RunKind.CONTINGENCY
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures of a stored ``contingency`` run (currency, periods)."""
+        durations = self.scenarios.get("duration", pd.Series(dtype=float))
+        return {
+            "expected_lost_profit": self.expected_lost_profit,
+            "status": self.status,
+            "nodes": len(self.disruption),
+            "scenarios": len(self.scenarios),
+            "longest_duration": float(max(durations)) if len(durations) else None,
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table, by name (for writing to files)."""
+        """Every table, by name (for writing to files and the results store)."""
         return {
             "scenarios": self.scenarios,
             "segments": self.segments,
@@ -146,11 +186,16 @@ class _Program:
     """The time-staged LP of one disruption over fixed segment boundaries."""
 
     def __init__(
-        self, network: Network, alpha: np.ndarray, bounds: list[float], late: dict[int, float]
+        self,
+        network: Network,
+        alpha: np.ndarray,
+        bounds: list[float],
+        late: dict[int, float],
+        solver: Solver | None = None,
     ) -> None:
         model = compile_network(network)
         self.model = model
-        data, layout = build_lp(model, "ttr", alpha, np.inf)
+        data, layout = build_lp(model, ProgramKind.TTR, alpha, np.inf)
         self.layout = layout
         n_bom, n = layout.n_bom, model.n_nodes
         matrix = data.matrix.tocsr()
@@ -176,11 +221,11 @@ class _Program:
         rhs_flow = [model.inventory - model.demand * end for end in bounds]
         self.row_upper = np.concatenate([np.zeros(n_bom * segments), *rhs_flow])
         self.n_nodes = n
-        self.highs = new_highs()
+        self.solver: Solver = HighsSolver() if solver is None else solver
 
     def solve(
         self, weights: Sequence[float], fixed: Mapping[int, np.ndarray] | None = None
-    ) -> tuple[str, np.ndarray]:
+    ) -> tuple[SolveStatus, np.ndarray]:
         """Minimise the weighted loss; ``fixed`` pins segments' ``u`` and ``y`` columns."""
         cost = np.concatenate([w * self.unit_cost for w in weights])
         lower = np.zeros_like(self.col_upper)
@@ -198,12 +243,11 @@ class _Program:
             row_lower=np.full(len(self.row_upper), -np.inf),
             row_upper=self.row_upper,
         )
-        pass_lp(self.highs, data, presolve=True)
-        self.highs.run()
-        status = lp_status(self.highs)
-        if status != "optimal":
+        self.solver.load(data, presolve=True)
+        status = self.solver.solve()
+        if status != SolveStatus.OPTIMAL:
             return status, np.zeros(0)
-        return status, np.asarray(self.highs.getSolution().col_value)
+        return status, self.solver.solution().col_value
 
     def segment_losses(self, x: np.ndarray) -> np.ndarray:
         """Lost profit (currency) in each segment."""
@@ -219,6 +263,8 @@ def contingency_plan(
     network: Network,
     disruption: Mapping[str, float],
     ttr: float | Sequence[tuple[float, float]],
+    *,
+    solver: Solver | None = None,
 ) -> ContingencyPlan:
     """The plan minimising expected lost profit of a disruption in progress.
 
@@ -231,6 +277,13 @@ def contingency_plan(
         Node id -> fraction of capacity lost (1.0 = down) until recovery.
     ttr
         Periods until recovery, or ``[(periods, probability), ...]`` adding up to 1.
+    solver
+        The solver to use (a fresh :class:`chipstress.engine.HighsSolver` by default).
+
+    Returns
+    -------
+    ContingencyPlan
+        The plan, its expected lost profit (currency) and its tables.
 
     Raises
     ------
@@ -239,7 +292,11 @@ def contingency_plan(
     """
     if not disruption:
         raise InvalidInput("name at least one disrupted node")
-    pairs = _check_distribution(ttr)
+    pairs = check_distribution(ttr)
+    asked = {
+        "disruption": {str(k): float(v) for k, v in disruption.items()},
+        "ttr": [[float(t), float(p)] for t, p in pairs],
+    }
     alpha = disruption_vector(network, disruption)
     links = site_links(network)
     index = network.index
@@ -252,13 +309,13 @@ def contingency_plan(
     horizon = pairs[-1][0]
     bounds = sorted({t for t, _ in pairs} | {lead for lead in late.values() if lead < horizon})
     weights = [sum(p for t, p in pairs if t >= end - 1e-12) for end in bounds]
-    program = _Program(network, alpha, bounds, late)
+    program = _Program(network, alpha, bounds, late, solver)
     status, x = program.solve(weights)
     ids = network.nodes["id"].to_numpy(dtype=object)
-    if status != "optimal":
+    if status != SolveStatus.OPTIMAL:
         empty = pd.DataFrame()
         return ContingencyPlan(
-            np.nan, empty, empty, empty, empty, empty, empty, status, dict(disruption)
+            np.nan, empty, empty, empty, empty, empty, empty, status, dict(disruption), asked
         )
     losses = program.segment_losses(x)
     expected = float(np.dot(weights, losses))
@@ -282,7 +339,7 @@ def contingency_plan(
                 "perfect_information": perfect,
                 "planned_for_this": (
                     float(np.dot(weights, program.segment_losses(scored)))
-                    if fixed_status == "optimal"
+                    if fixed_status == SolveStatus.OPTIMAL
                     else np.nan
                 ),
             }
@@ -306,6 +363,7 @@ def contingency_plan(
         lost=_lost(network, program, x, pairs),
         status=status,
         disruption=dict(disruption),
+        parameters=asked,
     )
 
 

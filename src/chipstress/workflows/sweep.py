@@ -20,26 +20,55 @@ positive while demand is met).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from chipstress.engine import RegionalSolver, StressModel, compile_network, impact, time_to_survive
+from chipstress.engine import (
+    RegionalSolver,
+    SolveStatus,
+    StressModel,
+    compile_network,
+    impact,
+    time_to_survive,
+)
 from chipstress.engine.formulation import delayed_alpha
 from chipstress.engine.regional import Baselines
 from chipstress.errors import InvalidInput
-from chipstress.executors import ChunkFailure, Executor, make_executor
+from chipstress.executors import ChunkFailure
 from chipstress.model.network import Network
-from chipstress.store.results import RunRecorder
+from chipstress.results import RunKind
+from chipstress.store.rows import Rows
+from chipstress.workflows.runner import Runner, run_chunks
 
-__all__ = ["METRICS", "SWEEP_COLUMNS", "read_durations", "sweep", "sweep_chunks", "sweep_summary"]
+__all__ = [
+    "METRICS",
+    "SWEEP_COLUMNS",
+    "Metric",
+    "SweepResult",
+    "read_durations",
+    "sweep",
+    "sweep_chunks",
+    "sweep_summary",
+]
 
 SWEEP_COLUMNS = ["node", "duration", "lost_profit", "tts", "status"]
 EXPOSED_TOLERANCE = 1e-9  # relative: TTR must exceed TTS by more than this to be an exposure
-METRICS = ("both", "ttr", "tts")
+
+
+class Metric(StrEnum):
+    """Which stress tests a sweep runs per node (a member is its value, a plain string)."""
+
+    BOTH = "both"
+    TTR = "ttr"
+    TTS = "tts"
+
+
+METRICS: tuple[str, ...] = tuple(m.value for m in Metric)
 
 Durations = float | Mapping[str, float] | pd.Series | None
 
@@ -52,7 +81,7 @@ class _Item:
     linked: tuple[int, ...] = ()  # positions disrupted together with the node
 
 
-def _sweep_setup(payload: Network | tuple[StressModel, Baselines]) -> Any:
+def _sweep_setup(payload: Network | tuple[StressModel, Baselines]) -> Network | RegionalSolver:
     """A worker's state: the network (integer programs) or a regional solver."""
     if isinstance(payload, Network):
         return payload
@@ -62,22 +91,22 @@ def _sweep_setup(payload: Network | tuple[StressModel, Baselines]) -> Any:
     return solver
 
 
-def _prepare(network: Network, items: list[_Item], metric: str) -> tuple[StressModel, Baselines]:
+def _prepare(network: Network, items: list[_Item], metric: Metric) -> tuple[StressModel, Baselines]:
     """Compile the network and solve the undisrupted programs once, before the workers start."""
     model = compile_network(network)
     solver = RegionalSolver(model)
     survival = solver.baseline_tts()
-    if metric != "tts":
+    if metric != Metric.TTS:
         for duration in sorted({item.duration for item in items if not math.isnan(item.duration)}):
-            if metric == "ttr" or survival.status != "optimal" or duration > survival.tts:
+            if metric == Metric.TTR or survival.status != "optimal" or duration > survival.tts:
                 solver.baseline_ttr(duration)
     return model, solver.baselines()
 
 
-Job = tuple[list[_Item], str, tuple[tuple[int, float], ...]]
+Job = tuple[list[_Item], Metric, tuple[tuple[int, float], ...]]
 
 
-def _sweep_task(state: Any, job: Job) -> list[dict[str, Any]]:
+def _sweep_task(state: Network | RegionalSolver, job: Job) -> list[dict[str, Any]]:
     items, metric, delays = job
     rows = []
     for item in items:
@@ -86,7 +115,10 @@ def _sweep_task(state: Any, job: Job) -> list[dict[str, Any]]:
 
 
 def _one_node(
-    state: Any, item: _Item, metric: str, delays: dict[int, float] | None = None
+    state: Network | RegionalSolver,
+    item: _Item,
+    metric: Metric,
+    delays: dict[int, float] | None = None,
 ) -> dict[str, Any]:
     """Both stress tests of one node; errors become a status, never an exception."""
     row: dict[str, Any] = {
@@ -94,8 +126,9 @@ def _one_node(
         "duration": item.duration,
         "lost_profit": np.nan,
         "tts": np.nan,
-        "status": "optimal",
+        "status": SolveStatus.OPTIMAL,
         "baseline_lost_profit": np.nan,
+        "status_detail": "",
     }
     try:
         if isinstance(state, RegionalSolver):
@@ -103,35 +136,36 @@ def _one_node(
         else:
             _one_node_integer(state, item, metric, row)
     except Exception as error:  # one bad scenario must not stop a sweep
-        row["status"] = f"error: {type(error).__name__}: {error}"
+        row["status"] = SolveStatus.ERROR
+        row["status_detail"] = f"{type(error).__name__}: {error}"
     return row
 
 
 def _one_node_regional(
     solver: RegionalSolver,
     item: _Item,
-    metric: str,
+    metric: Metric,
     row: dict[str, Any],
     delays: dict[int, float],
 ) -> None:
     alpha = np.zeros(solver.model.n_nodes)
     alpha[item.position] = 1.0
     alpha[list(item.linked)] = 1.0
-    statuses = []
-    if metric in ("both", "tts"):
+    statuses: list[SolveStatus] = []
+    if metric in (Metric.BOTH, Metric.TTS):
         survival = (
             solver.time_to_survive(alpha, delays) if delays else solver.time_to_survive(alpha)
         )
         row["tts"] = survival.value
         statuses.append(survival.status)
-    if metric in ("both", "ttr"):
+    if metric in (Metric.BOTH, Metric.TTR):
         if math.isnan(item.duration):
-            statuses.append("no_duration")
+            statuses.append(SolveStatus.NO_DURATION)
         else:
             base = solver.baseline_ttr(item.duration)
             row["baseline_lost_profit"] = base.lost_profit
             if (
-                metric == "both"
+                metric == Metric.BOTH
                 and statuses[0] == "optimal"
                 and item.duration <= row["tts"]
                 and not solver.model.has_premium
@@ -144,20 +178,20 @@ def _one_node_regional(
                 )
                 row["lost_profit"] = loss.value
                 statuses.append(loss.status)
-    row["status"] = _combine(statuses)
+    row["status"], row["status_detail"] = _combine(statuses)
 
 
-def _one_node_integer(network: Network, item: _Item, metric: str, row: dict[str, Any]) -> None:
-    statuses = []
+def _one_node_integer(network: Network, item: _Item, metric: Metric, row: dict[str, Any]) -> None:
+    statuses: list[SolveStatus] = []
     ids = network.nodes["id"].to_numpy(dtype=object)
     down = {item.node: 1.0, **{str(ids[p]): 1.0 for p in item.linked}}
-    if metric in ("both", "tts"):
+    if metric in (Metric.BOTH, Metric.TTS):
         survival = time_to_survive(network, down, integer=True)
         row["tts"] = survival.tts
         statuses.append(survival.status)
-    if metric in ("both", "ttr"):
+    if metric in (Metric.BOTH, Metric.TTR):
         if math.isnan(item.duration):
-            statuses.append("no_duration")
+            statuses.append(SolveStatus.NO_DURATION)
         elif item.duration == 0:  # nothing is lost over an empty window
             row["baseline_lost_profit"] = row["lost_profit"] = 0.0
         else:
@@ -167,12 +201,16 @@ def _one_node_integer(network: Network, item: _Item, metric: str, row: dict[str,
             loss = impact(network, down, item.duration, integer=True)
             row["lost_profit"] = loss.lost_profit
             statuses.append(loss.status)
-    row["status"] = _combine(statuses)
+    row["status"], row["status_detail"] = _combine(statuses)
 
 
-def _combine(statuses: list[str]) -> str:
-    problems = [s for s in statuses if s != "optimal"]
-    return "optimal" if not problems else "; ".join(dict.fromkeys(problems))
+def _combine(statuses: list[SolveStatus]) -> tuple[SolveStatus, str]:
+    """``(status, status_detail)`` of a node: its first non-optimal status (optimal when
+    none), and the other distinct non-optimal ones joined by ``"; "``."""
+    problems = list(dict.fromkeys(s for s in statuses if s != SolveStatus.OPTIMAL))
+    if not problems:
+        return SolveStatus.OPTIMAL, ""
+    return problems[0], "; ".join(problems[1:])
 
 
 def read_durations(path: str) -> pd.Series:
@@ -213,8 +251,9 @@ def read_durations(path: str) -> pd.Series:
             )
     duplicated = nodes.duplicated() & (nodes != "")
     problems += [
-        f"row {row + 1}, field 'node': duplicate node {node!r}"
-        for row, node in nodes[duplicated].items()
+        f"row {row}, field 'node': duplicate node {node!r}"
+        for row, (node, again) in enumerate(zip(nodes, duplicated, strict=True), start=1)
+        if again
     ]
     if problems:
         listed = "\n  - ".join(problems[:25])
@@ -268,21 +307,58 @@ def _items(
     ]
 
 
+@dataclass(frozen=True)
+class SweepResult:
+    """A ``sweep`` run: every node disrupted in turn, ranked by risk exposure.
+
+    Attributes
+    ----------
+    table
+        One row per node, worst risk first (see :func:`sweep`).
+    failed_chunks
+        The chunks whose worker failed, by chunk index (their nodes have the status
+        ``error``, and ``chunk failed: ...`` in ``status_detail``); empty when the run is
+        complete.
+    parameters
+        ``duration`` (one number for every node, else ``None``), ``metric``, ``integer``
+        and ``include_products``.
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    failed_chunks: tuple[ChunkFailure, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.SWEEP`."""
+        return RunKind.SWEEP
+
+    @property
+    def complete(self) -> bool:
+        """True when every chunk was solved."""
+        return not self.failed_chunks
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``sweep``: the ranked table."""
+        return {"sweep": self.table}
+
+    def summary(self) -> dict[str, Any]:
+        """:func:`sweep_summary` of the table."""
+        return sweep_summary(self.table)
+
+
 def sweep(
     network: Network,
     nodes: Iterable[str] | None = None,
     durations: Durations = None,
     *,
-    metric: str = "both",
-    workers: int | None = 1,
-    executor: Executor | None = None,
+    metric: Metric | str = Metric.BOTH,
     integer: bool = False,
     include_products: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    recorder: RunRecorder | None = None,
     linked: Mapping[str, Iterable[str]] | None = None,
     delayed: Mapping[str, float] | None = None,
-) -> pd.DataFrame:
+    runner: Runner | None = None,
+) -> SweepResult:
     """Disrupt each node in turn (fully, for its duration) and measure the damage.
 
     Parameters
@@ -299,17 +375,8 @@ def sweep(
         for all, or a mapping node -> periods.
     metric
         ``both`` (default), ``ttr`` (lost profit only) or ``tts`` (time-to-survive only).
-    workers
-        Worker processes (1 = in this process, ``None``/0 = every core); ignored when
-        ``executor`` is given.
     integer
         Solve the all-integer programs (whole units) instead of the LPs; much slower.
-    progress
-        Called as ``progress(done, total)`` while the sweep runs.
-    recorder
-        Store each finished chunk in the results store as it completes (table
-        ``sweep_chunks``); chunks the recorder already holds (a resumed run) are read
-        back instead of solved again. See :meth:`chipstress.store.ResultsStore.start`.
     linked
         Node id -> ids of nodes that go down with it (e.g. the lines qualified at a
         supplier's site for other customers: they share its fate).
@@ -319,19 +386,29 @@ def sweep(
         ``min(1, delay/T)`` of its capacity, and the time-to-survive counts it only
         from then on (:meth:`chipstress.engine.RegionalSolver.time_to_survive_delayed`).
         Not with ``integer=True``.
+    runner
+        Where the chunks run (default: in this process), the ``progress(done, total)``
+        callback (nodes) and the recorder that stores each finished chunk (table
+        ``sweep_chunks``); chunks the recorder already holds (a resumed run) are read
+        back instead of solved again (:func:`chipstress.workflows.runner.run_chunks`).
 
     Returns
     -------
-    pandas.DataFrame
-        ``node, duration, lost_profit, tts, status`` then ``baseline_lost_profit,
-        risk_exposure_index, ttr_minus_tts, exposed, name, kind, cluster``, one row per
-        node, worst risk first. Identical for any number of workers, any executor, and
-        whether or not the run was interrupted and resumed. A chunk whose worker failed
-        gives its nodes the status ``error: chunk failed: ...``; the failures are also
-        listed in ``table.attrs["failed_chunks"]``.
+    SweepResult
+        Its ``table``: ``node, duration, lost_profit, tts, status`` then
+        ``baseline_lost_profit, status_detail, risk_exposure_index, ttr_minus_tts,
+        exposed, name, kind, cluster``, one row per node, worst risk first. ``status``
+        is a :class:`chipstress.engine.SolveStatus` value: the first of the node's
+        programs that did not end optimal (``no_duration`` without a TTR, ``error``
+        when solving raised); ``status_detail`` holds the rest (other statuses, the
+        error's message), ``""`` for optimal rows. Identical for any number of workers,
+        any executor, and whether or not the run was interrupted and resumed. A chunk
+        whose worker failed gives its nodes the status ``error`` (``chunk failed: ...``
+        in ``status_detail``); the failures are also listed in ``failed_chunks``.
     """
     if metric not in METRICS:
         raise InvalidInput(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    metric = Metric(metric)
     items = _items(network, nodes, durations, include_products, linked)
     delays: tuple[tuple[int, float], ...] = ()
     if delayed:
@@ -344,45 +421,41 @@ def sweep(
         delays = tuple(
             (int(p), float(v)) for p, v in zip(positions, delayed.values(), strict=True) if v > 0
         )
-    runner = executor or make_executor(workers if len(items) >= 64 else 1)
     chunks = sweep_chunks(items, metric, delays)
-    done_chunks = recorder.done_chunks() if recorder is not None else set()
-    stored_rows = _stored_rows(recorder) if done_chunks else []
-    pending = [i for i in range(len(chunks)) if i not in done_chunks]
-    done = [len(stored_rows)]
-    failures: list[ChunkFailure] = []
-
-    def on_result(position: int, result: list[dict[str, Any]] | ChunkFailure) -> None:
-        index = pending[position]
-        if isinstance(result, ChunkFailure):
-            failures.append(ChunkFailure(index, result.error, result.details))
-            done[0] += len(chunks[index][0])
-        else:
-            if recorder is not None:
-                recorder.add_chunk(
-                    index, {"sweep_chunks": pd.DataFrame(result, columns=_ROW_COLUMNS)}
-                )
-            done[0] += len(result)
-        if progress is not None:
-            progress(done[0], len(items))
-
     payload = network if integer else _prepare(network, items, metric)
-    results = runner.run(
-        _sweep_setup, (payload,), _sweep_task, [chunks[i] for i in pending], on_result
+    run = run_chunks(
+        runner,
+        _sweep_setup,
+        (payload,),
+        _sweep_task,
+        chunks,
+        encode=_chunk_tables,
+        decode=_stored_chunk,
+        tables=["sweep_chunks"],
+        size=lambda chunk: len(chunk[0]),
+        parallel=len(items) >= 64,
     )
-    rows = list(stored_rows)
-    for index, result in zip(pending, results, strict=True):
+    rows: list[dict[str, Any]] = []
+    for chunk, result in zip(chunks, run.results, strict=True):
         if isinstance(result, ChunkFailure):
-            rows += [_failed_row(item, result.error) for item in chunks[index][0]]
+            rows += [_failed_row(item, result.error) for item in chunk[0]]
         else:
             rows += result
     table = _finish(network, rows, items)
-    table.attrs["failed_chunks"] = sorted(failures, key=lambda f: f.index)
-    return table
+    return SweepResult(
+        table,
+        tuple(run.failures),
+        {
+            "duration": float(durations) if isinstance(durations, int | float) else None,
+            "metric": metric,
+            "integer": integer,
+            "include_products": include_products,
+        },
+    )
 
 
 # Columns of the raw per-node rows (before ranking), as stored chunk by chunk.
-_ROW_COLUMNS = [*SWEEP_COLUMNS, "baseline_lost_profit"]
+_ROW_COLUMNS = [*SWEEP_COLUMNS, "baseline_lost_profit", "status_detail"]
 
 # Nodes per chunk: fixed by the number of nodes alone, so a resumed run (with any number
 # of workers or any executor) splits the work exactly as the interrupted one did.
@@ -391,9 +464,24 @@ _MAX_CHUNK = 256
 
 
 def sweep_chunks(
-    items: list[_Item], metric: str, delays: tuple[tuple[int, float], ...] = ()
+    items: list[_Item], metric: Metric, delays: tuple[tuple[int, float], ...] = ()
 ) -> list[Job]:
-    """The sweep's work split into chunks (strided, so each mixes easy and hard nodes)."""
+    """The sweep's work split into chunks (strided, so each mixes easy and hard nodes).
+
+    Parameters
+    ----------
+    items
+        The nodes to disrupt, with their durations (periods).
+    metric
+        ``ttr``, ``tts`` or ``both``.
+    delays
+        Node position -> periods before it produces (delayed sources).
+
+    Returns
+    -------
+    list of Job
+        One job per chunk: its items, ``metric`` and ``delays``.
+    """
     if not items:
         return []
     size = min(_MAX_CHUNK, max(8, math.ceil(len(items) / _TARGET_CHUNKS)))
@@ -401,13 +489,22 @@ def sweep_chunks(
     return [(items[i::count], metric, delays) for i in range(count)]
 
 
-def _stored_rows(recorder: RunRecorder) -> list[dict[str, Any]]:
-    table = recorder.table("sweep_chunks")
+def _chunk_tables(rows: list[dict[str, Any]]) -> dict[str, Rows]:
+    """A finished chunk's rows as stored (table ``sweep_chunks``, columns
+    :data:`_ROW_COLUMNS`): the records themselves, made one frame per written batch."""
+    return {"sweep_chunks": rows}
+
+
+def _stored_chunk(index: int, tables: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """A stored chunk's rows again (exact: floats round-trip)."""
     rows = []
-    for record in table.to_dict(orient="records"):
-        record["status"] = str(record["status"])
-        record["node"] = str(record["node"])
-        rows.append(record)
+    for record in tables["sweep_chunks"].to_dict(orient="records"):
+        row = {str(key): value for key, value in record.items()}
+        row["status"] = str(row["status"])
+        detail = row.get("status_detail")
+        row["status_detail"] = detail if isinstance(detail, str) else ""
+        row["node"] = str(row["node"])
+        rows.append(row)
     return rows
 
 
@@ -417,8 +514,9 @@ def _failed_row(item: _Item, error: str) -> dict[str, Any]:
         "duration": item.duration,
         "lost_profit": np.nan,
         "tts": np.nan,
-        "status": f"error: chunk failed: {error}",
+        "status": SolveStatus.ERROR,
         "baseline_lost_profit": np.nan,
+        "status_detail": f"chunk failed: {error}",
     }
 
 

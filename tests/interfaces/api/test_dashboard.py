@@ -224,7 +224,7 @@ def test_pick_network_click_site_and_check_its_numbers(page: Any) -> None:
 def test_sweep_with_progress_then_click_a_row(page: Any) -> None:
     page.click("#sweep-button")
     page.wait_for_selector("#risk-table tbody tr[data-node]")
-    expected = sweep(load_builtin(), include_products=True)
+    expected = sweep(load_builtin(), include_products=True).table
     rows = page.query_selector_all("#risk-table tbody tr[data-node]")
     assert len(rows) == len(expected)
     assert rows[0].get_attribute("data-node") == expected["node"].iloc[0]

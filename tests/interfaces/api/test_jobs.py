@@ -21,6 +21,7 @@ from chipstress.interfaces.api import tasks
 from chipstress.store import ResultsStore
 from chipstress.workflows import sweep
 from chipstress.workflows.hazards import replay, simulate
+from chipstress.workflows.runner import Runner
 
 RunJob = Callable[..., dict[str, Any]]
 
@@ -38,7 +39,7 @@ def test_sweep_job_matches_the_workflow_and_is_stored(
     out = run_job("sweep", {"network": "tri-cluster", "include_products": True})
     job, result = out["job"], out["result"]
     assert job["progress"] == 1.0 and job["message"] == "done" and job["run_id"].startswith("sw-")
-    expected = sweep(load_builtin(), include_products=True)
+    expected = sweep(load_builtin(), include_products=True).table
     got = _frame(result["rows"])
     assert got["node"].tolist() == expected["node"].tolist()
     pd.testing.assert_series_equal(got["lost_profit"], expected["lost_profit"], rtol=1e-9)
@@ -141,13 +142,15 @@ def test_impact_fraction_out_of_range_is_422(client: TestClient) -> None:
     assert response.json()["detail"][0]["loc"] == ["body", "disruption", "port_hakata"]
 
 
-def test_whatif_outages_match_the_engine(run_job: RunJob) -> None:
+def test_outage_matches_the_engine(run_job: RunJob) -> None:
     network = load_builtin()
     outages = [
         {"node": "port_hakata", "fraction": 1.0, "duration": 3},
         {"node": "water_tainan", "fraction": 0.5, "duration": 6},
     ]
-    result = run_job("whatif", {"network": "tri-cluster", "outages": outages})["result"]
+    out = run_job("outage", {"network": "tri-cluster", "outages": outages})
+    result = out["result"]
+    assert out["job"]["kind"] == "outage" and out["job"]["run_id"].startswith("ou-")
     disruption, window = outage_window({"port_hakata": (1.0, 3.0), "water_tainan": (0.5, 6.0)})
     assert result["window"] == window == 6.0
     hit = impact(network, disruption, window).lost_profit
@@ -175,26 +178,26 @@ def test_whatif_outages_match_the_engine(run_job: RunJob) -> None:
         ),
     ],
 )
-def test_whatif_errors(client: TestClient, body: dict, field: str) -> None:
-    response = client.post("/api/jobs/whatif", json={"network": "tri-cluster", **body})
+def test_outage_errors(client: TestClient, body: dict, field: str) -> None:
+    response = client.post("/api/jobs/outage", json={"network": "tri-cluster", **body})
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
 
 
-def test_whatif_hazard_events(run_job: RunJob, client: TestClient) -> None:
+def test_outage_of_hazard_events(run_job: RunJob, client: TestClient) -> None:
     quake = {"type": "earthquake", "epicentre": [32.79, 130.74], "magnitude": 7.0, "depth_km": 10}
-    result = run_job("whatif", {"network": "tri-cluster", "events": [quake]})["result"]
+    result = run_job("outage", {"network": "tri-cluster", "events": [quake]})["result"]
     assert result["loss"] > 0 and result["sites"]["total_rows"] > 0
     assert {"kumamoto"} <= {row["cluster"] for row in result["sites"]["rows"]}
     water = {"type": "water_restriction", "district": "hsinchu", "level": "red", "duration": 6}
-    result = run_job("whatif", {"network": "tri-cluster", "events": [water]})["result"]
+    result = run_job("outage", {"network": "tri-cluster", "events": [water]})["result"]
     assert [row["site"] for row in result["sites"]["rows"]] == ["baoshan_reservoirs"]
     assert result["sites"]["rows"][0]["capacity_loss"] == pytest.approx(0.41)
     bad = dict(water, level="purple")
-    response = client.post("/api/jobs/whatif", json={"network": "tri-cluster", "events": [bad]})
+    response = client.post("/api/jobs/outage", json={"network": "tri-cluster", "events": [bad]})
     assert response.status_code == 422 and "purple" in response.json()["detail"]
     response = client.post(
-        "/api/jobs/whatif", json={"network": "tri-cluster", "events": [{"type": "meteor"}]}
+        "/api/jobs/outage", json={"network": "tri-cluster", "events": [{"type": "meteor"}]}
     )
     assert response.status_code == 422 and "meteor" in response.json()["detail"]
 
@@ -232,21 +235,21 @@ events:
         assert response.status_code == 422 and response.json()["field"] == field
 
 
-def test_simulation_job_reports_progress_and_matches(run_job: RunJob, client: TestClient) -> None:
-    out = run_job("simulation", {"network": "tri-cluster", "years": 25, "seed": 3})
+def test_simulate_job_reports_progress_and_matches(run_job: RunJob, client: TestClient) -> None:
+    out = run_job("simulate", {"network": "tri-cluster", "years": 25, "seed": 3})
     expected = simulate(load_builtin(), 25, 3)
     assert out["result"]["expected_annual_loss"] == pytest.approx(expected.expected_annual_loss)
     assert out["result"]["years"]["total_rows"] == 25
     assert out["job"]["run_id"].startswith("si-")
     response = client.post(
-        "/api/jobs/simulation", json={"network": "tri-cluster", "years": 0, "seed": 1}
+        "/api/jobs/simulate", json={"network": "tri-cluster", "years": 0, "seed": 1}
     )
     assert response.status_code == 422
 
 
 def test_simulation_year_cap(app: FastAPI, client: TestClient) -> None:
     app.state.chipstress.max_simulation_years = 10
-    response = client.post("/api/jobs/simulation", json={"network": "tri-cluster", "years": 11})
+    response = client.post("/api/jobs/simulate", json={"network": "tri-cluster", "years": 11})
     assert response.status_code == 422 and response.json()["field"] == "years"
 
 
@@ -279,11 +282,12 @@ def test_running_job_progress_result_409_and_cancel(
     seen: list[float] = []
     real_sweep = tasks.sweep
 
-    def slow_sweep(*args: Any, progress: Callable[[int, int], None], **kwargs: Any) -> Any:
-        progress(1, 4)
+    def slow_sweep(*args: Any, runner: Runner, **kwargs: Any) -> Any:
+        assert runner.progress is not None
+        runner.progress(1, 4)
         release.wait(10)
-        progress(2, 4)  # raises once the job is cancelled
-        return real_sweep(*args, progress=progress, **kwargs)
+        runner.progress(2, 4)  # raises once the job is cancelled
+        return real_sweep(*args, runner=runner, **kwargs)
 
     monkeypatch.setattr(tasks, "sweep", slow_sweep)
     job = client.post("/api/jobs/sweep", json={"network": "tri-cluster"}).json()
@@ -328,8 +332,8 @@ def test_two_concurrent_sweeps_do_not_interfere(
     statuses = [wait_job(client, job["id"]) for job in jobs]
     assert [s["status"] for s in statuses] == ["succeeded", "succeeded"]
     expected = [
-        sweep(load_builtin(), include_products=True),
-        sweep(read_network(small_json), durations=6),
+        sweep(load_builtin(), include_products=True).table,
+        sweep(read_network(small_json), durations=6).table,
     ]
     for status, want in zip(statuses, expected, strict=True):
         rows = client.get(f"/api/jobs/{status['id']}/result").json()["result"]["rows"]

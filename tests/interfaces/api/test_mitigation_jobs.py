@@ -36,9 +36,9 @@ ACTIONS = [
 
 
 def test_whatif_edits_job_matches_the_library(client: TestClient, run_job: RunJob) -> None:
-    out = run_job("whatif-edits", {"network": "tri-cluster", "example": "tri-cluster"})
+    out = run_job("whatif", {"network": "tri-cluster", "example": "tri-cluster"})
     job, result = out["job"], out["result"]
-    assert job["run_id"].startswith("wh-") and job["kind"] == "whatif-edits"
+    assert job["run_id"].startswith("wh-") and job["kind"] == "whatif"
     path = example_path("edits", "tri-cluster")
     assert path is not None
     expected = whatif(load_builtin(), load_edits(path))
@@ -82,19 +82,19 @@ def test_plan_job_matches_the_library(client: TestClient, run_job: RunJob) -> No
 @pytest.mark.parametrize(
     ("kind", "body", "field", "text"),
     [
-        ("whatif-edits", {}, "edits", "exactly one of edits, yaml or example"),
-        ("whatif-edits", {"edits": [], "example": "tri-cluster"}, "edits", "exactly one"),
-        ("whatif-edits", {"yaml": "edits: ["}, "yaml", "not valid YAML"),
-        ("whatif-edits", {"yaml": ""}, "yaml", "empty"),
+        ("whatif", {}, "edits", "exactly one of edits, yaml or example"),
+        ("whatif", {"edits": [], "example": "tri-cluster"}, "edits", "exactly one"),
+        ("whatif", {"yaml": "edits: ["}, "yaml", "not valid YAML"),
+        ("whatif", {"yaml": ""}, "yaml", "empty"),
         (
-            "whatif-edits",
+            "whatif",
             {"edits": [{"type": "add_inventory", "node": "ghost", "add": 1}]},
             "edits",
             "unknown node 'ghost'",
         ),
-        ("whatif-edits", {"edits": [{"type": "nope"}]}, "edits", "unknown edit type"),
+        ("whatif", {"edits": [{"type": "nope"}]}, "edits", "unknown edit type"),
         (
-            "whatif-edits",
+            "whatif",
             {"example": "tri-cluster", "years": 10_000_000},
             "years",
             "less than or equal",

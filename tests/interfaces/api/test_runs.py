@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from chipstress.interfaces.api import optional
-
 RunJob = Callable[..., dict[str, Any]]
 
 
@@ -64,8 +62,6 @@ def test_compare_and_delete(client: TestClient, two_sweeps: list[str]) -> None:
 
 
 def test_report_of_a_run(client: TestClient, two_sweeps: list[str]) -> None:
-    if not optional.available("build_report"):
-        pytest.skip("chipstress.interfaces.report is not installed")
     response = client.get(f"/api/runs/{two_sweeps[0]}/report")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -76,25 +72,9 @@ def test_report_of_a_run(client: TestClient, two_sweeps: list[str]) -> None:
 def test_report_of_an_uploaded_networks_run(
     client: TestClient, run_job: RunJob, small_json: Any
 ) -> None:
-    if not optional.available("build_report"):
-        pytest.skip("chipstress.interfaces.report is not installed")
     upload = client.post(
         "/api/networks", files={"file": ("small.json", small_json.read_bytes(), "application/json")}
     ).json()
     run_id = run_job("sweep", {"network": upload["id"], "duration": 5})["job"]["run_id"]
     response = client.get(f"/api/runs/{run_id}/report")
     assert response.status_code == 200, response.text
-
-
-def test_report_unavailable_is_a_clear_503(
-    client: TestClient, two_sweeps: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        optional._FEATURES, "build_report", ("chipstress.no_such_report", "build_report", ())
-    )
-    monkeypatch.delitem(optional._found, "build_report", raising=False)
-    response = client.get(f"/api/runs/{two_sweeps[0]}/report")
-    assert response.status_code == 503
-    assert response.json()["detail"].startswith("report module not available")
-    assert client.get("/api/runs/sw-nope/report").status_code == 404  # the id is checked first
-    assert client.get("/api/health").json()["modules"]["report"] is False

@@ -2,8 +2,8 @@
 
 Schemathesis generates requests (valid and invalid) for every operation of
 ``/openapi.json`` and sends them in-process (12 examples per operation; set
-``CHIPSTRESS_SCHEMATHESIS_EXAMPLES`` for a deeper run). The only 5xx tolerated is a 503 that says
-an optional module (hazards, report) is not installed, and only when it really is not.
+``CHIPSTRESS_SCHEMATHESIS_EXAMPLES`` for a deeper run). No 5xx is tolerated: every module
+ships with the package.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
-from chipstress.interfaces.api import create_app, optional
+from chipstress.interfaces.api import create_app
 
 # The schema is loaded at import (schemathesis' lazy fixture loader does not run on
 # pytest 9), so the app and its temporary results DB are made here and removed after.
@@ -46,13 +46,6 @@ def _close_after_the_run() -> Iterator[None]:
     _cleanup()
 
 
-_MISSING = {
-    "report module not available": "build_report",
-    "hazards module not available": "evaluate",
-    "simulation (hazards) module not available": "simulate",
-}
-
-
 @schema.parametrize()
 @settings(
     max_examples=int(os.environ.get("CHIPSTRESS_SCHEMATHESIS_EXAMPLES", "12")),
@@ -63,11 +56,6 @@ _MISSING = {
 )
 def test_no_server_errors(case: schemathesis.Case) -> None:
     response = case.call()
-    if response.status_code == 503:
-        detail = response.json().get("detail", "")
-        feature = next((f for prefix, f in _MISSING.items() if detail.startswith(prefix)), None)
-        assert feature is not None and not optional.available(feature), detail
-        return
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
     )

@@ -347,3 +347,157 @@ def test_scenario_file_errors(tmp_path: Path) -> None:
     )
     events, info = load_events(tmp_path / "good.yaml")
     assert len(events) == 1 and info == {"name": "fire drill", "description": "a test"}
+
+
+# ------------------------------------------------------------------ phases and short events
+def test_short_events_in_hours_and_days(tri) -> None:
+    events = parse_events(
+        [
+            {"type": "power_outage", "region": "taipower_north", "duration": "10 hours"},
+            {"type": "port_closure", "node": "port_kaohsiung", "duration": "3 days"},
+        ]
+    )
+    assert [e.duration for e in events] == [Duration(10.0, "hour"), Duration(3.0, "day")]
+    assert events[0].duration.periods(7.0) == pytest.approx(10 / 24 / 7)
+
+
+def test_water_phases_with_dates_become_one_event_per_level(tmp_path: Path, tri) -> None:
+    path = tmp_path / "drought.yaml"
+    path.write_text(
+        "name: drought\nevents:\n"
+        "  - type: water_restriction\n    name: Hsinchu drought\n    district: hsinchu\n"
+        "    phases:\n"
+        "      - {level: yellow, from: 2026-03-12}\n"
+        "      - {level: orange, from: 2026-04-09, to: 2026-05-07}\n"
+        "  - {type: fire, node: jasm_fab1}\n"
+    )
+    events, _ = load_events(path, network=tri)
+    yellow, orange, fire = events
+    assert isinstance(yellow, WaterRestriction) and isinstance(orange, WaterRestriction)
+    assert (yellow.level, yellow.start, yellow.duration) == (
+        "yellow",
+        Duration(0.0, "day"),
+        Duration(28.0, "day"),
+    )
+    assert (orange.level, orange.start, orange.duration) == (
+        "orange",
+        Duration(28.0, "day"),
+        Duration(28.0, "day"),
+    )
+    assert orange.name == "Hsinchu drought (phase 2: orange)"
+    assert fire.start == Duration(0.0)  # an undated event begins with the scenario's first date
+
+
+def test_outage_phases_with_durations_follow_the_events_start() -> None:
+    (first, second) = parse_events(
+        {
+            "type": "port_closure",
+            "node": "port_kaohsiung",
+            "start": "2 days",
+            "phases": [{"fraction": 1, "to": "3 days"}, {"fraction": 0.5, "duration": "2 days"}],
+        }
+    )
+    assert isinstance(first, Closure) and isinstance(second, Closure)
+    assert (first.fraction, first.start, first.duration) == (
+        1.0,
+        Duration(2.0, "day"),
+        Duration(3.0, "day"),
+    )
+    assert (second.fraction, second.start, second.duration) == (
+        0.5,
+        Duration(5.0, "day"),
+        Duration(2.0, "day"),
+    )
+
+
+def test_phased_and_plain_events_mean_the_same_in_the_window_model(tri) -> None:
+    from chipstress.workflows.hazards import translate
+
+    phased = parse_events(
+        {
+            "type": "water_restriction",
+            "district": "hsinchu",
+            "phases": [{"level": "yellow", "duration": 4}, {"level": "red", "duration": 8}],
+        }
+    )
+    plain = parse_events(
+        [
+            {"type": "water_restriction", "district": "hsinchu", "level": "yellow", "duration": 4},
+            {
+                "type": "water_restriction",
+                "district": "hsinchu",
+                "level": "red",
+                "duration": 8,
+                "start": 4,
+            },
+        ]
+    )
+    a, b = translate(phased, tri), translate(plain, tri)
+    assert (a.disruption, a.window) == (b.disruption, b.window)
+
+
+@pytest.mark.parametrize(
+    ("phases", "extra", "field", "match"),
+    [
+        (
+            [{"level": "yellow"}, {"level": "red", "from": 2, "to": 1}],
+            {},
+            "phases[2].to",
+            "ends before it begins",
+        ),
+        (
+            [{"level": "red", "from": "2026-01-01", "to": "2026-01-08"}],
+            {"start": 1},
+            "start",
+            "give no start",
+        ),
+        (
+            [{"level": "red", "to": 2, "colour": "red"}],
+            {},
+            "phases[1].colour",
+            "unknown field for a phase",
+        ),
+        ([{"level": "red"}], {}, "phases[1].to", "a phase ends at its to"),
+        ([{"level": "red", "duration": 2}], {"duration": 3}, "duration", "give each phase its end"),
+        ([{"level": "red", "to": 2, "duration": 2}], {}, "phases[1].to", "not both"),
+        ([{"level": "red", "to": "soon"}], {}, "phases[1].to", "not a duration"),
+        (
+            [{"level": "red", "duration": 4}, {"level": "green", "from": 1, "to": 6}],
+            {},
+            "phases[2].from",
+            "before the previous phase ends",
+        ),
+        (
+            [{"level": "red", "duration": "2 weeks"}, {"level": "green", "duration": 3}],
+            {},
+            "phases[2].duration",
+            "mixes network periods",
+        ),
+        ([], {}, "phases", "a list of phases"),
+    ],
+)
+def test_bad_phases_name_file_event_and_field(
+    phases: Any, extra: dict, field: str, match: str
+) -> None:
+    raw = {"type": "water_restriction", "district": "hsinchu", "phases": phases, **extra}
+    with pytest.raises(InvalidInput) as error:
+        parse_events([QUAKE, raw], "alert.yaml")
+    message = str(error.value)
+    assert f"alert.yaml, event 2, field '{field}'" in message
+    assert match in message
+
+
+def test_phases_only_where_they_mean_something() -> None:
+    with pytest.raises(InvalidInput, match="unknown field for a fire event"):
+        parse_events({"type": "fire", "node": "jasm_fab1", "phases": [{"fraction": 1, "to": 2}]})
+
+
+def test_a_phase_with_an_unknown_level_is_named_in_the_error(tmp_path: Path, tri) -> None:
+    path = tmp_path / "alert.yaml"
+    path.write_text(
+        "- type: water_restriction\n  name: drought\n  district: hsinchu\n"
+        "  phases: [{level: yellow, duration: 2}, {level: purple, duration: 2}]\n"
+    )
+    with pytest.raises(InvalidInput) as error:
+        load_events(path, network=tri)
+    assert f"{path}, event 1 (drought (phase 2: purple)), field 'level'" in str(error.value)

@@ -13,7 +13,8 @@ from chipstress.errors import ChipstressError, InvalidInput
 from chipstress.executors import ChunkFailure, InProcessExecutor
 from chipstress.workflows.hazards import default_parameters, load_rates, simulate
 from chipstress.workflows.hazards.losses import WINDOW_STEP, quantise
-from chipstress.workflows.hazards.montecarlo import ZERO_SHARE, _Worker
+from chipstress.workflows.hazards.montecarlo import ZERO_SHARE, SimulationWorker
+from chipstress.workflows.runner import Runner
 
 # Two independent hazards on the tiny network (fab: demand 80/week, margin 50,
 # capacity 100, 20 in stock; water: the fab's only water, no stock):
@@ -63,8 +64,8 @@ def test_expected_annual_loss_converges_to_the_exact_value(tiny: Network) -> Non
 
 def test_same_seed_same_numbers_for_any_number_of_workers(tri: Network) -> None:
     # Small chunks so that two workers each get some (the default is 500 years).
-    one = simulate(tri, 600, seed=11, workers=1, chunk_years=200)
-    two = simulate(tri, 600, seed=11, workers=2, chunk_years=200)
+    one = simulate(tri, 600, seed=11, runner=Runner(workers=1), chunk_years=200)
+    two = simulate(tri, 600, seed=11, runner=Runner(workers=2), chunk_years=200)
     assert one.years.equals(two.years)
     assert one.events.equals(two.events)
     assert one.by_node.equals(two.by_node) and one.by_hazard.equals(two.by_hazard)
@@ -73,7 +74,9 @@ def test_same_seed_same_numbers_for_any_number_of_workers(tri: Network) -> None:
     other = simulate(tri, 200, seed=12, chunk_years=200)
     assert not other.years["loss"].equals(one.years["loss"].iloc[:200])
     # Chunks are fixed: the first 200 years do not depend on how many follow.
-    first = simulate(tri, 200, seed=11, executor=InProcessExecutor(), chunk_years=200)
+    first = simulate(
+        tri, 200, seed=11, runner=Runner(executor=InProcessExecutor()), chunk_years=200
+    )
     assert first.years.equals(one.years.iloc[:200])
 
 
@@ -95,11 +98,11 @@ def test_statistics_follow_their_definitions(tri: Network) -> None:
     assert (result.years["events"] >= result.years["damaging_events"]).all()
     totals = result.events.groupby("year")["loss"].sum()
     assert np.allclose(result.years.set_index("year")["loss"].reindex(totals.index), totals)
-    assert "expected annual loss" in result.summary()
+    assert "expected annual loss" in result.describe()
 
 
 def test_zero_loss_certificates_agree_with_the_solver(tri: Network) -> None:
-    worker = _Worker(tri, load_rates(), default_parameters())
+    worker = SimulationWorker(tri, load_rates(), default_parameters())
     assert worker.shortcuts
     events, _ = worker.sampler.sample(np.random.default_rng(0), 300)
     checked = 0
@@ -152,7 +155,14 @@ def test_a_failed_chunk_fails_the_simulation(tiny: Network) -> None:
         ChipstressError,
         match=r"1 of 3 chunks .* failed; the first \(years 11-20\): RuntimeError: worker lost",
     ):
-        simulate(tiny, 30, seed=1, rates=TWO_HAZARDS, executor=HalfBroken(), chunk_years=10)
+        simulate(
+            tiny,
+            30,
+            seed=1,
+            rates=TWO_HAZARDS,
+            runner=Runner(executor=HalfBroken()),
+            chunk_years=10,
+        )
 
 
 def test_memo_keys_round_windows_and_losses() -> None:

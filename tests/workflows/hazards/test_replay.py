@@ -48,7 +48,7 @@ def test_every_catalogue_event_replays_on_tri_cluster(tri: Network, event_id: st
     assert list(result.sites.columns) == SITE_COLUMNS
     assert result.nodes["allocated_loss"].sum() == pytest.approx(result.loss, abs=1e-6)
     assert result.name.endswith(f"({event_id})") and result.sources
-    assert result.summary().startswith(result.name)
+    assert result.describe().startswith(result.name)
     if event_id in REQUIRED and event_id != "neon_2022":
         assert len(result.sites) > 0
     if len(result.sites) == 0:

@@ -60,7 +60,7 @@ def test_heuristic_bound_and_brute_force(setting: tuple, measure: str) -> None:
         assert row.bound <= best * (1 + 1e-7) + 1e-6, (row.budget, row.bound, best)
         assert 0.0 <= row.gap <= 1.0 or math.isnan(row.gap)
         assert row.cost <= row.budget + 1e-9
-        assert "bound" in row.status
+        assert row.status == "heuristic" and "bound" in row.status_detail
     assert result.baseline[measure] == sample.baseline
     assert result.baseline["all_actions"] <= result.curve["value"].min() + 1e-6
     assert values[-1] < values[0]  # some plan helps

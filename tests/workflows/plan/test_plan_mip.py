@@ -82,10 +82,10 @@ def test_tri_cluster_points_are_verified() -> None:
         assert row.value == figures["worst_lost_profit"]
         assert row.program_value == pytest.approx(row.value, rel=1e-6)
     assert result.curve["value"].iloc[-1] < result.baseline["worst"]
-    tables = result.run_tables()
+    tables = result.tables()
     assert set(tables) == {"curve", "choices", "plan_actions"}
     assert len(tables["plan_actions"]) == 6
-    summary = result.run_summary()
+    summary = result.summary()
     assert summary["measure"] == "worst" and summary["candidates"] == 6
 
 

@@ -14,6 +14,7 @@ from builders import build, random_network
 from chipstress import Network, load_builtin
 from chipstress.workflows import sweep
 from chipstress.workflows.hazards import simulate
+from chipstress.workflows.runner import Runner
 from chipstress.workflows.whatif import (
     AddInventory,
     CutTTR,
@@ -64,7 +65,7 @@ def two_clusters(fab_stock: float = 0.0) -> Network:
 
 def test_no_edits_reproduce_the_baseline_exactly(tri: Network) -> None:
     result = whatif(tri, [], simulate_years=60, seed=4)
-    baseline = sweep(tri, include_products=True)
+    baseline = sweep(tri, include_products=True).table
     pd.testing.assert_frame_equal(result.before, baseline, check_exact=True)
     pd.testing.assert_frame_equal(result.after, baseline, check_exact=True)
     assert (result.nodes["lost_profit_delta"].fillna(0) == 0).all()
@@ -85,7 +86,7 @@ def test_no_edits_on_random_networks(seed: int) -> None:
     )
     result = whatif(network, [])
     pd.testing.assert_frame_equal(
-        result.before, sweep(network, include_products=True), check_exact=True
+        result.before, sweep(network, include_products=True).table, check_exact=True
     )
     pd.testing.assert_frame_equal(result.after, result.before, check_exact=True)
 
@@ -157,7 +158,7 @@ def test_paired_simulation_uses_common_random_numbers(tri: Network) -> None:
     assert pair.before["expected_annual_loss"] == simulate(tri, 80, 2).expected_annual_loss
     assert pair.delta("expected_annual_loss") <= 0
     assert np.isclose(years["delta"].mean(), pair.delta("expected_annual_loss"))
-    tables = result.run_tables()
+    tables = result.tables()
     assert set(tables) == {
         "whatif_nodes",
         "whatif_clusters",
@@ -165,7 +166,7 @@ def test_paired_simulation_uses_common_random_numbers(tri: Network) -> None:
         "whatif_edits",
         "whatif_years",
     }
-    summary = result.run_summary()
+    summary = result.summary()
     assert summary["years"] == 80 and summary["edits"] == 1
 
 
@@ -187,7 +188,7 @@ def test_paired_simulation_maps_lines_cuts_and_removals(tri: Network) -> None:
     ]
     edited = apply_edits(tri, edits)
     pair = simulate_pair(tri, edited, 60, 5)
-    again = simulate_pair(tri, edited, 60, 5, workers=2)
+    again = simulate_pair(tri, edited, 60, 5, runner=Runner(workers=2))
     pd.testing.assert_frame_equal(pair.years, again.years)
     assert pair.before["expected_annual_loss"] == simulate(tri, 60, 5).expected_annual_loss
     assert len(pair.events) > 0

@@ -17,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from chipstress import __version__
-from chipstress.interfaces.api import optional
 from chipstress.interfaces.api.errors import install_handlers
 from chipstress.interfaces.api.jobs import JobManager
 from chipstress.interfaces.api.registry import NetworkRegistry
@@ -144,10 +143,11 @@ def _add_meta_routes(app: FastAPI) -> None:
             "max_upload_bytes": state.max_upload_bytes,
             "job_workers": state.jobs.workers,
             "modules": {
-                "hazards": optional.available("evaluate"),
-                "simulation": optional.available("simulate"),
-                "report": optional.available("build_report"),
-                "figures": optional.available("site_map"),
+                # every module ships with the package (kept for older dashboards)
+                "hazards": True,
+                "simulation": True,
+                "report": True,
+                "figures": True,
             },
         }
 
@@ -160,8 +160,9 @@ def _add_meta_routes(app: FastAPI) -> None:
     @app.get("/api/hazards/catalogue", tags=["hazards"], summary="Historical events to replay")
     def hazard_catalogue() -> list[dict[str, Any]]:
         """The catalogue of historical disruptions: id, name, date, description, sources."""
-        params = optional.function("default_parameters")()
-        entries = optional.function("catalogue")(params)
+        from chipstress.workflows.hazards import catalogue, default_parameters
+
+        entries = catalogue(default_parameters())
         return [
             {
                 "id": e.id,

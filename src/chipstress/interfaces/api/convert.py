@@ -8,7 +8,7 @@ infinite one (a time-to-survive of "forever") as the string ``"Infinity"`` (or
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -32,27 +32,24 @@ def number(value: Any) -> float | str | None:
 
 
 def plain(value: Any) -> Any:
-    """Any result value (numpy scalars, NaN, containers, frames) as plain JSON data."""
+    """Any result value (numpy scalars, NaN, containers, frames) as plain JSON data.
+
+    Parameters
+    ----------
+    value
+        A scalar, container, Series or DataFrame.
+
+    Returns
+    -------
+    Any
+        ``None``, a bool, int, float, the text ``"Infinity"``, a string, a list or a
+        mapping of those.
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return number(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, pd.DataFrame):
-        return records(value)
-    if isinstance(value, pd.Series):
-        return series_dict(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | np.ndarray):
-        return [plain(v) for v in value]
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+    for types, convert in _CONVERTERS:
+        if isinstance(value, types):
+            return convert(value)
     return str(value)
 
 
@@ -68,3 +65,17 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def series_dict(series: pd.Series) -> dict[str, Any]:
     """A Series as ``{index: value}`` with JSON-safe values."""
     return {str(k): plain(v) for k, v in series.items()}
+
+
+# Type -> converter, tried in order (bool before int: a bool is an int).
+_CONVERTERS: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] = (
+    ((bool, np.bool_), bool),
+    ((int, np.integer), int),
+    ((float, np.floating), number),
+    (str, lambda value: value),
+    (pd.DataFrame, records),
+    (pd.Series, series_dict),
+    (Mapping, lambda value: {str(k): plain(v) for k, v in value.items()}),
+    ((list, tuple, set, np.ndarray), lambda value: [plain(v) for v in value]),
+    (pd.Timestamp, lambda value: value.isoformat()),
+)

@@ -64,7 +64,24 @@ def problem_list(problems: Sequence[Problem]) -> list[dict[str, str]]:
 def not_found(
     what: str, value: str, known: Sequence[str] = (), field: str | None = None
 ) -> ApiError:
-    """A 404 naming the unknown id and, when short, the known ones."""
+    """A 404 naming the unknown id and, when short, the known ones.
+
+    Parameters
+    ----------
+    what
+        The kind of thing not found (``network``, ``run``, ``node``, ...).
+    value
+        The unknown id.
+    known
+        The ids that do exist (the first 20 are listed).
+    field
+        The request field that named it, if any.
+
+    Returns
+    -------
+    ApiError
+        A 404 error to raise.
+    """
     hint = ""
     if known:
         shown = ", ".join(list(known)[:20]) + (" ..." if len(known) > 20 else "")

@@ -4,8 +4,8 @@ A job is a function ``work(report)`` that returns an :class:`Outcome`; ``report(
 message)`` sets its progress (0–1) and message, and raises :class:`Cancelled` once the
 job has been cancelled, so long runs stop at their next progress report. Whatever the
 function raises becomes the job's ``failed`` status and message; the server never sees
-it. A finished job's tables are saved to the results store (one transaction) and its
-run id recorded.
+it. A finished job's run result (:class:`chipstress.results.RunResult`) is saved to the
+results store (one transaction) and its run id recorded.
 
 Statuses: ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``.
 """
@@ -23,11 +23,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from chipstress.errors import ChipstressError
 from chipstress.interfaces.api.errors import ApiError
 from chipstress.model import Network
+from chipstress.results import RunResult
 
 __all__ = ["Cancelled", "Job", "JobManager", "Outcome", "Report"]
 
@@ -43,12 +42,10 @@ class Cancelled(Exception):
 
 @dataclass
 class Outcome:
-    """What a job produced: the JSON result, and what to store (``kind`` None = nothing)."""
+    """What a job produced: the JSON result, and the run result to store (None = nothing)."""
 
     result: dict[str, Any]
-    kind: str | None = None
-    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    summary: Mapping[str, Any] = field(default_factory=dict)
+    run: RunResult | None = None
 
 
 @dataclass
@@ -94,7 +91,8 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-Saver = Callable[[str, Network, Mapping[str, Any], Outcome, float], str]
+# saver(network, parameters, run, wall_seconds) -> run id
+Saver = Callable[[Network, Mapping[str, Any], RunResult, float], str]
 
 
 class JobManager:
@@ -127,7 +125,28 @@ class JobManager:
         work: Callable[[Report], Outcome],
         save: bool = True,
     ) -> Job:
-        """Queue a job; returns it at once (status ``queued``)."""
+        """Queue a job; returns it at once (status ``queued``).
+
+        Parameters
+        ----------
+        kind
+            The operation (``sweep``, ``simulate``, ...; the stored run kind).
+        network_id
+            The id of the network in the registry.
+        network
+            The network itself.
+        parameters
+            The request's parameters, kept with the job (and the stored run).
+        work
+            Runs the job, reporting progress; returns its outcome.
+        save
+            Whether to store the result as a run.
+
+        Returns
+        -------
+        Job
+            The queued job.
+        """
         job = Job(
             id=f"job-{secrets.token_hex(6)}",
             kind=kind,
@@ -225,9 +244,9 @@ class JobManager:
             outcome = work(report)
             wall = time.perf_counter() - started
             run_id = None
-            if save and outcome.kind is not None:
+            if save and outcome.run is not None:
                 report(1.0, "saving the run")
-                run_id = self._saver(outcome.kind, network, job.parameters, outcome, wall)
+                run_id = self._saver(network, job.parameters, outcome.run, wall)
             with self._lock:
                 job.result = outcome.result
                 job.run_id = run_id

@@ -12,18 +12,19 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ContingencyRequest",
     "DisruptionRequest",
-    "EditsRequest",
     "ImpactRequest",
     "JobOut",
     "MapRequest",
     "NetworkOut",
     "NodeOut",
     "Outage",
+    "OutageRequest",
     "PlanRequest",
     "ReplayRequest",
     "ScenarioRequest",
-    "SimulationRequest",
+    "SimulateRequest",
     "SweepRequest",
     "WhatIfRequest",
 ]
@@ -103,6 +104,22 @@ class ImpactRequest(DisruptionRequest):
     duration: Periods
 
 
+Probability = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+class ContingencyRequest(DisruptionRequest):
+    """The plan minimising (expected) lost profit while a disruption lasts.
+
+    Give ``duration`` (recovery time known) or ``ttr`` (``[[periods, probability], ...]``
+    adding up to 1), not both.
+    """
+
+    duration: Periods | None = Field(None, description="Periods until recovery (known).")
+    ttr: list[tuple[Periods, Probability]] | None = Field(
+        None, max_length=50, description="Uncertain recovery: [[periods, probability], ...]."
+    )
+
+
 class Outage(BaseModel):
     """One site losing ``fraction`` of its capacity for ``duration`` periods."""
 
@@ -113,14 +130,14 @@ class Outage(BaseModel):
     duration: Periods
 
 
-class WhatIfRequest(_Request):
+class OutageRequest(_Request):
     """Sites taken down and/or hazard events (earthquake, water alert, ...), measured together.
 
     Give ``outages`` (measured with the engine directly) or ``events`` (hazard events,
     as in a scenario file), not both.
     """
 
-    name: str = Field("what-if", max_length=200)
+    name: str = Field("outage", max_length=200)
     outages: list[Outage] = Field(default_factory=list, max_length=1000)
     events: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
 
@@ -140,14 +157,14 @@ class ScenarioRequest(_Request):
     description: str | None = Field(None, max_length=5000)
 
 
-class SimulationRequest(_Request):
+class SimulateRequest(_Request):
     """Monte-Carlo years of hazard events drawn from annual rates."""
 
     years: int = Field(1000, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0, le=2**63 - 1)
 
 
-class EditsRequest(_Request):
+class WhatIfRequest(_Request):
     """What-if edits (inventory, qualified sources, capacity, TTR cuts, removals) and every
     site's risk before and after; with ``years``, hazard simulations on the same events.
 

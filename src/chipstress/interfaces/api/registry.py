@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from chipstress.interfaces.api.errors import ApiError, not_found
 from chipstress.model import BUILTIN_NETWORKS, Network, load_builtin
@@ -50,14 +51,14 @@ class Entry:
 
     def node_position(self, node: str) -> int:
         """Row of ``node`` in the node table; 404 when the network has no such node."""
-        position = self.network.index.node_ids.get_indexer([node])[0]
+        position = self.network.index.node_ids.get_indexer(pd.Index([node]))[0]
         if position < 0:
             raise not_found("node", node, field="node")
         return int(position)
 
     def check_nodes(self, nodes: list[str], field_name: str) -> None:
         """422 naming the request field and every unknown node id."""
-        positions = self.network.index.node_ids.get_indexer(nodes)
+        positions = self.network.index.node_ids.get_indexer(pd.Index(nodes))
         missing = [n for n, p in zip(nodes, np.asarray(positions), strict=True) if p < 0]
         if missing:
             shown = ", ".join(repr(m) for m in missing[:10])

@@ -1,51 +1,65 @@
-"""Background jobs: start a sweep, impact, survive, what-if (outages, events or edits),
-plan, replay, scenario or simulation;
-follow its progress; fetch its result; cancel it."""
+"""Background jobs: one per operation (sweep, impact, survive, outage, replay, scenario,
+simulate, whatif, plan, contingency; :mod:`chipstress.workflows.operations`); follow its
+progress; fetch its result; cancel it.
+
+Deprecated routes, kept for one release (``deprecated`` in the OpenAPI document, and a
+``Deprecation: true`` response header naming the successor in ``Link``): ``POST
+/api/jobs/whatif-edits`` (now ``whatif``), ``POST /api/jobs/simulation`` (now
+``simulate``), and ``POST /api/jobs/whatif`` with an outage body (``outages`` or
+``events``: now ``outage``). See ``README.md`` (the HTTP API) and ``CHANGELOG.md``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from chipstress.interfaces.api import tasks
 from chipstress.interfaces.api.errors import ApiError, not_found
 from chipstress.interfaces.api.jobs import Job
 from chipstress.interfaces.api.models import (
+    ContingencyRequest,
     DisruptionRequest,
-    EditsRequest,
     ImpactRequest,
     JobOut,
+    OutageRequest,
     PlanRequest,
     ReplayRequest,
     ScenarioRequest,
-    SimulationRequest,
+    SimulateRequest,
     SweepRequest,
     WhatIfRequest,
 )
+from chipstress.results import RunKind
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
-_STARTED = {
+_STARTED: dict[int | str, dict[str, Any]] = {
     202: {"description": "Queued; poll GET /api/jobs/{id} for progress."},
     404: {"description": "Unknown network (or catalogue event)."},
     422: {"description": "Bad parameters: names the field and the node id or value."},
-    503: {"description": "The module this job needs is not installed."},
 }
 
 
 def _start(
-    request: Request, kind: str, body: Any, make: Callable[..., tasks.Work]
+    request: Request, kind: RunKind, body: Any, make: Callable[..., tasks.Work]
 ) -> dict[str, Any]:
     state = request.app.state.chipstress
     entry = state.registry.get(body.network)
     work = make(entry, body)
     parameters = body.model_dump(mode="json", exclude={"save"})
-    job = state.jobs.submit(kind, entry.id, entry.network, parameters, work, save=body.save)
+    job = state.jobs.submit(kind.value, entry.id, entry.network, parameters, work, save=body.save)
     return job.status_dict()
+
+
+def _deprecated(response: Response, successor: RunKind) -> None:
+    """Mark a response of a deprecated route (RFC 9745 header, successor in ``Link``)."""
+    response.headers["Deprecation"] = "true"
+    response.headers["Link"] = f'</api/jobs/{successor.value}>; rel="successor-version"'
 
 
 def _job(request: Request, job_id: str) -> Job:
@@ -55,13 +69,19 @@ def _job(request: Request, job_id: str) -> Job:
     return job
 
 
+def _check_years(request: Request, years: int | None) -> None:
+    limit = request.app.state.chipstress.max_simulation_years
+    if years is not None and years > limit:
+        raise ApiError(422, f"years: at most {limit:,} per job on this server", field="years")
+
+
 @router.post(
     "/sweep", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start a sweep"
 )
 def start_sweep(request: Request, body: SweepRequest) -> dict[str, Any]:
     """Disrupt every node (or those named) for its TTR or the duration given; rank by risk
     exposure. The result has the sweep's rows, worst risk first, and its summary."""
-    return _start(request, "sweep", body, tasks.sweep_work)
+    return _start(request, RunKind.SWEEP, body, tasks.sweep_work)
 
 
 @router.post(
@@ -69,7 +89,7 @@ def start_sweep(request: Request, body: SweepRequest) -> dict[str, Any]:
 )
 def start_impact(request: Request, body: ImpactRequest) -> dict[str, Any]:
     """Lost profit and lost units of one disruption over ``duration`` periods."""
-    return _start(request, "impact", body, tasks.impact_work)
+    return _start(request, RunKind.IMPACT, body, tasks.impact_work)
 
 
 @router.post(
@@ -81,16 +101,40 @@ def start_impact(request: Request, body: ImpactRequest) -> dict[str, Any]:
 )
 def start_survive(request: Request, body: DisruptionRequest) -> dict[str, Any]:
     """How long all demand is still met under a lasting disruption, and what binds it."""
-    return _start(request, "survive", body, tasks.survive_work)
+    return _start(request, RunKind.SURVIVE, body, tasks.survive_work)
 
 
 @router.post(
-    "/whatif", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start a what-if"
+    "/outage", status_code=202, response_model=JobOut, responses=_STARTED, summary="Start an outage"
 )
-def start_whatif(request: Request, body: WhatIfRequest) -> dict[str, Any]:
+def start_outage(request: Request, body: OutageRequest) -> dict[str, Any]:
     """Sites taken down (fraction, duration) or hazard events (an earthquake, a water-alert
     level, ...): the lost profit over the window, the time-to-survive and the sites hit."""
-    return _start(request, "whatif", body, tasks.whatif_work)
+    return _start(request, RunKind.OUTAGE, body, tasks.outage_work)
+
+
+@router.post(
+    "/whatif",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a what-if of edits",
+)
+def start_whatif(
+    request: Request, response: Response, body: WhatIfRequest | OutageRequest
+) -> dict[str, Any]:
+    """Edits (strategic stock, qualified alternative sources, capacity, TTR cuts, removed
+    sites) applied to the network: every site's lost profit, TTS and exposure before and
+    after, by site, cluster and in total (and, with ``years``, expected annual loss and
+    CVaR on the same simulated events). Stored as a ``whatif`` run.
+
+    Deprecated, for one release: an outage body (``outages`` or ``events``) starts an
+    ``outage`` job, as ``POST /api/jobs/outage`` does."""
+    if isinstance(body, OutageRequest):
+        _deprecated(response, RunKind.OUTAGE)
+        return _start(request, RunKind.OUTAGE, body, tasks.outage_work)
+    _check_years(request, body.years)
+    return _start(request, RunKind.WHATIF, body, tasks.whatif_work)
 
 
 @router.post(
@@ -98,15 +142,14 @@ def start_whatif(request: Request, body: WhatIfRequest) -> dict[str, Any]:
     status_code=202,
     response_model=JobOut,
     responses=_STARTED,
-    summary="Start a what-if of edits",
+    summary="Start a what-if of edits (deprecated: use whatif)",
+    deprecated=True,
 )
-def start_whatif_edits(request: Request, body: EditsRequest) -> dict[str, Any]:
-    """Edits (strategic stock, qualified alternative sources, capacity, TTR cuts, removed
-    sites) applied to the network: every site's lost profit, TTS and exposure before and
-    after, by site, cluster and in total (and, with ``years``, expected annual loss and
-    CVaR on the same simulated events). Stored as a ``whatif`` run."""
+def start_whatif_edits(request: Request, response: Response, body: WhatIfRequest) -> dict[str, Any]:
+    """Deprecated name of ``POST /api/jobs/whatif``, kept for one release."""
+    _deprecated(response, RunKind.WHATIF)
     _check_years(request, body.years)
-    return _start(request, "whatif-edits", body, tasks.edits_work)
+    return _start(request, RunKind.WHATIF, body, tasks.whatif_work)
 
 
 @router.post(
@@ -118,13 +161,21 @@ def start_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
     ``eal``/``cvar``: heuristic with a proven bound), i.e. the trade-off curve. Stored as
     a ``plan`` run."""
     _check_years(request, body.years)
-    return _start(request, "plan", body, tasks.plan_work)
+    return _start(request, RunKind.PLAN, body, tasks.plan_work)
 
 
-def _check_years(request: Request, years: int | None) -> None:
-    limit = request.app.state.chipstress.max_simulation_years
-    if years is not None and years > limit:
-        raise ApiError(422, f"years: at most {limit:,} per job on this server", field="years")
+@router.post(
+    "/contingency",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a contingency plan",
+)
+def start_contingency(request: Request, body: ContingencyRequest) -> dict[str, Any]:
+    """The production and allocation plan that minimises (expected) lost profit while a
+    disruption lasts: which site makes what, who ships to whom, which stocks are drawn.
+    Stored as a ``contingency`` run."""
+    return _start(request, RunKind.CONTINGENCY, body, tasks.contingency_work)
 
 
 @router.post(
@@ -132,7 +183,7 @@ def _check_years(request: Request, years: int | None) -> None:
 )
 def start_replay(request: Request, body: ReplayRequest) -> dict[str, Any]:
     """A historical event of the catalogue on the network as it is today."""
-    return _start(request, "replay", body, tasks.replay_work)
+    return _start(request, RunKind.REPLAY, body, tasks.replay_work)
 
 
 @router.post(
@@ -144,7 +195,20 @@ def start_replay(request: Request, body: ReplayRequest) -> dict[str, Any]:
 )
 def start_scenario(request: Request, body: ScenarioRequest) -> dict[str, Any]:
     """User hazard events, as a list of event mappings or a scenario file's YAML text."""
-    return _start(request, "scenario", body, tasks.scenario_work)
+    return _start(request, RunKind.SCENARIO, body, tasks.scenario_work)
+
+
+@router.post(
+    "/simulate",
+    status_code=202,
+    response_model=JobOut,
+    responses=_STARTED,
+    summary="Start a simulation",
+)
+def start_simulate(request: Request, body: SimulateRequest) -> dict[str, Any]:
+    """Monte-Carlo years of hazard events: expected annual loss, VaR/CVaR, exceedance curve."""
+    _check_years(request, body.years)
+    return _start(request, RunKind.SIMULATE, body, tasks.simulate_work)
 
 
 @router.post(
@@ -152,12 +216,14 @@ def start_scenario(request: Request, body: ScenarioRequest) -> dict[str, Any]:
     status_code=202,
     response_model=JobOut,
     responses=_STARTED,
-    summary="Start a simulation",
+    summary="Start a simulation (deprecated: use simulate)",
+    deprecated=True,
 )
-def start_simulation(request: Request, body: SimulationRequest) -> dict[str, Any]:
-    """Monte-Carlo years of hazard events: expected annual loss, VaR/CVaR, exceedance curve."""
+def start_simulation(request: Request, response: Response, body: SimulateRequest) -> dict[str, Any]:
+    """Deprecated name of ``POST /api/jobs/simulate``, kept for one release."""
+    _deprecated(response, RunKind.SIMULATE)
     _check_years(request, body.years)
-    return _start(request, "simulation", body, tasks.simulation_work)
+    return _start(request, RunKind.SIMULATE, body, tasks.simulate_work)
 
 
 @router.get("", response_model=list[JobOut], summary="List jobs")

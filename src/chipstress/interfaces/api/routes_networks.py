@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
-import json
 import math
 from collections import deque
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +12,7 @@ from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from chipstress.engine import impact, time_to_survive
-from chipstress.interfaces.api import optional
-from chipstress.interfaces.api.convert import number, plain
+from chipstress.interfaces.api.convert import number
 from chipstress.interfaces.api.models import (
     MAX_PERIODS,
     MIN_PERIODS,
@@ -25,7 +22,10 @@ from chipstress.interfaces.api.models import (
 )
 from chipstress.interfaces.api.registry import Entry
 from chipstress.interfaces.api.uploads import read_upload
-from chipstress.model import BUILTIN_NETWORKS, Network
+from chipstress.model import BUILTIN_NETWORKS
+
+if TYPE_CHECKING:  # app.py imports this module: no import at run time
+    from chipstress.interfaces.api.app import ApiState
 
 __all__ = ["network_out", "node_records", "router"]
 
@@ -40,8 +40,9 @@ NodePath = Annotated[str, Path(description="Node id.", examples=["port_hakata"])
 NODE_FIELDS = list(NodeOut.model_fields)
 
 
-def _state(request: Request) -> Any:
-    return request.app.state.chipstress
+def _state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.chipstress
+    return state
 
 
 def network_out(entry: Entry) -> dict[str, Any]:
@@ -241,7 +242,7 @@ def node_stress(
     entry = _state(request).registry.get(network_id)
     position = entry.node_position(node_id)
     network = entry.network
-    ttr = float(network.nodes["ttr"].iat[position])
+    ttr = float(network.nodes["ttr"].to_numpy(dtype=float)[position])
     window = duration if duration is not None else (ttr if np.isfinite(ttr) and ttr > 0 else None)
     survival = time_to_survive(network, {node_id: fraction})
     out: dict[str, Any] = {
@@ -276,74 +277,23 @@ def node_stress(
     return out
 
 
-def _fallback_map(network: Network, values: dict[str, float | None], title: str | None) -> dict:
-    """A plain longitude/latitude scatter of the sites (no basemap)."""
-    nodes = network.nodes[network.nodes["lat"].notna() & network.nodes["lon"].notna()]
-    lon = nodes["lon"].to_numpy(dtype=float)
-    wraps = bool((lon > 90).any() and (lon < -60).any())
-    x = np.where(wraps & (lon < 0), lon + 360, lon)
-    colour = [values.get(str(i)) for i in nodes["id"]]
-    marker: dict[str, Any] = {"size": 10, "line": {"width": 1, "color": "#1f2937"}}
-    if values:
-        marker.update(
-            color=[c if c is not None else 0 for c in colour],
-            colorscale="YlOrRd",
-            showscale=True,
-            colorbar={"title": {"text": title or ""}},
-        )
-    return {
-        "data": [
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": x.tolist(),
-                "y": nodes["lat"].astype(float).tolist(),
-                "text": nodes["name"].astype(str).tolist(),
-                "customdata": nodes["id"].astype(str).tolist(),
-                "hovertemplate": "%{text}<extra>%{customdata}</extra>",
-                "marker": marker,
-                "name": "sites",
-            }
-        ],
-        "layout": {
-            "title": {"text": title or network.meta.name},
-            "xaxis": {
-                "title": {"text": "longitude (°E, +360 west of 180°)" if wraps else "longitude"}
-            },
-            "yaxis": {"title": {"text": "latitude"}, "scaleanchor": "x"},
-            "showlegend": False,
-            "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
-        },
-    }
-
-
 def _map(entry: Entry, values: dict[str, float | None], title: str | None) -> Response:
     unknown = [k for k in values if k not in set(entry.network.nodes["id"])]
     if unknown:
         entry.check_nodes(unknown, "values")
-    if optional.available("site_map"):
-        import plotly.io
+    import plotly.io
 
-        site_map = optional.function("site_map")
-        kwargs: dict[str, Any] = {}
-        clean = {k: v for k, v in values.items() if v is not None and math.isfinite(v)}
-        if clean:
-            kwargs["values"] = pd.Series(clean, dtype=float)
-        parameters = inspect.signature(site_map).parameters
-        if title and "value_label" in parameters:
-            kwargs["value_label"] = title
-        elif title and "title" in parameters:
-            kwargs["title"] = title
-        figure = site_map(entry.network, **kwargs)
-        body = '{"source":"figures","figure":' + plotly.io.to_json(figure, validate=False) + "}"
-        return Response(body, media_type="application/json")
-    figure = _fallback_map(entry.network, values, title)
-    body = {
-        "source": "fallback",
-        "note": "figures module not available: no basemap",
-        "figure": figure,
-    }
-    return Response(json.dumps(plain(body)), media_type="application/json")
+    from chipstress.interfaces.figures import site_map
+
+    kwargs: dict[str, Any] = {}
+    clean = {k: v for k, v in values.items() if v is not None and math.isfinite(v)}
+    if clean:
+        kwargs["values"] = pd.Series(clean, dtype=float)
+    if title:
+        kwargs["value_label"] = title
+    figure = site_map(entry.network, **kwargs)
+    body = '{"source":"figures","figure":' + plotly.io.to_json(figure, validate=False) + "}"
+    return Response(body, media_type="application/json")
 
 
 @router.get("/networks/{network_id}/map", summary="Map of the sites (plotly figure JSON)")
@@ -364,7 +314,9 @@ def water_districts(request: Request, network_id: NetworkPath) -> list[dict[str,
     """The water districts of the hazard data present in this network, with their alert
     levels (mildest first) and the capacity cut of each."""
     entry = _state(request).registry.get(network_id)
-    params = optional.function("default_parameters")()
+    from chipstress.workflows.hazards import default_parameters
+
+    params = default_parameters()
     ids = set(entry.network.nodes["id"])
     out = []
     for name, district in params.districts.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Annotated, Any, Literal
 
@@ -10,12 +9,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from chipstress.errors import InvalidInput
-from chipstress.interfaces.api import optional
 from chipstress.interfaces.api.convert import plain, records
 from chipstress.interfaces.api.errors import ApiError
 from chipstress.store import RUN_KINDS, ResultsStore
+from chipstress.store.results import LEGACY_KINDS
 
 __all__ = ["router"]
+
+# Run kinds a client may ask for: the operations, and the old names of some.
+_KINDS = (*RUN_KINDS, *LEGACY_KINDS)
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -51,7 +53,12 @@ def _run_dict(store: ResultsStore, run_id: str) -> dict[str, Any]:
 @router.get("", summary="List stored runs")
 def list_runs(
     request: Request,
-    kind: Annotated[Literal[RUN_KINDS] | None, Query(description="Only runs of this kind.")] = None,  # type: ignore[valid-type]
+    kind: Annotated[
+        # FastAPI quirk: a Literal built from the store's kinds so OpenAPI lists them;
+        # mypy cannot check a Literal made at import time.
+        Literal[_KINDS] | None,  # type: ignore[valid-type]
+        Query(description="Only runs of this kind (``simulation``: deprecated, ``simulate``)."),
+    ] = None,
     include_incomplete: bool = False,
 ) -> list[dict[str, Any]]:
     """Stored runs, newest first: id, kind, network, status, time, summary."""
@@ -127,23 +134,16 @@ def delete_run(request: Request, run_id: str) -> dict[str, str]:
         return {"deleted": store.delete(_resolve(store, run_id))}
 
 
-@router.get(
-    "/{run_id}/report",
-    response_class=HTMLResponse,
-    summary="A run's HTML report",
-    responses={503: {"description": "The report module is not available."}},
-)
+@router.get("/{run_id}/report", response_class=HTMLResponse, summary="A run's HTML report")
 def get_report(request: Request, run_id: str) -> HTMLResponse:
     """One self-contained HTML file (opens offline) for the run."""
+    from chipstress.interfaces.report import build_report
+
     state = request.app.state.chipstress
     with state.store.use() as store:
         full = _resolve(store, run_id)
         fingerprint = store.run(full).fingerprint
-    build_report = optional.function("build_report")
     entry = state.registry.by_fingerprint(fingerprint)
-    kwargs: dict[str, Any] = {}
-    if entry is not None and "network" in inspect.signature(build_report).parameters:
-        kwargs["network"] = entry.network
     with state.store.use() as store:
-        html = build_report(store, full, **kwargs)
+        html = build_report(store, full, entry.network if entry is not None else None)
     return HTMLResponse(html)

@@ -129,43 +129,75 @@ class GuardMiddleware:
                 return
         is_upload = scope["method"] == "POST" and scope["path"] in self.upload_paths
         limit = self.upload_limit + MULTIPART_OVERHEAD if is_upload else self.body_limit
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None:
-            try:
-                declared = int(length)
-            except ValueError:
-                await _json(send, 400, {"detail": "bad Content-Length header"})
-                return
-            if declared > limit:
-                await _json(send, 413, _too_large(is_upload, self.upload_limit, limit))
-                return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge(_too_large(is_upload, self.upload_limit, limit))
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if set_cookie:
-                    cookie = (f"{COOKIE}={self.key}; Path=/; HttpOnly; SameSite=Strict").encode()
-                    message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie)]
-            await send(message)
-
+        refusal = _declared_length_refusal(scope, is_upload, self.upload_limit, limit)
+        if refusal is not None:
+            await _json(send, *refusal)
+            return
+        guard = _Guard(
+            receive,
+            send,
+            limit,
+            _too_large(is_upload, self.upload_limit, limit),
+            f"{COOKIE}={self.key}; Path=/; HttpOnly; SameSite=Strict".encode()
+            if set_cookie
+            else None,
+        )
         try:
-            await self.app(scope, limited_receive, guarded_send)
+            await self.app(scope, guard.receive, guard.send)
         except _TooLarge as error:
-            if not started:
+            if not guard.started:
                 await _json(send, 413, error.body)
+
+
+def _declared_length_refusal(
+    scope: Scope, is_upload: bool, upload_limit: int, limit: int
+) -> tuple[int, dict[str, Any]] | None:
+    """(status, body) refusing a request whose Content-Length is bad or over ``limit``."""
+    length = dict(scope.get("headers") or []).get(b"content-length")
+    if length is None:
+        return None
+    try:
+        declared = int(length)
+    except ValueError:
+        return 400, {"detail": "bad Content-Length header"}
+    if declared > limit:
+        return 413, _too_large(is_upload, upload_limit, limit)
+    return None
+
+
+class _Guard:
+    """Wraps receive (counting body bytes up to ``limit``) and send (adding the cookie)."""
+
+    def __init__(
+        self,
+        receive: Receive,
+        send: Send,
+        limit: int,
+        too_large: dict[str, Any],
+        cookie: bytes | None,
+    ) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.too_large = too_large
+        self.cookie = cookie
+        self.received = 0
+        self.started = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                raise _TooLarge(self.too_large)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            if self.cookie is not None:
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", self.cookie)]
+        await self._send(message)
 
 
 def _too_large(is_upload: bool, upload_limit: int, limit: int) -> dict[str, Any]:

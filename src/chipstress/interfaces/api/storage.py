@@ -13,8 +13,8 @@ from typing import Any
 
 from chipstress.errors import ChipstressError
 from chipstress.interfaces.api.errors import ApiError
-from chipstress.interfaces.api.jobs import Outcome
 from chipstress.model import Network
+from chipstress.results import RunResult
 from chipstress.store import ResultsStore, default_location
 
 __all__ = ["StoreAccess"]
@@ -41,17 +41,31 @@ class StoreAccess:
 
     def save(
         self,
-        kind: str,
         network: Network,
         parameters: Mapping[str, Any],
-        outcome: Outcome,
+        run: RunResult,
         wall_seconds: float,
     ) -> str:
-        """Store a finished job's run in one transaction; returns the run id."""
+        """Store a finished job's run in one transaction; returns the run id.
+
+        Parameters
+        ----------
+        network
+            The network the job ran on.
+        parameters
+            The job's request (how to run it again).
+        run
+            The job's run result.
+        wall_seconds
+            How long the job ran (seconds).
+
+        Returns
+        -------
+        str
+            The new run's id.
+        """
         with self.use() as store:
-            return store.save(
-                kind, network, parameters, outcome.tables, outcome.summary, wall_seconds
-            )
+            return store.save_result(run, network, parameters, wall_seconds)
 
     def describe(self) -> str:
         """Where runs are stored (passwords redacted once opened)."""

@@ -1,9 +1,11 @@
-"""The work behind each job kind, as functions of (network, request) -> :class:`Outcome`.
+"""The work behind each job, as functions of (network entry, request) -> work.
 
-Requests are checked against the network before a job is queued (unknown node ids,
-conflicting fields → 422), so a job fails only on what cannot be known in advance.
-Every solve builds its own HiGHS instance: jobs share nothing but the network, which
-is immutable.
+One job per operation (:mod:`chipstress.workflows.operations`), each calling its workflow
+and translating: a request into the workflow's arguments, the workflow's
+:class:`~chipstress.results.RunResult` into the job's JSON result. Requests are checked
+against the network before a job is queued (unknown node ids, conflicting fields → 422),
+so a job fails only on what cannot be known in advance. Every solve builds its own HiGHS
+instance: jobs share nothing but the network, which is immutable.
 """
 
 from __future__ import annotations
@@ -16,34 +18,36 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from chipstress.engine import impact, outage_window, select_nodes, time_to_survive
-from chipstress.interfaces.api import optional
+from chipstress.errors import ChipstressError
 from chipstress.interfaces.api.convert import number, plain, records, series_dict
 from chipstress.interfaces.api.errors import ApiError
 from chipstress.interfaces.api.jobs import Outcome, Report
 from chipstress.interfaces.api.models import (
+    ContingencyRequest,
     DisruptionRequest,
-    EditsRequest,
     ImpactRequest,
+    OutageRequest,
     PlanRequest,
     ReplayRequest,
     ScenarioRequest,
-    SimulationRequest,
+    SimulateRequest,
     SweepRequest,
     WhatIfRequest,
 )
 from chipstress.interfaces.api.registry import Entry
-from chipstress.model import Network
-from chipstress.workflows import sweep, sweep_summary
+from chipstress.workflows import sweep
+from chipstress.workflows.runner import Runner
 
 __all__ = [
+    "Work",
+    "contingency_work",
     "disruption_of",
-    "edits_work",
     "impact_work",
+    "outage_work",
     "plan_work",
     "replay_work",
     "scenario_work",
-    "simulation_work",
+    "simulate_work",
     "survive_work",
     "sweep_work",
     "whatif_work",
@@ -61,6 +65,26 @@ def _inline(frame: pd.DataFrame) -> dict[str, Any]:
         "total_rows": len(frame),
         "truncated": len(frame) > MAX_INLINE_ROWS,
     }
+
+
+def _fields_body(value: Any) -> dict[str, Any]:
+    """A hazard or simulation result's fields as JSON: tables inline, the rest plain."""
+    body: dict[str, Any] = {}
+    for item in dataclasses.fields(value):
+        if item.name in ("kind", "parameters"):
+            continue
+        data = getattr(value, item.name)
+        if isinstance(data, pd.DataFrame):
+            body[item.name] = _inline(data)
+        elif isinstance(data, pd.Series):
+            body[item.name] = series_dict(data)
+        else:
+            body[item.name] = plain(data)
+    return body
+
+
+def _as_api_error(error: Exception, field: str) -> ApiError:
+    return ApiError(422, f"{field}: {error}", field=field)
 
 
 # ---------------------------------------------------------------------------- sweep
@@ -83,267 +107,186 @@ def sweep_work(entry: Entry, request: SweepRequest) -> Work:
         def progress(done: int, total: int) -> None:
             report(0.02 + 0.96 * done / max(total, 1), f"{done} of {total} nodes swept")
 
-        table = sweep(
+        run = sweep(
             network,
             request.nodes,
             durations,
             metric=request.metric,
-            workers=1,
             include_products=request.include_products,
-            progress=progress,
+            runner=Runner(workers=1, progress=progress),
         )
-        summary = sweep_summary(table)
         result = {
-            "summary": plain(summary),
+            "summary": plain(run.summary()),
             "period": network.meta.period,
             "currency": network.meta.currency,
-            **_inline(table),
+            **_inline(run.table),
         }
-        return Outcome(result, "sweep", {"sweep": table}, summary)
+        return Outcome(result, run)
 
     return work
 
 
 # ---------------------------------------------------------------------------- impact / survive
 def disruption_of(entry: Entry, request: DisruptionRequest) -> dict[str, float]:
-    """The node -> fraction mapping a request names (ids checked: 422 on unknown ones)."""
-    chosen = dict(request.disruption)
-    entry.check_nodes(list(chosen), "disruption")
+    """The node -> fraction mapping a request names (:func:`chipstress.engine.parse_disruption`).
+
+    Raises
+    ------
+    ApiError
+        422 naming the field: unknown node ids, a cluster or supplier that selects no
+        node, or no node at all.
+    """
+    from chipstress.engine import parse_disruption
+
+    entry.check_nodes(list(request.disruption), "disruption")
     if request.depending_on is not None:
         entry.check_nodes([request.depending_on], "depending_on")
-    if request.cluster is not None or request.depending_on is not None:
-        try:
-            selected = select_nodes(
-                entry.network, cluster=request.cluster, depending_on=request.depending_on
-            )
-        except Exception as error:
-            field = "cluster" if request.cluster is not None else "depending_on"
-            raise ApiError(422, f"{field}: {error}", field=field) from None
-        for node in selected:
-            chosen.setdefault(node, request.fraction)
-    if not chosen:
+    if not (request.disruption or request.cluster is not None or request.depending_on):
         raise ApiError(
             422,
             "name at least one node in disruption, or a cluster or depending_on",
             field="disruption",
         )
-    return chosen
-
-
-def _products(network: Network, lost: pd.Series, duration: float) -> pd.DataFrame:
-    info = network.nodes.set_index("id")
-    table = pd.DataFrame({"product": lost.index.astype(str), "lost_units": lost.to_numpy()})
-    demand = info["demand"].reindex(table["product"]).to_numpy(dtype=float) * duration
-    margin = info["margin"].reindex(table["product"]).to_numpy(dtype=float)
-    table["demand_over_window"] = demand
-    table["lost_profit"] = table["lost_units"].to_numpy() * margin
-    table["name"] = info["name"].reindex(table["product"]).to_numpy()
-    return table
+    try:
+        return parse_disruption(
+            entry.network,
+            dict(request.disruption),
+            cluster=request.cluster,
+            depending_on=request.depending_on,
+            fraction=request.fraction,
+        )
+    except ChipstressError as error:
+        field = "cluster" if request.cluster is not None else "depending_on"
+        raise _as_api_error(error, field) from None
 
 
 def impact_work(entry: Entry, request: ImpactRequest) -> Work:
     """Lost profit (and lost units per product) of one disruption over its duration."""
+    from chipstress.workflows.outage import impact
+
     disruption = disruption_of(entry, request)
     network = entry.network
 
     def work(report: Report) -> Outcome:
-        report(0.1, "solving the time-to-recover program")
-        hit = impact(network, disruption, request.duration)
-        report(0.6, "solving the undisrupted program")
-        base = impact(network, {}, request.duration)
-        products = _products(network, hit.lost_units, request.duration)
-        summary = {
-            "lost_profit": hit.lost_profit,
-            "baseline_lost_profit": base.lost_profit,
-            "duration": request.duration,
-            "status": hit.status,
-            "nodes": len(disruption),
-        }
+        report(0.1, "solving the time-to-recover programs")
+        run = impact(network, disruption, request.duration)
         result = {
-            **plain(summary),
+            **plain(run.summary()),
             "disruption": disruption,
-            "lost_units": series_dict(hit.lost_units),
-            "products": records(products),
+            "lost_units": series_dict(run.result.lost_units),
+            "products": records(run.products),
             "period": network.meta.period,
             "currency": network.meta.currency,
         }
-        return Outcome(result, "whatif", {"impact_products": products}, summary)
+        return Outcome(result, run)
 
     return work
 
 
 def survive_work(entry: Entry, request: DisruptionRequest) -> Work:
     """Time-to-survive of a lasting disruption, and what runs out first."""
+    from chipstress.workflows.outage import survive
+
     disruption = disruption_of(entry, request)
     network = entry.network
 
     def work(report: Report) -> Outcome:
         report(0.1, "solving the time-to-survive program")
-        result = time_to_survive(network, disruption)
-        summary = {
-            "tts": result.tts,
-            "status": result.status,
-            "nodes": len(disruption),
-            "binding_products": ", ".join(result.binding_products),
-        }
+        run = survive(network, disruption)
         body = {
-            "tts": number(result.tts),
-            "status": result.status,
+            "tts": number(run.result.tts),
+            "status": run.result.status,
             "disruption": disruption,
-            "binding_products": result.binding_products,
-            "binding_nodes": result.binding_nodes,
+            "binding_products": run.result.binding_products,
+            "binding_nodes": run.result.binding_nodes,
             "period": network.meta.period,
         }
-        return Outcome(body, "whatif", {}, summary)
+        return Outcome(body, run)
 
     return work
 
 
-# ---------------------------------------------------------------------------- what-if
-def _outage_work(entry: Entry, request: WhatIfRequest) -> Work:
-    network = entry.network
-    entry.check_nodes([o.node for o in request.outages], "outages")
-    outages: dict[str, tuple[float, float]] = {}
-    for outage in request.outages:
-        if outage.node in outages:
-            raise ApiError(422, f"outages: node {outage.node!r} is listed twice", field="outages")
-        outages[outage.node] = (outage.fraction, outage.duration)
-    disruption, window = outage_window(outages)
-    peak = {node: fraction for node, (fraction, _) in outages.items()}
-    info = network.nodes.set_index("id")
+# ---------------------------------------------------------------------------- outage
+def _checked_events(entry: Entry, data: Any, source: str) -> list[Any]:
+    """Hazard events parsed and their names checked against the network (422 otherwise)."""
+    from chipstress.workflows.hazards import check_events, default_parameters, parse_events
 
-    def work(report: Report) -> Outcome:
-        report(0.1, "solving the time-to-recover program")
-        hit = impact(network, disruption, window)
-        base = impact(network, {}, window)
-        report(0.5, "solving the time-to-survive programs")
-        tts = time_to_survive(network, peak)
-        base_tts = time_to_survive(network)
-        loss = hit.lost_profit - base.lost_profit
-        sites = pd.DataFrame(
-            {
-                "site": list(outages),
-                "name": [info.at[n, "name"] for n in outages],
-                "kind": [info.at[n, "kind"] for n in outages],
-                "cluster": [info.at[n, "cluster"] for n in outages],
-                "capacity_loss": [f for f, _ in outages.values()],
-                "recovery_periods": [d for _, d in outages.values()],
-                "window_capacity_loss": [disruption[n] for n in outages],
-            }
-        )
-        products = _products(network, hit.lost_units - base.lost_units, window)
-        summary = {
-            "name": request.name,
-            "loss": loss,
-            "lost_profit": hit.lost_profit,
-            "baseline_lost_profit": base.lost_profit,
-            "window": window,
-            "tts": tts.tts,
-            "baseline_tts": base_tts.tts,
-            "status": hit.status if hit.status != "optimal" else tts.status,
-            "sites_hit": len(sites),
-        }
-        result = {
-            **plain(summary),
-            "survives": bool(tts.tts >= window),
-            "binding_products": tts.binding_products,
-            "sites": records(sites),
-            "products": records(products),
-            "notes": [],
-            "period": network.meta.period,
-            "currency": network.meta.currency,
-        }
-        tables = {"whatif_sites": sites, "whatif_products": products}
-        return Outcome(result, "whatif", tables, summary)
-
-    return work
+    params = default_parameters()
+    try:
+        events = parse_events(data, source, params)
+        check_events(events, entry.network, params, source)
+    except ChipstressError as error:
+        raise ApiError(422, str(error), field="events" if source == "events" else "yaml") from None
+    return events
 
 
-def whatif_work(entry: Entry, request: WhatIfRequest) -> Work:
-    """Sites taken down (engine) or hazard events (hazards layer), measured over one window."""
+def outage_work(entry: Entry, request: OutageRequest) -> Work:
+    """Sites taken down (fraction, duration) or hazard events, measured over one window."""
+    from chipstress.workflows.outage import OutageResult, outage
+
     if request.outages and request.events:
         raise ApiError(
             422,
-            "give outages or events, not both: run site outages and hazard events as separate what-ifs",
+            "give outages or events, not both: run site outages and hazard events as separate outages",
             field="events",
         )
     if not request.outages and not request.events:
         raise ApiError(422, "give at least one outage or event", field="outages")
-    if request.outages:
-        return _outage_work(entry, request)
-    scenario = ScenarioRequest(
-        network=request.network, save=request.save, events=request.events, name=request.name
-    )
-    return scenario_work(entry, scenario)
+    network = entry.network
+    entry.check_nodes([o.node for o in request.outages], "outages")
+    outages: dict[str, tuple[float, float]] = {}
+    for item in request.outages:
+        if item.node in outages:
+            raise ApiError(422, f"outages: node {item.node!r} is listed twice", field="outages")
+        outages[item.node] = (item.fraction, item.duration)
+    events = _checked_events(entry, request.events, "events") if request.events else None
+
+    def work(report: Report) -> Outcome:
+        report(0.1, "solving the time-to-recover and time-to-survive programs")
+        run = outage(network, outages, events=events, name=request.name)
+        if not isinstance(run, OutageResult):  # hazard events
+            return Outcome(_fields_body(run), run)
+        result = {
+            **plain(run.summary()),
+            "survives": run.survives,
+            "binding_products": run.tts.binding_products,
+            "sites": records(run.sites),
+            "products": records(run.products),
+            "notes": [],
+            "period": network.meta.period,
+            "currency": network.meta.currency,
+        }
+        return Outcome(result, run)
+
+    return work
 
 
 # ---------------------------------------------------------------------------- hazards
-def _table_name(name: str) -> str:
-    cleaned = _TABLE_NAME.sub("_", name.lower()).strip("_") or "table"
-    return cleaned if cleaned[0].isalpha() else f"t_{cleaned}"
-
-
-def _dataclass_outcome(value: Any, kind: str) -> Outcome:
-    """A hazard or simulation result: tables become stored tables, scalars the summary."""
-    fields = (
-        {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        if dataclasses.is_dataclass(value)
-        else dict(vars(value))
-    )
-    tables: dict[str, pd.DataFrame] = {}
-    summary: dict[str, Any] = {}
-    result: dict[str, Any] = {}
-    for name, item in fields.items():
-        if isinstance(item, pd.DataFrame):
-            tables[_table_name(name)] = item.reset_index(drop=True)
-            result[name] = _inline(item)
-        elif isinstance(item, pd.Series):
-            frame = item.rename_axis("key").reset_index()
-            frame.columns = ["key", str(item.name or "value")]
-            tables[_table_name(name)] = frame
-            result[name] = series_dict(item)
-        else:
-            result[name] = plain(item)
-            if isinstance(item, int | float | str | bool) or item is None:
-                summary[name] = item
-            elif isinstance(item, Mapping) and len(item) <= 10:  # e.g. VaR by level
-                for key, sub in item.items():
-                    if isinstance(sub, int | float):
-                        summary[f"{name}_{key}"] = sub
-    if isinstance(getattr(type(value), "survives", None), property):
-        result["survives"] = bool(value.survives)
-    if hasattr(value, "run_tables") and hasattr(value, "run_summary"):
-        # The hazard layer names what a stored run keeps (reports read these names).
-        tables = {name: frame.reset_index(drop=True) for name, frame in value.run_tables().items()}
-        summary = plain(value.run_summary())
-    return Outcome(result, kind, tables, summary)
-
-
-def _params() -> Any:
-    return optional.function("default_parameters")()
-
-
 def replay_work(entry: Entry, request: ReplayRequest) -> Work:
     """A historical event of the catalogue, replayed on the network as it is today."""
-    catalogue = optional.function("catalogue")(_params())
-    if request.event not in catalogue:
+    from chipstress.workflows.hazards import catalogue, replay
+
+    known = catalogue()
+    if request.event not in known:
         raise ApiError(
             404,
-            f"no catalogue event {request.event!r}; events: {', '.join(catalogue)}",
+            f"no catalogue event {request.event!r}; events: {', '.join(known)}",
             field="event",
         )
-    replay = optional.function("replay")
     network = entry.network
 
     def work(report: Report) -> Outcome:
         report(0.1, f"replaying {request.event}")
-        return _dataclass_outcome(replay(request.event, network), "replay")
+        run = replay(request.event, network)
+        return Outcome(_fields_body(run), run)
 
     return work
 
 
 def scenario_work(entry: Entry, request: ScenarioRequest) -> Work:
     """User hazard events (a list of mappings or a scenario file's YAML text)."""
+    from chipstress.workflows.hazards import default_parameters, evaluate
+
     if (request.events is None) == (request.yaml is None):
         raise ApiError(
             422, "give events or yaml (a scenario file's text), not both or neither", field="events"
@@ -360,38 +303,31 @@ def scenario_work(entry: Entry, request: ScenarioRequest) -> Work:
     else:
         data = request.events
         source = "events"
-    params = _params()
-    events = optional.function("parse_events")(data, source, params)
+    # Names (nodes, districts, levels) are checked now, so a bad one is a 422, not a failed job.
+    events = _checked_events(entry, data, source)
     name = request.name or str(info.get("name") or "scenario")
     description = request.description or str(info.get("description") or "")
-    evaluate = optional.function("evaluate")
     network = entry.network
-    # Names (nodes, districts, levels) are checked now, so a bad one is a 422, not a failed job.
-    _check = _check_events_function()
-    if _check is not None:
-        _check(events, network, params, source)
 
     def work(report: Report) -> Outcome:
         report(0.1, f"evaluating {len(events)} event(s)")
-        result = evaluate(
-            events, network, name=name, description=description, params=params, source=source
+        run = evaluate(
+            events,
+            network,
+            name=name,
+            description=description,
+            params=default_parameters(),
+            source=source,
         )
-        return _dataclass_outcome(result, "scenario")
+        return Outcome(_fields_body(run), run)
 
     return work
 
 
-def _check_events_function() -> Callable[..., Any] | None:
-    try:
-        from chipstress.workflows.hazards import check_events
-    except Exception:  # older hazards layer: evaluate checks names itself
-        return None
-    return check_events
-
-
-def simulation_work(entry: Entry, request: SimulationRequest) -> Work:
+def simulate_work(entry: Entry, request: SimulateRequest) -> Work:
     """Monte-Carlo years of hazard events; progress after each chunk of years."""
-    simulate = optional.function("simulate")
+    from chipstress.workflows.hazards import simulate
+
     network = entry.network
 
     def work(report: Report) -> Outcome:
@@ -400,14 +336,16 @@ def simulation_work(entry: Entry, request: SimulationRequest) -> Work:
         def progress(done: int, total: int) -> None:
             report(done / max(total, 1), f"{done:,} of {total:,} years simulated")
 
-        result = simulate(network, request.years, request.seed, workers=1, progress=progress)
-        return _dataclass_outcome(result, "simulation")
+        run = simulate(
+            network, request.years, request.seed, runner=Runner(workers=1, progress=progress)
+        )
+        return Outcome(_fields_body(run), run)
 
     return work
 
 
 # ---------------------------------------------------------------------------- mitigation
-def _document(request: EditsRequest | PlanRequest, items: Any, kind: str) -> tuple[Any, str]:
+def _document(request: WhatIfRequest | PlanRequest, items: Any, kind: str) -> tuple[Any, str]:
     """The edits or actions a request gives: a list, a YAML text or a shipped example."""
     given = [name for name in (kind, "yaml", "example") if getattr(request, name) is not None]
     if len(given) != 1:
@@ -433,13 +371,8 @@ def _document(request: EditsRequest | PlanRequest, items: Any, kind: str) -> tup
     return items, kind
 
 
-def _as_api_error(error: Exception, field: str) -> ApiError:
-    return ApiError(422, f"{field}: {error}", field=field)
-
-
-def edits_work(entry: Entry, request: EditsRequest) -> Work:
+def whatif_work(entry: Entry, request: WhatIfRequest) -> Work:
     """A what-if of edits: site sweeps (and simulations) before and after, with deltas."""
-    from chipstress.errors import ChipstressError
     from chipstress.workflows.whatif import apply_edits, parse_edits, whatif
 
     data, source = _document(request, request.edits, "edits")
@@ -452,24 +385,23 @@ def edits_work(entry: Entry, request: EditsRequest) -> Work:
 
     def work(report: Report) -> Outcome:
         report(0.05, "sweeping before and after the edits")
-        result = whatif(network, edits, simulate_years=request.years, seed=request.seed)
+        run = whatif(network, edits, simulate_years=request.years, seed=request.seed)
         body = {
-            "summary": plain(result.run_summary()),
-            "totals": records(result.totals),
-            "clusters": records(result.clusters),
-            "edits": records(result.edits_table()),
+            "summary": plain(run.summary()),
+            "totals": records(run.totals),
+            "clusters": records(run.clusters),
+            "edits": records(run.edits_table()),
             "period": network.meta.period,
             "currency": network.meta.currency,
-            **_inline(result.nodes),
+            **_inline(run.nodes),
         }
-        return Outcome(body, "whatif", result.run_tables(), result.run_summary())
+        return Outcome(body, run)
 
     return work
 
 
 def plan_work(entry: Entry, request: PlanRequest) -> Work:
     """A plan: the best candidate actions for each budget (the trade-off curve)."""
-    from chipstress.errors import ChipstressError
     from chipstress.workflows.plan import combined_edits, parse_actions, plan
     from chipstress.workflows.plan.planner import MEASURE_LABELS
     from chipstress.workflows.whatif import edit_to_dict
@@ -489,7 +421,7 @@ def plan_work(entry: Entry, request: PlanRequest) -> Work:
         def progress(done: int, total: int) -> None:
             report(0.02 + 0.96 * done / max(total, 1), f"{done} of {total} budgets planned")
 
-        result = plan(
+        run = plan(
             network,
             candidates,
             request.measure,
@@ -498,7 +430,7 @@ def plan_work(entry: Entry, request: PlanRequest) -> Work:
             seed=request.seed,
             cvar_level=request.cvar_level,
             time_limit=60.0,
-            progress=progress,
+            runner=Runner(progress=progress),
         )
         by_id = {a.id: a for a in candidates.actions}
         point_edits = [  # the edits of each point's actions, in curve order
@@ -506,20 +438,53 @@ def plan_work(entry: Entry, request: PlanRequest) -> Work:
                 edit_to_dict(e)
                 for e in combined_edits([by_id[a] for a in str(row.actions).split(";") if a])
             ]
-            for row in result.curve.itertuples(index=False)
+            for row in run.curve.itertuples(index=False)
         ]
         body = {
             "measure": request.measure,
             "measure_label": MEASURE_LABELS[request.measure],
-            "baseline": plain(result.baseline),
-            "curve": records(result.curve),
-            "choices": records(result.choices),
+            "baseline": plain(run.baseline),
+            "curve": records(run.curve),
+            "choices": records(run.choices),
             "point_edits": point_edits,
-            "notes": result.notes,
+            "notes": run.notes,
             "candidates": len(candidates),
             "period": network.meta.period,
             "currency": network.meta.currency,
         }
-        return Outcome(body, "plan", result.run_tables(), plain(result.run_summary()))
+        return Outcome(body, run)
+
+    return work
+
+
+def contingency_work(entry: Entry, request: ContingencyRequest) -> Work:
+    """The production and allocation plan minimising (expected) lost profit of a disruption."""
+    from chipstress.workflows.contingency import check_distribution, contingency_plan
+
+    ttr: float | list[tuple[float, float]]
+    if request.ttr is not None and request.duration is None:
+        ttr = [(t, p) for t, p in request.ttr]
+    elif request.duration is not None and request.ttr is None:
+        ttr = request.duration
+    else:
+        raise ApiError(422, "give duration or ttr, not both or neither", field="ttr")
+    disruption = disruption_of(entry, request)
+    network = entry.network
+    try:
+        check_distribution(ttr)
+    except ChipstressError as error:
+        raise _as_api_error(error, "ttr" if request.ttr is not None else "duration") from None
+
+    def work(report: Report) -> Outcome:
+        report(0.05, "solving the contingency program")
+        run = contingency_plan(network, disruption, ttr)
+        body = {
+            **plain(run.summary()),
+            "disruption": disruption,
+            **{name: _inline(frame) for name, frame in run.tables().items()},
+            "period": network.meta.period,
+            "currency": network.meta.currency,
+        }
+        return Outcome(body, run)
 
     return work

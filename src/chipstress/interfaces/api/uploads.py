@@ -57,30 +57,38 @@ def _extract(archive: Path, folder: Path, limit: int) -> Path:
     try:
         with zipfile.ZipFile(archive) as zipped:
             members = [m for m in zipped.infolist() if not m.is_dir()]
-            if len(members) > MAX_MEMBERS:
-                raise ApiError(
-                    422, f"the zip holds {len(members)} files; at most {MAX_MEMBERS}", field="file"
-                )
-            total = sum(m.file_size for m in members)
-            if total > limit:
-                raise ApiError(
-                    413,
-                    f"the zip expands to {total:,} bytes; at most {limit:,}",
-                    field="file",
-                )
-            for member in members:
-                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
-                if member.filename.startswith(("/", "\\")) or ".." in parts or not parts:
-                    raise ApiError(
-                        422, f"unsafe path in the zip: {member.filename!r}", field="file"
-                    )
-                if stat.S_ISLNK(member.external_attr >> 16):
-                    raise ApiError(422, f"link in the zip: {member.filename!r}", field="file")
+            _check_members(members, limit)
             zipped.extractall(folder, members)
     except zipfile.BadZipFile as error:
         raise ApiError(422, f"not a readable zip file ({error})", field="file") from None
     except (OSError, RuntimeError, NotImplementedError, ValueError) as error:
         raise ApiError(422, f"cannot extract the zip file ({error})", field="file") from None
+    return _network_folder(folder)
+
+
+def _check_members(members: list[zipfile.ZipInfo], limit: int) -> None:
+    """Refuse too many files, too many bytes, unsafe paths and links."""
+    if len(members) > MAX_MEMBERS:
+        raise ApiError(
+            422, f"the zip holds {len(members)} files; at most {MAX_MEMBERS}", field="file"
+        )
+    total = sum(m.file_size for m in members)
+    if total > limit:
+        raise ApiError(
+            413,
+            f"the zip expands to {total:,} bytes; at most {limit:,}",
+            field="file",
+        )
+    for member in members:
+        parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+        if member.filename.startswith(("/", "\\")) or ".." in parts or not parts:
+            raise ApiError(422, f"unsafe path in the zip: {member.filename!r}", field="file")
+        if stat.S_ISLNK(member.external_attr >> 16):
+            raise ApiError(422, f"link in the zip: {member.filename!r}", field="file")
+
+
+def _network_folder(folder: Path) -> Path:
+    """The one network folder among the extracted files."""
     candidates = sorted({p.parent for p in folder.rglob("network.yaml")})
     if not candidates:
         candidates = sorted(
@@ -114,6 +122,22 @@ def read_upload(
     registry: NetworkRegistry, filename: str, stream: BinaryIO, max_bytes: int
 ) -> Entry:
     """Read, validate and keep an uploaded network.
+
+    Parameters
+    ----------
+    registry
+        The registry that keeps uploaded networks.
+    filename
+        The uploaded file's name (its extension chooses the reader).
+    stream
+        The file's bytes.
+    max_bytes
+        The largest upload accepted (bytes).
+
+    Returns
+    -------
+    Entry
+        The registered network.
 
     Raises
     ------

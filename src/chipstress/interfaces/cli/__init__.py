@@ -21,7 +21,7 @@ from chipstress.interfaces.cli import serve as serve_commands
 from chipstress.interfaces.cli import stress as stress_commands
 from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, write_table
 
-__all__ = ["app", "main"]
+__all__ = ["app", "demo", "main"]
 
 app = typer.Typer(
     name="chipstress",
@@ -60,6 +60,7 @@ app.command()(network_commands.generate)
 app.command("sweep")(stress_commands.sweep_command)
 app.command()(stress_commands.impact)
 app.command()(stress_commands.survive)
+app.command("outage")(stress_commands.outage)
 app.command("hazards")(hazard_commands.hazards_command)
 app.command("replay")(hazard_commands.replay_command)
 app.command("scenario")(hazard_commands.scenario_command)
@@ -87,14 +88,14 @@ def demo(
 
     from chipstress.interfaces.report import write_report
     from chipstress.store import ResultsStore
-    from chipstress.workflows import sweep_summary
 
     with fail_on_bad_input():
         network = load_network("tri-cluster")
         console.print(f"[green]✓[/green] valid: {network.summary()}")
         started = time.perf_counter()
-        result = stress_commands.run_sweep(network, None, "both", 0, False, include_products=True)
+        run = stress_commands.run_sweep(network, None, "both", 0, False, include_products=True)
         wall = time.perf_counter() - started
+        result = run.table
         console.print(stress_commands.ranked_table(result, network, 15))
         exposed = result[result["exposed"]]
         console.print(
@@ -112,11 +113,9 @@ def demo(
             "metric": "both",
             "workers": 0,
             "integer": False,
-            "all_nodes": True,
+            "include_products": True,
         }
-        run_id = runs_commands.save_run(
-            db, "sweep", network, parameters, {"sweep": result}, sweep_summary(result), wall
-        )
+        run_id = runs_commands.save_run(db, run, network, parameters, wall)
         report = out / "tri-cluster-report.html"
         with ResultsStore(db) as store:
             write_report(store, run_id, report, network)

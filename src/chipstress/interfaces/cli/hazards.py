@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
 from chipstress.errors import ChipstressError
-from chipstress.executors import make_executor
+from chipstress.executors import Executor, ExecutorKind, make_executor
+from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
     console,
     error_console,
@@ -35,7 +37,8 @@ from chipstress.interfaces.cli.runs import (
 )
 from chipstress.interfaces.cli.stress import ExecutorOption, RayAddressOption, ResumeOption
 from chipstress.model import Network
-from chipstress.store import ResultsStore
+from chipstress.results import RunKind
+from chipstress.store import ResultsStore, RunRecorder
 from chipstress.workflows.hazards import (
     HazardResult,
     SimulationResult,
@@ -44,6 +47,7 @@ from chipstress.workflows.hazards import (
     run_scenario,
     simulate,
 )
+from chipstress.workflows.runner import Runner
 
 __all__ = ["hazards_command", "replay_command", "scenario_command", "simulate_command"]
 
@@ -69,7 +73,7 @@ def _print_result(result: HazardResult) -> None:
     sites = result.sites
     if len(sites):
         table = Table(title=f"Sites hit and why ({sites['site'].nunique()} sites)")
-        for column, justify in (
+        columns: tuple[tuple[str, JustifyMethod], ...] = (
             ("site", "left"),
             ("kind", "left"),
             ("hazard", "left"),
@@ -78,8 +82,9 @@ def _print_result(result: HazardResult) -> None:
             ("capacity loss", "right"),
             ("recovery (weeks)", "right"),
             ("reason", "left"),
-        ):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        )
+        for column, justify in columns:
+            table.add_column(column, justify=justify)
         for row in sites.itertuples(index=False):
             table.add_row(
                 escape(str(row.site)),
@@ -87,7 +92,7 @@ def _print_result(result: HazardResult) -> None:
                 str(row.hazard),
                 escape(str(row.intensity)),
                 str(row.damage_state),
-                "" if math.isnan(row.capacity_loss) else f"{row.capacity_loss:.0%}",
+                "" if math.isnan(number(row.capacity_loss)) else f"{row.capacity_loss:.0%}",
                 f"{row.recovery_weeks:,.2f}",
                 escape(str(row.reason)),
             )
@@ -97,11 +102,11 @@ def _print_result(result: HazardResult) -> None:
         console.print(
             "Loss by node: "
             + "; ".join(
-                f"{r.node} {r.allocated_loss / result.loss:.0%}"
+                f"{r.node} {number(r.allocated_loss) / result.loss:.0%}"
                 for r in shares.head(8).itertuples()
             )
         )
-    console.print(result.summary(), markup=False)
+    console.print(result.describe(), markup=False)
 
 
 def hazards_command() -> None:
@@ -121,7 +126,6 @@ def _run_event(
     run: Callable[[Network], HazardResult],
     network: str,
     parameters: Callable[[], dict],
-    kind: str,
     out: Path | None,
     db: str | None,
     no_save: bool,
@@ -140,9 +144,8 @@ def _run_event(
         write_table(result.sites, out)
         console.print(f"wrote {out}")
     if not no_save:
-        tables, summary = result.run_tables(), result.run_summary()
         stored = {"network": str(network), **parameters()}
-        save_run(db, kind, loaded, stored, tables, summary, wall)
+        save_run(db, result, loaded, stored, wall)
 
 
 def replay_command(
@@ -159,7 +162,6 @@ def replay_command(
             lambda loaded: replay(event, loaded),
             network,
             lambda: {"event": event},
-            "replay",
             out,
             db,
             no_save,
@@ -182,7 +184,6 @@ def scenario_command(
             lambda loaded: run_scenario(file, loaded),
             network,
             lambda: {"file": str(file), "events": file.read_text(encoding="utf-8")},
-            "scenario",
             out,
             db,
             no_save,
@@ -195,10 +196,10 @@ def _print_simulation(result: SimulationResult) -> None:
         table.add_column(column, justify="right")
     for row in result.exceedance.itertuples(index=False):
         table.add_row(
-            f"{row.return_period:,}", f"{row.exceedance_probability:.4g}", _money(row.loss)
+            f"{row.return_period:,}", f"{row.exceedance_probability:.4g}", _money(number(row.loss))
         )
     console.print(table)
-    console.print(result.summary(), markup=False)
+    console.print(result.describe(), markup=False)
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
 
@@ -218,7 +219,7 @@ def simulate_command(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=0, help="Worker processes (0 = every core).")
     ] = 0,
-    executor: ExecutorOption = "local",
+    executor: ExecutorOption = ExecutorKind.LOCAL,
     ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
@@ -239,59 +240,30 @@ def simulate_command(
     Ctrl-C, --resume RUN_ID finishes it with identical numbers.
     """
     with fail_on_bad_input():
-        _check_out(out)
-        if resume and no_save:
-            raise typer.BadParameter(
-                "--resume needs the results database (drop --no-save)", param_hint="--resume"
-            )
-        if resume is None and (network is None or years is None or seed is None):
-            raise typer.BadParameter(
-                "give NETWORK, --years and --seed (or --resume RUN_ID)", param_hint="NETWORK"
-            )
+        _check_simulate_options(out, resume, no_save, network, years, seed)
         store = None if no_save else ResultsStore(db)
         try:
             parameters = run_parameters(
                 store,
                 resume,
-                "simulation",
+                RunKind.SIMULATE,
                 lambda: {"network": str(network), "years": years, "seed": seed},
             )
             loaded = load_network(parameters["network"])
-            runner = (
-                make_executor(workers, executor.lower(), ray_address)
-                if executor.lower() != "local"
+            executor_pool = (
+                make_executor(workers, executor, ray_address)
+                if executor != ExecutorKind.LOCAL
                 else None
             )
-            recorder = open_recorder(store, resume, "simulation", loaded, parameters)
-            n_years = int(parameters["years"])
-            with progress() as bar:
-                task = bar.add_task(f"Simulating {n_years:,} years", total=n_years)
-                lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
-
-                def report(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-                    if lines:
-                        error_console.print(f"progress {done}/{total}")
-
-                try:
-                    result = simulate(
-                        loaded,
-                        n_years,
-                        int(parameters["seed"]),
-                        workers=workers,
-                        executor=runner,
-                        progress=report,
-                        recorder=recorder,
-                    )
-                except KeyboardInterrupt:
-                    raise interrupted(recorder, "simulate") from None
-                except ChipstressError:
-                    if recorder is not None:
-                        recorder.fail("some chunks failed")
-                        error_console.print(
-                            f"retry the failed chunks with: chipstress simulate --resume {recorder.run_id}"
-                        )
-                    raise
+            recorder = open_recorder(store, resume, RunKind.SIMULATE, loaded, parameters)
+            result = _run_simulation(
+                loaded,
+                int(parameters["years"]),
+                int(parameters["seed"]),
+                workers,
+                executor_pool,
+                recorder,
+            )
             _print_simulation(result)
             if out is not None:
                 events_path = out.with_name(f"{out.stem}-events{out.suffix}")
@@ -299,8 +271,60 @@ def simulate_command(
                 write_table(result.events, events_path)
                 console.print(f"wrote {out} and {events_path}")
             if recorder is not None:
-                recorder.finish(result.run_summary(), result.run_tables())
-                error_console.print(f"saved run {recorder.run_id} to {store.location}")
+                recorder.finish(result.summary(), result.tables())
+                error_console.print(f"saved run {recorder.run_id} to {recorder.store.location}")
         finally:
             if store is not None:
                 store.close()
+
+
+def _check_simulate_options(
+    out: Path | None,
+    resume: str | None,
+    no_save: bool,
+    network: str | None,
+    years: int | None,
+    seed: int | None,
+) -> None:
+    _check_out(out)
+    if resume and no_save:
+        raise typer.BadParameter(
+            "--resume needs the results database (drop --no-save)", param_hint="--resume"
+        )
+    if resume is None and (network is None or years is None or seed is None):
+        raise typer.BadParameter(
+            "give NETWORK, --years and --seed (or --resume RUN_ID)", param_hint="NETWORK"
+        )
+
+
+def _run_simulation(
+    network: Network,
+    n_years: int,
+    seed: int,
+    workers: int,
+    executor: Executor | None,
+    recorder: RunRecorder | None,
+) -> SimulationResult:
+    """``simulate`` under a progress bar; a failed run is marked failed in the store."""
+    with progress() as bar:
+        task = bar.add_task(f"Simulating {n_years:,} years", total=n_years)
+        lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if lines:
+                error_console.print(f"progress {done}/{total}")
+
+        try:
+            return simulate(
+                network, n_years, seed, runner=Runner(workers, executor, report, recorder)
+            )
+        except KeyboardInterrupt:
+            raise interrupted(recorder, "simulate") from None
+        except ChipstressError:
+            if recorder is not None:
+                recorder.fail("some chunks failed")
+                error_console.print(
+                    f"retry the failed chunks with: chipstress simulate --resume {recorder.run_id}"
+                )
+            raise

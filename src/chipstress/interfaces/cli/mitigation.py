@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from chipstress.errors import InvalidInput
+from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
     console,
     error_console,
@@ -24,11 +25,16 @@ from chipstress.interfaces.cli._common import (
 )
 from chipstress.interfaces.cli.network import NetworkArg
 from chipstress.interfaces.cli.runs import DbOption, NoSaveOption, save_run
-from chipstress.interfaces.cli.stress import DisruptOption, _disruption
-from chipstress.workflows.contingency import contingency_plan, parse_ttr_distribution
+from chipstress.interfaces.cli.stress import DisruptOption, chosen_disruption
+from chipstress.workflows.contingency import (
+    ContingencyPlan,
+    contingency_plan,
+    parse_ttr_distribution,
+)
 from chipstress.workflows.examples import example_path
-from chipstress.workflows.plan import MEASURES, load_actions, plan
+from chipstress.workflows.plan import Measure, load_actions, plan
 from chipstress.workflows.plan.planner import MEASURE_LABELS
+from chipstress.workflows.runner import Runner
 from chipstress.workflows.whatif import edit_to_dict, load_edits, whatif
 
 __all__ = ["contingency_command", "example_file", "parse_amount", "plan_command", "whatif_command"]
@@ -128,15 +134,16 @@ def whatif_command(
                 parsed,
                 simulate_years=years,
                 seed=seed,
-                workers=workers,
                 source=str(path),
+                runner=Runner(workers=workers),
             ),
         )
         wall = time.perf_counter() - started
         currency = loaded.meta.currency
         console.print(f"What-if on {loaded.meta.name}: {len(parsed)} edit(s) from {path}")
-        for row in result.edits_table().itertuples(index=False):
-            console.print(f"  {row.index + 1}. {row.description}", markup=False)
+        applied = result.edits_table()
+        for index, description in zip(applied["index"], applied["description"], strict=True):
+            console.print(f"  {index + 1}. {description}", markup=False)
         table = Table(title="Before and after (delta = after - before)")
         for column in ("measure", "before", "after", "delta"):
             table.add_column(column, justify="left" if column == "measure" else "right")
@@ -144,7 +151,12 @@ def whatif_command(
             money = "currency" in str(row.unit)
             fmt = (lambda v: _money(v, currency)) if money else _figure
             unit = str(row.unit).replace("currency", currency)
-            table.add_row(f"{row.label} ({unit})", fmt(row.before), fmt(row.after), fmt(row.delta))
+            table.add_row(
+                f"{row.label} ({unit})",
+                fmt(number(row.before)),
+                fmt(number(row.after)),
+                fmt(number(row.delta)),
+            )
         console.print(table)
         changed = result.nodes[
             (result.nodes["lost_profit_delta"].fillna(1) != 0)
@@ -170,10 +182,10 @@ def whatif_command(
                 sites.add_row(
                     escape(str(row.node)) + (" (removed)" if row.change else ""),
                     str(row.cluster),
-                    _money(row.lost_profit_before),
-                    _money(row.lost_profit_after),
-                    _figure(row.tts_before),
-                    _figure(row.tts_after),
+                    _money(number(row.lost_profit_before)),
+                    _money(number(row.lost_profit_after)),
+                    _figure(number(row.tts_before)),
+                    _figure(number(row.tts_after)),
                     exposed,
                 )
             console.print(sites)
@@ -188,9 +200,7 @@ def whatif_command(
                 "years": years,
                 "seed": seed if years else None,
             }
-            save_run(
-                db, "whatif", loaded, parameters, result.run_tables(), result.run_summary(), wall
-            )
+            save_run(db, result, loaded, parameters, wall)
 
 
 # ---------------------------------------------------------------------------- plan
@@ -210,14 +220,14 @@ def plan_command(
         typer.Argument(help="Actions YAML file (or tri-cluster for the shipped candidates)."),
     ],
     measure: Annotated[
-        str,
+        Measure,
         typer.Option(
             "--measure",
             "-m",
             help="worst (single-site lost profit), exposed (sites with TTR > TTS), eal or cvar.",
             case_sensitive=False,
         ),
-    ] = "worst",
+    ] = Measure.WORST,
     budget: Annotated[
         str | None, typer.Option("--budget", "-b", help="One budget (e.g. 25M).")
     ] = None,
@@ -254,11 +264,6 @@ def plan_command(
     """
     with fail_on_bad_input():
         _check_out(out)
-        if measure.lower() not in MEASURES:
-            raise typer.BadParameter(
-                f"must be one of {', '.join(MEASURES)}", param_hint="--measure"
-            )
-        measure = measure.lower()
         levels = _budgets(budget, budgets)
         loaded = load_network(network)
         path = example_file("actions", actions)
@@ -276,7 +281,9 @@ def plan_command(
                 seed=seed,
                 cvar_level=cvar_level,
                 time_limit=time_limit,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                runner=Runner(
+                    progress=lambda done, total: bar.update(task, completed=done, total=total)
+                ),
             )
         wall = time.perf_counter() - started
         label = MEASURE_LABELS[measure]
@@ -287,20 +294,23 @@ def plan_command(
         )
         money = measure != "exposed"
         table = Table(title=f"Trade-off curve: {label}" + (f" ({currency})" if money else ""))
-        for column in ("budget", "cost", label, "bound", "gap", "actions", "status"):
-            table.add_column(column, justify="left" if column in ("actions", "status") else "right")
+        for column in ("budget", "cost", label, "bound", "gap", "actions", "status", "detail"):
+            table.add_column(
+                column, justify="left" if column in ("actions", "status", "detail") else "right"
+            )
         for row in result.curve.itertuples(index=False):
-            value = _money(row.value) if money else _figure(row.value)
-            bound = _money(row.bound) if money else _figure(row.bound)
-            gap = "n/a" if math.isnan(row.gap) else f"{row.gap:.2%}"
+            value = _money(number(row.value)) if money else _figure(number(row.value))
+            bound = _money(number(row.bound)) if money else _figure(number(row.bound))
+            gap = "n/a" if math.isnan(number(row.gap)) else f"{row.gap:.2%}"
             table.add_row(
-                _money(row.budget),
-                _money(row.cost),
+                _money(number(row.budget)),
+                _money(number(row.cost)),
                 value,
                 bound,
                 gap,
                 escape(str(row.actions).replace(";", ", ")) or "-",
                 escape(str(row.status)),
+                escape(str(row.status_detail)),
             )
         console.print(table)
         for note in result.notes:
@@ -314,15 +324,13 @@ def plan_command(
             parameters = {
                 "network": str(network),
                 "actions_file": str(path),
-                "measure": measure,
+                "measure": measure.value,
                 "budgets": sorted(set(levels)),
                 "years": years,
                 "seed": seed,
                 "cvar_level": cvar_level,
             }
-            save_run(
-                db, "plan", loaded, parameters, result.run_tables(), result.run_summary(), wall
-            )
+            save_run(db, result, loaded, parameters, wall)
 
 
 # ---------------------------------------------------------------------------- contingency
@@ -343,6 +351,8 @@ def contingency_command(
         typer.Option("--out", "-o", help="Folder for the plan's tables (CSV files)."),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=0, help="Rows of each table to print.")] = 15,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
     """The production and allocation plan that minimises (expected) lost profit while a
     disruption lasts: which site makes what, who ships to whom, which stocks are drawn.
@@ -356,9 +366,11 @@ def contingency_command(
                 "give --duration T or --ttr T1:P1,T2:P2,...", param_hint="--ttr"
             )
         loaded = load_network(network)
-        chosen = _disruption(loaded, disrupt, None, None, 1.0)
+        chosen = chosen_disruption(loaded, disrupt, None, None, 1.0)
         distribution: Any = duration if ttr is None else parse_ttr_distribution(ttr)
+        started = time.perf_counter()
         result = step("Planning", lambda: contingency_plan(loaded, chosen, distribution))
+        wall = time.perf_counter() - started
         if result.status != "optimal":
             error_console.print(f"[red]the program did not solve: {result.status}[/red]")
             raise typer.Exit(1)
@@ -378,11 +390,11 @@ def contingency_command(
             scenarios.add_column(column, justify="right")
         for row in result.scenarios.itertuples(index=False):
             scenarios.add_row(
-                _figure(row.duration),
+                _figure(number(row.duration)),
                 f"{row.probability:.3g}",
-                _money(row.lost_profit),
-                _money(row.perfect_information),
-                _money(row.planned_for_this),
+                _money(number(row.lost_profit)),
+                _money(number(row.perfect_information)),
+                _money(number(row.planned_for_this)),
             )
         console.print(scenarios)
         lost = result.lost[result.lost["lost_units"] > 1e-9]
@@ -393,13 +405,22 @@ def contingency_command(
             for row in lost.head(top).itertuples(index=False):
                 table.add_row(
                     escape(str(row.product)),
-                    _figure(row.duration),
-                    _figure(row.lost_units),
-                    _money(row.lost_profit),
+                    _figure(number(row.duration)),
+                    _figure(number(row.lost_units)),
+                    _money(number(row.lost_profit)),
                 )
             console.print(table)
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            for name, frame in result.tables().items():
-                write_table(frame, out / f"{name}.csv")
-            console.print(f"wrote {', '.join(f'{n}.csv' for n in result.tables())} to {out}")
+        _write_tables(result, out)
+        if not no_save:
+            parameters = {"network": str(network), **result.parameters}
+            save_run(db, result, loaded, parameters, wall)
+
+
+def _write_tables(result: ContingencyPlan, out: Path | None) -> None:
+    """Every table of a contingency plan as ``<name>.csv`` in the folder ``out``."""
+    if out is None:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in result.tables().items():
+        write_table(frame, out / f"{name}.csv")
+    console.print(f"wrote {', '.join(f'{n}.csv' for n in result.tables())} to {out}")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from chipstress.errors import InvalidInput, InvalidNetwork
@@ -54,7 +55,15 @@ def validate(network: NetworkArg) -> None:
 
 def network_summary_tables(network: Network) -> list[Table]:
     """Rich tables summarising a network: kinds by cluster, materials, single-sourced lines."""
-    nodes = network.nodes
+    return [
+        _kinds_table(network.nodes),
+        _products_table(network),
+        _materials_table(network),
+        _single_sourced_table(network),
+    ]
+
+
+def _kinds_table(nodes: pd.DataFrame) -> Table:
     kinds_present = sorted(nodes["kind"].unique())
     by_cluster = pd.crosstab(nodes["cluster"].replace("", "(none)"), nodes["kind"])
     kinds = Table(title="Nodes by cluster and kind", show_footer=True)
@@ -65,19 +74,24 @@ def network_summary_tables(network: Network) -> list[Table]:
     for cluster, row in by_cluster.iterrows():
         cells = [str(int(row[k])) if row[k] else "" for k in kinds_present]
         kinds.add_row(str(cluster), *cells, str(int(row.sum())))
+    return kinds
 
+
+def _add_columns(table: Table, columns: tuple[tuple[str, JustifyMethod], ...]) -> None:
+    for column, justify in columns:
+        table.add_column(column, justify=justify)
+
+
+def _materials_table(network: Network) -> Table:
     idx = network.index
-    supplier_material = pd.Series(idx.materials[idx.node_material], index=nodes["id"])
+    supplier_material = pd.Series(idx.materials[idx.node_material], index=network.nodes["id"])
     makers = supplier_material.value_counts()
     users = network.bom.groupby("material")["node"].nunique()
     materials = Table(title=f"Materials ({len(idx.materials)}), fewest suppliers first")
-    for column, justify in (
-        ("material", "left"),
-        ("unit", "left"),
-        ("suppliers", "right"),
-        ("used by", "right"),
-    ):
-        materials.add_column(column, justify=justify)  # type: ignore[arg-type]
+    _add_columns(
+        materials,
+        (("material", "left"), ("unit", "left"), ("suppliers", "right"), ("used by", "right")),
+    )
     units = {m: info.get("unit", "") for m, info in network.meta.materials.items()}
     listing = pd.DataFrame(
         {
@@ -94,32 +108,45 @@ def network_summary_tables(network: Network) -> list[Table]:
         )
     if len(listing) > 40:
         materials.add_row(f"... {len(listing) - 40} more", "", "", "")
+    return materials
 
+
+def _single_sourced_table(network: Network) -> Table:
     single = network.single_sourced()
     singles = Table(title=f"Single-sourced BOM lines ({len(single)}: one supplier can fill them)")
     for column in ("node", "material", "only supplier"):
         singles.add_column(column)
-    for row in single.head(40).itertuples(index=False):
-        singles.add_row(row.node, row.material, row.supplier)
+    for line in single.head(40).itertuples(index=False):
+        singles.add_row(str(line.node), str(line.material), str(line.supplier))
     if len(single) > 40:
         singles.add_row(f"... {len(single) - 40} more", "", "")
+    return singles
+
+
+def _products_table(network: Network) -> Table:
     products = Table(title="End products (nodes with demand)")
-    for column, justify in (
-        ("node", "left"),
-        ("cluster", "left"),
-        ("material", "left"),
-        ("demand/period", "right"),
-        ("margin", "right"),
-    ):
-        products.add_column(column, justify=justify)  # type: ignore[arg-type]
-    demand_rows = nodes[idx.has_demand]
-    for row in demand_rows.head(40).itertuples(index=False):
+    _add_columns(
+        products,
+        (
+            ("node", "left"),
+            ("cluster", "left"),
+            ("material", "left"),
+            ("demand/period", "right"),
+            ("margin", "right"),
+        ),
+    )
+    demand_rows = network.nodes[network.index.has_demand]
+    for node in demand_rows.head(40).itertuples(index=False):
         products.add_row(
-            row.id, row.cluster, row.material, f"{row.demand:,.6g}", f"{row.margin:,.6g}"
+            str(node.id),
+            str(node.cluster),
+            str(node.material),
+            f"{node.demand:,.6g}",
+            f"{node.margin:,.6g}",
         )
     if len(demand_rows) > 40:
         products.add_row(f"... {len(demand_rows) - 40} more", "", "", "", "")
-    return [kinds, products, materials, singles]
+    return products
 
 
 def info(network: NetworkArg) -> None:

@@ -15,7 +15,9 @@ from rich.table import Table
 from chipstress.errors import InvalidInput
 from chipstress.interfaces.cli._common import console, error_console, fail_on_bad_input, write_table
 from chipstress.model import Network
+from chipstress.results import RunKind, RunResult
 from chipstress.store import RUN_KINDS, ResultsStore, RunRecorder
+from chipstress.store.results import run_kind
 
 __all__ = [
     "DbOption",
@@ -42,11 +44,15 @@ NoSaveOption = Annotated[
 # Summary figures shown in `runs list`, per kind of run.
 _HEADLINE = {
     "sweep": ("nodes", "exposed", "worst_node"),
-    "simulation": ("years", "expected_annual_loss", "var_99"),
+    "impact": ("nodes", "duration", "lost_profit"),
+    "survive": ("nodes", "tts", "binding_products"),
+    "outage": ("name", "loss", "tts"),
+    "simulate": ("years", "expected_annual_loss", "var_99"),
     "replay": ("event", "loss", "tts"),
     "scenario": ("event", "loss", "tts"),
     "whatif": ("edits", "worst_lost_profit_after", "exposed_sites_after"),
     "plan": ("measure", "baseline", "best_value"),
+    "contingency": ("nodes", "expected_lost_profit", "longest_duration"),
 }
 
 app = typer.Typer(
@@ -56,16 +62,33 @@ app = typer.Typer(
 
 def save_run(
     db: str | None,
-    kind: str,
+    result: RunResult,
     network: Network,
     parameters: Mapping[str, Any],
-    tables: Mapping[str, pd.DataFrame],
-    summary: Mapping[str, Any],
     wall_seconds: float,
 ) -> str:
-    """Store a finished run and say where; returns its id."""
+    """Store a finished run and say where; returns its id.
+
+    Parameters
+    ----------
+    db
+        The results database (``--db``).
+    result
+        The run's result (its kind, tables and summary are stored).
+    network
+        The network it ran on.
+    parameters
+        The command's parameters as recorded (how to run it again).
+    wall_seconds
+        How long the run took (seconds).
+
+    Returns
+    -------
+    str
+        The new run's id.
+    """
     with ResultsStore(db) as store:
-        run_id = store.save(kind, network, parameters, tables, summary, wall_seconds)
+        run_id = store.save_result(result, network, parameters, wall_seconds)
         error_console.print(f"saved run {run_id} to {store.location}")
     return run_id
 
@@ -73,10 +96,26 @@ def save_run(
 def run_parameters(
     store: ResultsStore | None,
     resume: str | None,
-    kind: str,
+    kind: RunKind | str,
     fresh: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
     """The parameters of a resumable run: the stored run's own with ``--resume``, else ``fresh()``.
+
+    Parameters
+    ----------
+    store
+        The results store (``None`` with ``--no-save``).
+    resume
+        The id of the run to resume (``--resume``), or ``None``.
+    kind
+        The command's run kind.
+    fresh
+        Builds the parameters of a new run.
+
+    Returns
+    -------
+    dict
+        The parameters to run with.
 
     Raises
     ------
@@ -87,8 +126,10 @@ def run_parameters(
         return fresh()
     assert store is not None, "--resume needs the results database"
     stored = store.run(resume)
-    if stored.kind != kind:
-        raise InvalidInput(f"run {stored.run_id} is a {stored.kind} run, not a {kind}")
+    if stored.kind != run_kind(kind):
+        raise InvalidInput(
+            f"run {stored.run_id} is a {stored.kind} run, not a {run_kind(kind)} run"
+        )
     error_console.print(f"resuming {stored.run_id} with its own parameters: {stored.parameters}")
     return dict(stored.parameters)
 
@@ -96,11 +137,35 @@ def run_parameters(
 def open_recorder(
     store: ResultsStore | None,
     resume: str | None,
-    kind: str,
+    kind: RunKind | str,
     network: Network,
     parameters: Mapping[str, Any],
 ) -> RunRecorder | None:
-    """The recorder that stores each finished chunk (``None`` with ``--no-save``)."""
+    """The recorder that stores each finished chunk (``None`` with ``--no-save``).
+
+    Parameters
+    ----------
+    store
+        The results store (``None`` with ``--no-save``).
+    resume
+        The id of the run to resume, or ``None`` to start one.
+    kind
+        The run kind.
+    network
+        The network run on (its fingerprint must match a resumed run's).
+    parameters
+        The run's parameters (stored with a new run).
+
+    Returns
+    -------
+    RunRecorder or None
+        The recorder, or ``None`` when nothing is stored.
+
+    Raises
+    ------
+    InvalidInput
+        As :meth:`ResultsStore.resume`.
+    """
     if store is None:
         return None
     if resume:
@@ -133,8 +198,8 @@ def _frame_table(frame: pd.DataFrame, title: str, limit: int) -> Table:
         table.add_column(str(column))
     for row in frame.head(limit).itertuples(index=False):
         table.add_row(*[_cell(v) for v in row])
-    if len(frame) > limit:
-        table.add_row(f"... {len(frame) - limit} more rows", *[""] * (len(frame.columns) - 1))
+    if len(frame) > limit:  # a caption, so a narrow first column never wraps it
+        table.caption = f"... {len(frame) - limit} more rows"
     return table
 
 
@@ -154,17 +219,19 @@ def list_runs(
         table = Table(title=f"Runs in {store.location} ({len(runs)})")
         for column in ("run", "kind", "network", "status", "created (UTC)", "wall s", "headline"):
             table.add_column(column)
-        for row in runs.itertuples(index=False):
-            summary = json.loads(row.summary) if row.summary else {}
-            keys = [k for k in _HEADLINE.get(row.kind, ()) if k in summary] or list(summary)[:3]
+        for record in runs.to_dict(orient="records"):
+            row: dict[str, Any] = {str(k): v for k, v in record.items()}
+            summary = json.loads(row["summary"]) if row["summary"] else {}
+            headlines: tuple[str, ...] = _HEADLINE.get(str(row["kind"]), ())
+            keys = [k for k in headlines if k in summary] or list(summary)[:3]
             headline = ", ".join(f"{k}={_cell(summary[k])}" for k in keys)
             table.add_row(
-                row.run_id,
-                row.kind,
-                row.network,
-                row.status,
-                row.created_at,
-                _cell(row.wall_seconds),
+                str(row["run_id"]),
+                str(row["kind"]),
+                str(row["network"]),
+                str(row["status"]),
+                str(row["created_at"]),
+                _cell(row["wall_seconds"]),
                 headline,
             )
         console.print(table)

@@ -1,26 +1,28 @@
-"""Stress-test commands: ``sweep``, ``impact``, ``survive``."""
+"""Stress-test commands: ``sweep``, ``impact``, ``survive``, ``outage``."""
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.console import JustifyMethod
 from rich.table import Table
 
-from chipstress.engine import impact as run_impact
-from chipstress.engine import select_nodes, time_to_survive
-from chipstress.errors import InvalidInput
-from chipstress.executors import Executor, make_executor
+from chipstress.engine import parse_disruption
+from chipstress.executors import Executor, ExecutorKind, make_executor
+from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
     console,
     error_console,
     fail_on_bad_input,
     load_network,
     progress,
+    step,
     write_table,
 )
 from chipstress.interfaces.cli.network import NetworkArg
@@ -30,12 +32,16 @@ from chipstress.interfaces.cli.runs import (
     interrupted,
     open_recorder,
     run_parameters,
+    save_run,
 )
 from chipstress.model import Network
+from chipstress.results import RunKind
 from chipstress.store import ResultsStore, RunRecorder
-from chipstress.workflows import METRICS, read_durations, sweep, sweep_summary
+from chipstress.workflows import Metric, SweepResult, read_durations, sweep
+from chipstress.workflows import outage as outage_workflow
+from chipstress.workflows.runner import Runner
 
-__all__ = ["impact", "ranked_table", "run_sweep", "survive"]
+__all__ = ["chosen_disruption", "impact", "outage", "ranked_table", "run_sweep", "survive"]
 
 DisruptOption = Annotated[
     list[str] | None,
@@ -83,13 +89,28 @@ def _periods(value: float) -> str:
 
 
 def ranked_table(result: pd.DataFrame, network: Network, top: int) -> Table:
-    """The top rows of a sweep as a rich table, worst risk first."""
+    """The top rows of a sweep as a rich table, worst risk first.
+
+    Parameters
+    ----------
+    result
+        A sweep table (lost profit in currency, TTR and TTS in periods).
+    network
+        The network swept (names, currency, period).
+    top
+        Rows to show.
+
+    Returns
+    -------
+    rich.table.Table
+        The table to print.
+    """
     currency = network.meta.currency or "money"
     period = network.meta.period
     table = Table(
         title=f"Top {min(top, len(result))} risks of {network.meta.name} (of {len(result)} nodes)"
     )
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("#", "right"),
         ("node", "left"),
         ("kind", "left"),
@@ -99,18 +120,21 @@ def ranked_table(result: pd.DataFrame, network: Network, top: int) -> Table:
         (f"TTS ({period}s)", "right"),
         ("exposure index", "right"),
         ("TTR > TTS", "center"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    )
+    for column, justify in columns:
+        table.add_column(column, justify=justify)
     for rank, row in enumerate(result.head(top).itertuples(index=False), start=1):
         table.add_row(
             str(rank),
             str(row.node),
             str(row.kind),
             str(row.cluster),
-            _periods(row.duration),
-            _money(row.lost_profit),
-            _periods(row.tts),
-            "n/a" if math.isnan(row.risk_exposure_index) else f"{row.risk_exposure_index:.3f}",
+            _periods(number(row.duration)),
+            _money(number(row.lost_profit)),
+            _periods(number(row.tts)),
+            "n/a"
+            if math.isnan(number(row.risk_exposure_index))
+            else f"{row.risk_exposure_index:.3f}",
             "[red]yes[/red]" if row.exposed else "no",
         )
     return table
@@ -119,14 +143,41 @@ def ranked_table(result: pd.DataFrame, network: Network, top: int) -> Table:
 def run_sweep(
     network: Network,
     durations: float | pd.Series | None,
-    metric: str,
+    metric: Metric | str,
     workers: int | None,
     integer: bool,
     include_products: bool = False,
     executor: Executor | None = None,
     recorder: RunRecorder | None = None,
-) -> pd.DataFrame:
-    """Run a sweep behind a progress bar (plain progress lines with $CHIPSTRESS_PROGRESS_LINES=1)."""
+) -> SweepResult:
+    """Run a sweep behind a progress bar (plain progress lines with $CHIPSTRESS_PROGRESS_LINES=1).
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    durations
+        Periods each node stays down: one number for all, a Series by node id, or
+        ``None`` for each node's own TTR.
+    metric
+        ``ttr``, ``tts`` or ``both``.
+    workers
+        Worker processes (1: in this process, ``None`` or 0: every core); ignored when
+        ``executor`` is given.
+    integer
+        Count whole units (MIPs).
+    include_products
+        Disrupt nodes with demand too.
+    executor
+        Where chunks run (default: local processes).
+    recorder
+        Stores the run chunk by chunk (``None``: not stored).
+
+    Returns
+    -------
+    SweepResult
+        As :func:`chipstress.workflows.sweep`.
+    """
     lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
     with progress() as bar:
         task = bar.add_task(f"Sweeping {network.meta.name}", total=None)
@@ -140,17 +191,14 @@ def run_sweep(
             network,
             durations=durations,
             metric=metric,
-            workers=workers,
-            executor=executor,
             integer=integer,
             include_products=include_products,
-            progress=report,
-            recorder=recorder,
+            runner=Runner(workers, executor, report, recorder),
         )
 
 
 ExecutorOption = Annotated[
-    str,
+    ExecutorKind,
     typer.Option(
         "--executor", help="Where chunks run: local (processes) or ray.", case_sensitive=False
     ),
@@ -169,6 +217,29 @@ ResumeOption = Annotated[
         help="Finish an interrupted run (its id): stored chunks are kept, the rest solved.",
     ),
 ]
+
+
+def _check_sweep_options(
+    network: str | None,
+    duration: float | None,
+    durations: Path | None,
+    out: Path | None,
+    resume: str | None,
+    no_save: bool,
+) -> None:
+    """Usage errors of ``sweep`` (exit code 2)."""
+    if duration is not None and durations is not None:
+        raise typer.BadParameter(
+            "give --duration or --durations, not both", param_hint="--durations"
+        )
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise typer.BadParameter("the output file must end in .csv or .parquet", param_hint="--out")
+    if resume and no_save:
+        raise typer.BadParameter(
+            "--resume needs the results database (drop --no-save)", param_hint="--resume"
+        )
+    if network is None and resume is None:
+        raise typer.BadParameter("give a NETWORK (or --resume RUN_ID)", param_hint="NETWORK")
 
 
 def sweep_command(
@@ -193,12 +264,12 @@ def sweep_command(
         ),
     ] = None,
     metric: Annotated[
-        str, typer.Option("--metric", help="ttr, tts or both.", case_sensitive=False)
-    ] = "both",
+        Metric, typer.Option("--metric", help="ttr, tts or both.", case_sensitive=False)
+    ] = Metric.BOTH,
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=0, help="Worker processes (0 = every core).")
     ] = 0,
-    executor: ExecutorOption = "local",
+    executor: ExecutorOption = ExecutorKind.LOCAL,
     ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
@@ -207,10 +278,17 @@ def sweep_command(
     top: Annotated[
         int, typer.Option("--top", min=0, help="Rows of the ranked table to print.")
     ] = 15,
+    include_products: Annotated[
+        bool,
+        typer.Option(
+            "--include-products",
+            help="Disrupt nodes with demand too (e.g. fabs), not only suppliers.",
+        ),
+    ] = False,
     all_nodes: Annotated[
         bool,
         typer.Option(
-            "--all-nodes", help="Disrupt nodes with demand too (e.g. fabs), not only suppliers."
+            "--all-nodes", hidden=True, help="Deprecated: the old name of --include-products."
         ),
     ] = False,
     integer: IntegerOption = False,
@@ -226,47 +304,38 @@ def sweep_command(
     finishes it with identical results.
     """
     with fail_on_bad_input():
-        if metric.lower() not in METRICS:
-            raise typer.BadParameter(f"must be one of {', '.join(METRICS)}", param_hint="--metric")
-        if duration is not None and durations is not None:
-            raise typer.BadParameter(
-                "give --duration or --durations, not both", param_hint="--durations"
+        _check_sweep_options(network, duration, durations, out, resume, no_save)
+        if all_nodes:
+            error_console.print(
+                "[yellow]--all-nodes is deprecated: use --include-products[/yellow]"
             )
-        if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-            raise typer.BadParameter(
-                "the output file must end in .csv or .parquet", param_hint="--out"
-            )
-        if resume and no_save:
-            raise typer.BadParameter(
-                "--resume needs the results database (drop --no-save)", param_hint="--resume"
-            )
-        if network is None and resume is None:
-            raise typer.BadParameter("give a NETWORK (or --resume RUN_ID)", param_hint="NETWORK")
         store = None if no_save else ResultsStore(db)
         try:
             parameters = run_parameters(
                 store,
                 resume,
-                "sweep",
+                RunKind.SWEEP,
                 lambda: {
                     "network": str(network),
                     "duration": duration,
                     "durations": None if durations is None else str(durations),
-                    "metric": metric.lower(),
+                    "metric": metric.value,
                     "integer": integer,
-                    "all_nodes": all_nodes,
+                    "include_products": include_products or all_nodes,
                 },
             )
+            # runs stored by older versions name it all_nodes
+            products = parameters.get("include_products", parameters.get("all_nodes", False))
             loaded = load_network(parameters["network"])
             chosen: float | pd.Series | None = parameters["duration"]
             if parameters["durations"] is not None:
                 chosen = read_durations(parameters["durations"])
             runner = (
-                make_executor(workers, executor.lower(), ray_address)
-                if executor.lower() != "local"
+                make_executor(workers, executor, ray_address)
+                if executor != ExecutorKind.LOCAL
                 else None
             )
-            recorder = open_recorder(store, resume, "sweep", loaded, parameters)
+            recorder = open_recorder(store, resume, RunKind.SWEEP, loaded, parameters)
             try:
                 result = run_sweep(
                     loaded,
@@ -274,21 +343,20 @@ def sweep_command(
                     parameters["metric"],
                     workers,
                     parameters["integer"],
-                    parameters["all_nodes"],
+                    products,
                     runner,
                     recorder,
                 )
             except KeyboardInterrupt:
                 raise interrupted(recorder, "sweep") from None
-            _print_sweep(result, loaded, top)
+            _print_sweep(result.table, loaded, top)
             if out is not None:
-                write_table(result, out)
+                write_table(result.table, out)
                 console.print(f"wrote {out}")
-            failed = result.attrs.get("failed_chunks", [])
+            failed = result.failed_chunks
             if recorder is not None:
-                summary = sweep_summary(result)
-                recorder.finish(summary, {"sweep": result}, complete=not failed)
-                error_console.print(f"saved run {recorder.run_id} to {store.location}")
+                recorder.finish(result.summary(), result.tables(), complete=result.complete)
+                error_console.print(f"saved run {recorder.run_id} to {recorder.store.location}")
             for failure in failed:
                 error_console.print(f"[red]chunk {failure.index} failed:[/red] {failure.error}")
             if failed:
@@ -320,33 +388,48 @@ def _print_sweep(result: pd.DataFrame, network: Network, top: int) -> None:
         )
 
 
-def _disruption(
+def chosen_disruption(
     network: Network,
     disrupt: list[str] | None,
     cluster: str | None,
     depending_on: str | None,
     fraction: float,
 ) -> dict[str, float]:
-    chosen: dict[str, float] = {}
-    for item in disrupt or []:
-        node, _, value = item.partition("=")
-        node = node.strip()
-        try:
-            share = float(value) if value else 1.0
-        except ValueError:
-            raise InvalidInput(
-                f"--disrupt {item!r}: the fraction after '=' must be a number in (0, 1]"
-            ) from None
-        chosen[node] = share
-    if cluster or depending_on:
-        for node in select_nodes(network, cluster=cluster, depending_on=depending_on):
-            chosen.setdefault(node, fraction)
-    if not chosen:
+    """The disruption the options name (:func:`chipstress.engine.parse_disruption`).
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    disrupt
+        Node ids (``--disrupt``).
+    cluster
+        A cluster whose nodes are disrupted (``--cluster``).
+    depending_on
+        A node whose direct customers are disrupted (``--depending-on``).
+    fraction
+        Fraction (0..1] of capacity each chosen node loses.
+
+    Returns
+    -------
+    dict of str to float
+        Node id -> fraction of capacity lost.
+
+    Raises
+    ------
+    typer.BadParameter
+        No node is named.
+    InvalidInput
+        An unknown node, cluster or fraction (from :func:`chipstress.engine.parse_disruption`).
+    """
+    if not (disrupt or cluster or depending_on):
         raise typer.BadParameter(
             "name at least one node with --disrupt, --cluster or --depending-on",
             param_hint="--disrupt",
         )
-    return chosen
+    return parse_disruption(
+        network, disrupt or [], cluster=cluster, depending_on=depending_on, fraction=fraction
+    )
 
 
 def impact(
@@ -363,12 +446,17 @@ def impact(
         typer.Option("--plan", help="Write the shipment plan to this .csv or .parquet file."),
     ] = None,
     integer: IntegerOption = False,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
     """Lost profit and lost units of one disruption over its duration."""
     with fail_on_bad_input():
         loaded = load_network(network)
-        chosen = _disruption(loaded, disrupt, cluster, depending_on, fraction)
-        result = run_impact(loaded, chosen, duration, integer=integer)
+        chosen = chosen_disruption(loaded, disrupt, cluster, depending_on, fraction)
+        started = time.perf_counter()
+        run = outage_workflow.impact(loaded, chosen, duration, integer=integer)
+        wall = time.perf_counter() - started
+        result = run.result
         currency = loaded.meta.currency
         if result.status != "optimal":
             error_console.print(f"[red]the program did not solve: {result.status}[/red]")
@@ -378,16 +466,17 @@ def impact(
             f"lost profit {_money(result.lost_profit)} {currency}".rstrip()
         )
         table = Table(title="Lost units by end product")
-        for column, justify in (
+        columns: tuple[tuple[str, JustifyMethod], ...] = (
             ("node", "left"),
             ("demand over window", "right"),
             ("lost units", "right"),
             ("lost %", "right"),
-        ):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        )
+        for column, justify in columns:
+            table.add_column(column, justify=justify)
         demand = loaded.nodes.set_index("id")["demand"]
         for node, lost in result.lost_units.items():
-            wanted = float(demand[node]) * duration
+            wanted = number(demand[str(node)]) * duration
             table.add_row(
                 str(node),
                 f"{wanted:,.0f}",
@@ -398,6 +487,8 @@ def impact(
         if plan is not None:
             write_table(result.shipments, plan)
             console.print(f"wrote {plan}")
+        if not no_save:
+            save_run(db, run, loaded, {"network": str(network), **run.parameters}, wall)
 
 
 def survive(
@@ -407,12 +498,17 @@ def survive(
     depending_on: DependingOption = None,
     fraction: FractionOption = 1.0,
     integer: IntegerOption = False,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
 ) -> None:
     """Time-to-survive: how long all demand is still met under a lasting disruption."""
     with fail_on_bad_input():
         loaded = load_network(network)
-        chosen = _disruption(loaded, disrupt, cluster, depending_on, fraction)
-        result = time_to_survive(loaded, chosen, integer=integer)
+        chosen = chosen_disruption(loaded, disrupt, cluster, depending_on, fraction)
+        started = time.perf_counter()
+        run = outage_workflow.survive(loaded, chosen, integer=integer)
+        wall = time.perf_counter() - started
+        result = run.result
         if result.status != "optimal":
             error_console.print(f"[red]the program did not solve: {result.status}[/red]")
             raise typer.Exit(1)
@@ -424,3 +520,113 @@ def survive(
             console.print("Demand that runs out first: " + ", ".join(result.binding_products))
         if result.binding_nodes:
             console.print("Limited by: " + ", ".join(result.binding_nodes))
+        if not no_save:
+            save_run(db, run, loaded, {"network": str(network), **run.parameters}, wall)
+
+
+def _outage_items(items: list[str]) -> list[tuple[str, float, float]]:
+    """``NODE:PERIODS`` or ``NODE=FRACTION:PERIODS`` items as (node, fraction, periods)."""
+    parsed = []
+    for item in items:
+        head, colon, periods = item.rpartition(":")
+        node, _, share = head.partition("=")
+        try:
+            if not colon or not node.strip():
+                raise ValueError
+            parsed.append((node.strip(), float(share) if share else 1.0, float(periods)))
+        except ValueError:
+            raise typer.BadParameter(
+                f"{item!r}: give NODE:PERIODS or NODE=FRACTION:PERIODS (e.g. fab_a=0.5:4)",
+                param_hint="--down",
+            ) from None
+    return parsed
+
+
+def outage(
+    network: NetworkArg,
+    down: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--down",
+            help="NODE:PERIODS or NODE=FRACTION:PERIODS: a site losing FRACTION of its capacity "
+            "(default 1.0 = down) until it recovers after PERIODS; repeat for several sites.",
+        ),
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Hazard events instead (a scenario YAML file: an earthquake, a water alert, ...).",
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="A name for the outage.")] = "outage",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the sites hit to this .csv or .parquet file."),
+    ] = None,
+    db: DbOption = None,
+    no_save: NoSaveOption = False,
+) -> None:
+    """Sites down for different lengths of time (or hazard events), over one window: the lost
+    profit beyond the undisrupted network's, the time-to-survive and the sites hit.
+
+    The window lasts as long as the longest outage; a site down for part of it loses that
+    share of its capacity over the window.
+    """
+    with fail_on_bad_input():
+        if bool(down) == (events is not None):
+            raise typer.BadParameter("give --down (one or more) or --events", param_hint="--down")
+        loaded = load_network(network)
+        event_data = None
+        if events is not None:
+            import yaml
+
+            event_data = yaml.safe_load(events.read_text(encoding="utf-8"))
+            if isinstance(event_data, dict) and "events" in event_data:
+                event_data = event_data["events"]
+            if isinstance(event_data, dict):
+                event_data = [event_data]
+        started = time.perf_counter()
+        result = step(
+            f"Measuring {name}",
+            lambda: outage_workflow.outage(
+                loaded, _outage_items(down or []), events=event_data, name=name
+            ),
+        )
+        wall = time.perf_counter() - started
+        summary = result.summary()
+        period, currency = loaded.meta.period, loaded.meta.currency
+        tts = float(summary["tts"])
+        console.print(
+            f"{name}: loss {_money(float(summary['loss']))} {currency} over a window of "
+            f"{_periods(float(summary['window']))} {period}s; "
+            f"time to survive {'forever' if math.isinf(tts) else _periods(tts) + ' ' + period + 's'}"
+        )
+        sites = result.sites
+        shown = [c for c in _SITE_COLUMNS if c in sites.columns]
+        if len(sites):
+            console.print(_frame(sites[shown], "Sites hit"))
+        if summary["status"] != "optimal":
+            error_console.print(
+                f"[yellow]the programs did not solve cleanly: {summary['status']}[/yellow]"
+            )
+        if out is not None:
+            write_table(sites, out)
+            console.print(f"wrote {out}")
+        if not no_save:
+            parameters = {"network": str(network), **result.parameters}
+            if events is not None:
+                parameters["events_file"] = str(events)
+            save_run(db, result, loaded, parameters, wall)
+
+
+_SITE_COLUMNS = ("site", "name", "cluster", "capacity_loss", "recovery_periods", "reason")
+
+
+def _frame(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+    return table

@@ -20,8 +20,12 @@ builder                    what it draws
 :func:`ranked_risks`       (table) sweep rows worst first
 :func:`cluster_summary`    (table) per cluster: sites, exposures, lost profit, worst site
 =========================  ==============================================================
+
+The number formats the figures use (:func:`compact`, :func:`fmt_money`,
+:func:`fmt_periods`) are exported too, so that reports label numbers the same way.
 """
 
+from chipstress.interfaces.figures._style import compact, fmt_money, fmt_periods
 from chipstress.interfaces.figures.charts import (
     contributions_bar,
     exceedance_curve,
@@ -37,10 +41,13 @@ __all__ = [
     "RANKED_COLUMNS",
     "Region",
     "cluster_summary",
+    "compact",
     "contributions_bar",
     "exceedance_curve",
     "exceedance_points",
     "find_regions",
+    "fmt_money",
+    "fmt_periods",
     "node_tiers",
     "ranked_risks",
     "site_map",

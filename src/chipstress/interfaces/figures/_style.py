@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +111,7 @@ def as_values(values: Mapping[str, float] | pd.Series | None, ids: pd.Series) ->
     return series.reindex(ids.astype(str).to_numpy()).to_numpy(dtype=float)
 
 
-def node_label(row: Mapping[str, Any]) -> str:
+def node_label(row: Mapping[Hashable, Any]) -> str:
     """Hover text for a node: bold name, Chinese and Japanese names, id, kind, cluster."""
 
     def text(key: str) -> str:
@@ -152,7 +152,20 @@ class ValueScale:
             return np.log10(positive) if self.log else positive
 
     def size(self, values: np.ndarray, small: float = 7.0, large: float = 24.0) -> np.ndarray:
-        """Marker diameter (px): ``small`` at the bottom of the scale, ``large`` at the top."""
+        """Marker diameter (px): ``small`` at the bottom of the scale, ``large`` at the top.
+
+        Parameters
+        ----------
+        values
+            The values to size (in the scale's units).
+        small, large
+            Diameters (px) at the bottom and top of the scale.
+
+        Returns
+        -------
+        numpy.ndarray
+            One diameter (px) per value.
+        """
         coords = self.color(values)
         span = self.cmax - self.cmin
         share = (coords - self.cmin) / span if span > 0 else np.ones_like(coords)
@@ -178,13 +191,10 @@ def value_scale(values: np.ndarray, log: bool | None = None) -> ValueScale:
         cmin = max(math.log10(low), cmax - 6)  # at most six decades of colour
         if cmax - cmin < 1e-9:
             cmin = cmax - 1
-        ticks = list(range(math.ceil(cmin), math.floor(cmax) + 1))
-        if len(ticks) < 2:
-            ticks = [cmin, cmax]
-        return ValueScale(
-            True, cmin, cmax, [float(t) for t in ticks], [compact(10**t) for t in ticks]
-        )
+        decades = range(math.ceil(cmin), math.floor(cmax) + 1)
+        ticks = [float(t) for t in decades] if len(decades) >= 2 else [cmin, cmax]
+        return ValueScale(True, cmin, cmax, ticks, [compact(10**t) for t in ticks])
     cmin = 0.0
     cmax = high if high > 0 else 1.0
-    ticks = np.linspace(cmin, cmax, 5)
-    return ValueScale(False, cmin, cmax, ticks.tolist(), [compact(t) for t in ticks])
+    steps = np.linspace(cmin, cmax, 5)
+    return ValueScale(False, cmin, cmax, steps.tolist(), [compact(t) for t in steps])

@@ -212,6 +212,20 @@ def land(window: Window, resolution: str = "c", min_area: float = 0.0) -> tuple[
     Returns ``((land_x, land_y), (lake_x, lake_y))``; each polygon is one run ended by
     NaN, ready for a scatter trace with ``fill="toself"``. Polygons smaller than
     ``min_area`` km² are left out; Antarctica (south of 60° S) is never drawn.
+
+    Parameters
+    ----------
+    window
+        The map window (degrees).
+    resolution
+        GSHHS resolution: ``c`` (crude, ~25 km), ``l`` (low) or ``i`` (intermediate).
+    min_area
+        Smallest polygon drawn (km²).
+
+    Returns
+    -------
+    tuple of (Lines, Lines)
+        Land and lake outlines.
     """
     land_parts: list[np.ndarray] = []
     lake_parts: list[np.ndarray] = []
@@ -242,6 +256,20 @@ def coastlines(window: Window, resolution: str = "c", min_area: float = 0.0) -> 
 
     The cuts made by clipping, and the ±180° seam where GSHHS splits Eurasia, are not
     drawn: only real coast remains.
+
+    Parameters
+    ----------
+    window
+        The map window (degrees).
+    resolution
+        GSHHS resolution: ``c`` (crude, ~25 km), ``l`` (low) or ``i`` (intermediate).
+    min_area
+        Smallest polygon drawn (km²).
+
+    Returns
+    -------
+    Lines
+        The shorelines' ``x`` (longitude) and ``y`` (latitude) arrays, runs ended by NaN.
     """
     parts: list[np.ndarray] = []
     for outline in read_outlines("gshhs", resolution):
@@ -265,7 +293,22 @@ def coastlines(window: Window, resolution: str = "c", min_area: float = 0.0) -> 
 
 @lru_cache(maxsize=64)
 def lines(window: Window, name: str = "countries", resolution: str = "c") -> Lines:
-    """Borders (``countries`` or ``states``) inside ``window`` as plotly line arrays."""
+    """Borders (``countries`` or ``states``) inside ``window`` as plotly line arrays.
+
+    Parameters
+    ----------
+    window
+        The map window (degrees).
+    name
+        ``countries`` or ``states``.
+    resolution
+        Resolution of the border data: ``c`` (crude), ``l`` (low) or ``i`` (intermediate).
+
+    Returns
+    -------
+    Lines
+        The borders' ``x`` (longitude) and ``y`` (latitude) arrays, runs ended by NaN.
+    """
     parts: list[np.ndarray] = []
     for outline in read_outlines(name, resolution):
         if outline.north < window.south or outline.south > window.north:

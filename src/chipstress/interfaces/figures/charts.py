@@ -11,22 +11,46 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from chipstress.interfaces.cells import number
 from chipstress.interfaces.figures import _style as st
 
-__all__ = ["contributions_bar", "exceedance_curve", "exceedance_points", "ttr_tts_scatter"]
+__all__ = [
+    "contributions_bar",
+    "empty_chart",
+    "exceedance_curve",
+    "exceedance_points",
+    "finish_chart",
+    "ttr_tts_scatter",
+]
 
 _ZONE_NAME = "exposed: TTR > TTS"
 
 
-def _empty(heading: str, message: str, height: int) -> go.Figure:
-    """A finished figure that says, in its middle, why there is nothing to draw."""
+def empty_chart(heading: str, message: str, height: int) -> go.Figure:
+    """A finished figure that says, in its middle, why there is nothing to draw.
+
+    Parameters
+    ----------
+    heading
+        The figure's title.
+    message
+        Why there is nothing to draw.
+    height
+        The figure's height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The figure, with the message as its only annotation.
+    """
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(title={"text": heading})
-    return _finish(fig, height)
+    return finish_chart(fig, height)
 
 
-def _finish(fig: go.Figure, height: int) -> go.Figure:
+def finish_chart(fig: go.Figure, height: int) -> go.Figure:
+    """The house style of every chart: font, white background, grid, ``height`` pixels."""
     fig.update_layout(
         font={"family": st.FONT, "size": 12, "color": "#1f2937"},
         paper_bgcolor="#ffffff",
@@ -89,6 +113,10 @@ def ttr_tts_scatter(
         optionally ``name``. Rows with no duration or no TTS are left out.
     period, currency
         Units for labels (``network.meta.period``, ``network.meta.currency``).
+    title
+        The figure's title (``None``: a default one).
+    height
+        The figure's height in pixels.
 
     Returns
     -------
@@ -114,7 +142,7 @@ def ttr_tts_scatter(
     x = table["duration"].to_numpy(dtype=float)
     y = table["tts"].to_numpy(dtype=float)
     if table.empty:
-        return _empty(heading, "No node has both a TTR and a TTS.", height)
+        return empty_chart(heading, "No node has both a TTR and a TTS.", height)
 
     finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)]])
     positive = finite[finite > 0]
@@ -230,7 +258,7 @@ def ttr_tts_scatter(
             },
         },
     )
-    return _finish(fig, height)
+    return finish_chart(fig, height)
 
 
 def _scatter_nodes(
@@ -244,8 +272,8 @@ def _scatter_nodes(
     for (px, py), group in frame.groupby(["_x", "_y"], sort=False):
         group = group.sort_values("risk_exposure_index", ascending=False, na_position="last")
         first = group.iloc[0]
-        xs.append(float(px))
-        ys.append(float(py))
+        xs.append(number(px))
+        ys.append(number(py))
         best = float(first["risk_exposure_index"])
         colors.append(float(scale.color(np.array([best]))[0]) if best > 0 else np.nan)
         sizes.append(9.0 + 5.0 * math.log10(len(group)))
@@ -375,6 +403,12 @@ def exceedance_curve(
         Run summary; ``var_95``, ``var_99`` (value at risk: the loss exceeded in 5 % and
         1 % of years), ``cvar_95``/``cvar_99`` and ``expected_annual_loss`` are drawn as
         horizontal reference lines when present.
+    currency
+        The currency, for labels.
+    title
+        The figure's title (``None``: a default one).
+    height
+        The figure's height in pixels.
 
     Returns
     -------
@@ -466,7 +500,7 @@ def exceedance_curve(
         title=f"annual loss ({currency})" if currency else "annual loss", rangemode="tozero"
     )
     fig.update_layout(title={"text": heading}, legend={"orientation": "h", "y": -0.2, "x": 0.0})
-    return _finish(fig, height)
+    return finish_chart(fig, height)
 
 
 def _number(value: Any) -> float | None:
@@ -509,6 +543,28 @@ def contributions_bar(
     rows by value are drawn, largest on top; the rest are summed into one bar.
     ``value_label`` names the value on the axis (default: the column's name); money
     gets ``currency`` appended, ``share`` is shown in percent.
+
+    Parameters
+    ----------
+    table
+        Contributions, one row per label.
+    label, value
+        The label and value columns (default: the first present, as above).
+    top
+        Bars drawn before the rest are summed.
+    currency
+        The currency, appended to money values.
+    value_label
+        The value's name on the axis.
+    title
+        The figure's title (``None``: ``Contributions``).
+    height
+        The figure's height in pixels (``None``: from the number of bars).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal bar trace.
     """
     label = label or next((c for c in _LABELS if c in table), None)
     value = value or next((c for c in _VALUES if c in table), None)
@@ -518,12 +574,13 @@ def contributions_bar(
             text="Nothing to show.", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
         )
         fig.update_layout(title={"text": title or "Contributions"})
-        return _finish(fig, height or 240)
+        return finish_chart(fig, height or 240)
     data = table[[label, value]].copy()
     data[value] = pd.to_numeric(data[value], errors="coerce")
-    data = data.groupby(label, sort=False, dropna=False)[value].sum().sort_values(ascending=False)
-    shown = data.head(top)
-    rest = data.iloc[top:]
+    totals = data.groupby(label, sort=False, dropna=False)[value].sum()
+    ranked = totals.sort_values(ascending=False)
+    shown = ranked.head(top)
+    rest = ranked.iloc[top:]
     labels = [str(i) for i in shown.index]
     values = shown.to_numpy(dtype=float).tolist()
     if len(rest):
@@ -548,4 +605,4 @@ def contributions_bar(
     fig.update_xaxes(title=f"{what} ({unit})" if unit else what)
     fig.update_yaxes(automargin=True)
     fig.update_layout(title={"text": title or f"{what} by {label}"}, showlegend=False)
-    return _finish(fig, height or max(240, 70 + 24 * len(labels)))
+    return finish_chart(fig, height or max(240, 70 + 24 * len(labels)))

@@ -105,6 +105,22 @@ def find_regions(
     least 3) become panels, each widened to hold every site of its main cluster when that
     keeps it under ``max_span`` degrees (so Arizona's panel takes in the Los Angeles
     ports). Titles name the country and clusters. Longitudes are unwrapped as on the map.
+
+    Parameters
+    ----------
+    nodes
+        The network's nodes (``lat``, ``lon`` in degrees; ``country``, ``cluster``).
+    panels
+        The most detail windows returned.
+    link
+        Sites closer than this (degrees) are grouped.
+    max_span
+        The widest a widened panel may be (degrees).
+
+    Returns
+    -------
+    list of Region
+        The windows, the most crowded first.
     """
     located = nodes[nodes["lat"].notna() & nodes["lon"].notna()].reset_index(drop=True)
     if len(located) < 3 or panels <= 0:
@@ -112,7 +128,7 @@ def find_regions(
     lon = _unwrap(located["lon"].to_numpy(dtype=float))
     lat = located["lat"].to_numpy(dtype=float)
     groups = sorted(_groups(lon, lat, link), key=len, reverse=True)
-    regions = []
+    regions: list[Region] = []
     for members in groups[:panels]:
         if len(members) < 3:
             break
@@ -133,7 +149,7 @@ def find_regions(
         countries = located["country"].iloc[pick].dropna().astype(str)
         country = countries.mode().iloc[0] if len(countries.mode()) else ""
         names = [c for c in located["cluster"].iloc[pick].fillna("").astype(str) if c]
-        ordered = [c for c, _ in pd.Series(names).value_counts().items()][:4] if names else []
+        ordered = [str(c) for c, _ in pd.Series(names).value_counts().items()][:4] if names else []
         title = (
             f"{country}: {', '.join(ordered)}"
             if country and ordered

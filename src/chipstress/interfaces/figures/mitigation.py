@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from chipstress.interfaces.cells import number
 from chipstress.interfaces.figures import _style as st
-from chipstress.interfaces.figures.charts import _empty, _finish
+from chipstress.interfaces.figures.charts import empty_chart, finish_chart
 
 __all__ = ["tradeoff_curve"]
 
@@ -47,6 +48,14 @@ def tradeoff_curve(
         What the measure is, for the y axis.
     baseline
         The measure with no action, drawn at budget 0.
+    currency
+        The currency, for labels of money measures.
+    money
+        Whether the measure is money (currency) rather than a count of sites.
+    title
+        The figure's title (``None``: a default one).
+    height
+        The figure's height in pixels.
 
     Returns
     -------
@@ -59,7 +68,7 @@ def tradeoff_curve(
     heading = title or f"Trade-off: {measure_label} against budget"
     table = curve.sort_values("budget").reset_index(drop=True) if len(curve) else curve
     if table.empty:
-        return _empty(heading, "No budget in this plan.", height)
+        return empty_chart(heading, "No budget in this plan.", height)
     budget = table["budget"].to_numpy(dtype=float)
     value = table["value"].to_numpy(dtype=float)
     unit = f" ({currency})" if money and currency else ""
@@ -72,11 +81,11 @@ def tradeoff_curve(
     hover = [
         (
             f"<b>budget {st.fmt_money(r.budget, currency)}</b><br>"
-            f"{html.escape(measure_label)}: {fmt(r.value)}<br>"
-            f"spent {st.fmt_money(r.cost, currency)} on {int(r.n_actions)} action(s)<br>"
+            f"{html.escape(measure_label)}: {fmt(number(r.value))}<br>"
+            f"spent {st.fmt_money(r.cost, currency)} on {int(number(r.n_actions))} action(s)<br>"
             + (
-                f"proven bound {fmt(r.bound)} (gap {r.gap:.1%})<br>"
-                if not math.isnan(float(r.gap))
+                f"proven bound {fmt(number(r.bound))} (gap {r.gap:.1%})<br>"
+                if not math.isnan(number(r.gap))
                 else ""
             )
             + _actions_text(r.actions)
@@ -133,4 +142,4 @@ def tradeoff_curve(
         legend={"orientation": "h", "y": -0.18, "x": 0.0},
         hovermode="closest",
     )
-    return _finish(fig, height)
+    return finish_chart(fig, height)

@@ -111,20 +111,18 @@ def _order(shown: pd.DataFrame, edges: pd.DataFrame, sweeps: int = 4) -> pd.Seri
     """Vertical position (0..1) of each shown node inside its tier column."""
     shown = shown.assign(_cluster=shown["cluster"].fillna("").astype(str))
     position: dict[str, float] = {}
-    columns = {}
-    for tier, members in shown.groupby("tier", sort=True):
+    columns: list[list[str]] = []  # node ids per tier, in tier order
+    for _, members in shown.groupby("tier", sort=True):
         ids = members.sort_values(["_cluster", "kind", "id"])["id"].tolist()
-        columns[tier] = ids
+        columns.append(ids)
         for k, node in enumerate(ids):
             position[node] = (k + 0.5) / len(ids)
     neighbours: dict[str, list[str]] = {}
     for supplier, customer in zip(edges["supplier"], edges["customer"], strict=True):
         neighbours.setdefault(supplier, []).append(customer)
         neighbours.setdefault(customer, []).append(supplier)
-    tiers = sorted(columns)
     for sweep in range(sweeps):
-        for tier in tiers if sweep % 2 == 0 else tiers[::-1]:
-            ids = columns[tier]
+        for ids in columns if sweep % 2 == 0 else columns[::-1]:
             key = {
                 node: float(np.mean([position[m] for m in neighbours[node]]))
                 if neighbours.get(node)
@@ -189,6 +187,12 @@ def tiered_network(
     labels
         Besides every tier-1 node and the deepest tier, label this many of the
         highest-valued other nodes.
+    value_label
+        What ``values`` are, for the colour bar and hover.
+    title
+        The figure's title (``None``: a default one).
+    height
+        The figure's height in pixels (``None``: from the number of tiers).
 
     Returns
     -------

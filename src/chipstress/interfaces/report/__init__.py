@@ -9,8 +9,9 @@ writes it atomically.
 What the page shows depends on the run's kind: a sweep gets headline figures, the site
 map by risk exposure, TTR against TTS, the ranked risks, the per-cluster summary and the
 tiered network; a simulation the loss-exceedance curve, contributions by hazard and by
-site and their map; a replay or scenario the sites hit and why; any other run its
-summary and tables; a what-if (edits) its deltas by site and cluster and their map; a
+site and their map; a replay or scenario (or an outage of hazard events) the sites hit
+and why; any other run (impact, survive, outage of sites, contingency) its summary and
+tables; a what-if (edits) its deltas by site and cluster and their map; a
 plan its trade-off curve and the actions chosen at each budget.
 """
 
@@ -27,17 +28,22 @@ from chipstress.model.builtin import BUILTIN_NETWORKS
 from chipstress.model.io import read_network
 from chipstress.model.io.files import atomic_file
 from chipstress.model.network import Network
+from chipstress.results import RunKind
 from chipstress.store import ResultsStore, StoredRun
 
 __all__ = ["build_report", "resolve_network", "write_report"]
 
-_TITLES = {
-    "sweep": "Risk exposure of {network}",
-    "simulation": "Simulated hazard losses of {network}",
-    "replay": "Replay on {network}",
-    "scenario": "Scenario on {network}",
-    "whatif": "What-if on {network}",
-    "plan": "Mitigation plan for {network}",
+_TITLES: dict[str, str] = {
+    RunKind.SWEEP: "Risk exposure of {network}",
+    RunKind.IMPACT: "Impact of a disruption on {network}",
+    RunKind.SURVIVE: "Time-to-survive of {network}",
+    RunKind.OUTAGE: "Outage on {network}",
+    RunKind.SIMULATE: "Simulated hazard losses of {network}",
+    RunKind.REPLAY: "Replay on {network}",
+    RunKind.SCENARIO: "Scenario on {network}",
+    RunKind.WHATIF: "What-if on {network}",
+    RunKind.PLAN: "Mitigation plan for {network}",
+    RunKind.CONTINGENCY: "Contingency plan for {network}",
 }
 
 
@@ -141,15 +147,17 @@ def build_report(
         network=loaded.meta.name
     )
     page = Page(title=title, subtitle=_subtitle(run, loaded))
-    if run.kind == "sweep" and "sweep" in tables:
+    if run.kind == RunKind.SWEEP and "sweep" in tables:
         sections.sweep_sections(page, run, loaded, tables)
-    elif run.kind == "simulation":
+    elif run.kind == RunKind.SIMULATE:
         sections.simulation_sections(page, run, loaded, tables)
-    elif run.kind in ("replay", "scenario"):
+    elif run.kind in (RunKind.REPLAY, RunKind.SCENARIO) or (
+        run.kind == RunKind.OUTAGE and "impact" in tables
+    ):
         sections.hazard_sections(page, run, loaded, tables)
-    elif run.kind == "whatif" and "whatif_totals" in tables:
+    elif run.kind == RunKind.WHATIF and "whatif_totals" in tables:
         mitigation.whatif_sections(page, run, loaded, tables)
-    elif run.kind == "plan" and "curve" in tables:
+    elif run.kind == RunKind.PLAN and "curve" in tables:
         mitigation.plan_sections(page, run, loaded, tables)
     else:
         sections.generic_sections(page, run, loaded, tables)
@@ -170,7 +178,30 @@ def write_report(
     path: str | Path,
     network: Network | str | Path | None = None,
 ) -> Path:
-    """Build the report of a run and write it to ``path`` atomically; returns the path."""
+    """Build the report of a run and write it to ``path`` atomically; returns the path.
+
+    Parameters
+    ----------
+    store
+        The results store holding the run.
+    run_id
+        The run to report on.
+    path
+        The HTML file to write.
+    network
+        The run's network (loaded, a path or a built-in name); default: the run's
+        ``network`` parameter (see :func:`build_report`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`build_report`.
+    """
     text = build_report(store, run_id, network)
     target = Path(path)
     with atomic_file(target) as handle:

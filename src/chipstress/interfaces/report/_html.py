@@ -129,7 +129,22 @@ class Column:
 
 
 def table(frame: pd.DataFrame, columns: Sequence[Column], limit: int | None = None) -> str:
-    """An HTML table of ``frame`` (first ``limit`` rows) with the given columns."""
+    """An HTML table of ``frame`` (first ``limit`` rows) with the given columns.
+
+    Parameters
+    ----------
+    frame
+        The rows to show.
+    columns
+        The columns: key, header, format, alignment.
+    limit
+        The most rows shown (``None``: all).
+
+    Returns
+    -------
+    str
+        The HTML.
+    """
     shown = frame if limit is None else frame.head(limit)
     head = "".join(
         f'<th class="{"num" if c.numeric else ""}">{escape(c.header)}</th>' for c in columns
@@ -189,7 +204,17 @@ class Page:
         self.parts.append(markup)
 
     def section(self, heading: str, lead: str = "", anchor: str = "") -> None:
-        """Start a section: a heading and an optional lead paragraph."""
+        """Start a section: a heading and an optional lead paragraph.
+
+        Parameters
+        ----------
+        heading
+            The section's heading (escaped).
+        lead
+            A lead paragraph (HTML, not escaped).
+        anchor
+            The heading's ``id``, for links.
+        """
         ident = f' id="{escape(anchor)}"' if anchor else ""
         self.parts.append(f"<h2{ident}>{escape(heading)}</h2>")
         if lead:

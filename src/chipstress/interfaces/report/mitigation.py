@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from chipstress.interfaces import figures as figs
-from chipstress.interfaces.figures import _style as st
+from chipstress.interfaces.figures import compact, fmt_money, fmt_periods
 from chipstress.interfaces.report._html import Column, Page, cards, escape, number, table
 from chipstress.model.network import Network
 from chipstress.store import StoredRun
@@ -26,23 +26,23 @@ def _float(value: Any) -> float:
         return float("nan")
 
 
-def _money(currency: str) -> Any:
-    return lambda v: st.fmt_money(v, currency)
+def _money(currency: str) -> Callable[[Any], str]:
+    return lambda v: fmt_money(v, currency)
 
 
-def _signed_money(currency: str) -> Any:
+def _signed_money(currency: str) -> Callable[[Any], str]:
     def fmt(v: Any) -> str:
         x = _float(v)
         if math.isnan(x):
             return "n/a"
-        text = st.fmt_money(abs(x), currency)
+        text = fmt_money(abs(x), currency)
         return f"−{text}" if x < 0 else (f"+{text}" if x > 0 else text)
 
     return fmt
 
 
 def _periods(v: Any) -> str:
-    return st.fmt_periods(v)
+    return fmt_periods(v)
 
 
 def _yes_no(value: Any) -> str:
@@ -55,11 +55,23 @@ def _figure(value: Any, money: bool, currency: str) -> str:
     x = _float(value)
     if math.isnan(x):
         return "n/a"
-    return st.fmt_money(x, currency) if money else number(x, 6)
+    return fmt_money(x, currency) if money else number(x, 6)
 
 
 def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """Edits, headline deltas, deltas by cluster, the map of changes, the sites that change."""
+    """Edits, headline deltas, deltas by cluster, the map of changes, the sites that change.
+
+    Parameters
+    ----------
+    page
+        The page the sections are added to.
+    run
+        The stored run (parameters, summary).
+    network
+        Its network (names, currency, period).
+    tables
+        The run's tables by name.
+    """
     currency = network.meta.currency or "money"
     totals = tables["whatif_totals"].set_index("metric")
     nodes = tables.get("whatif_nodes", pd.DataFrame())
@@ -78,8 +90,8 @@ def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables
         ("edits", f"{len(edits):,}", "applied in order", False),
         (
             "worst single-site lost profit",
-            f"{st.compact(worst[1])} {currency}",
-            f"before: {st.compact(worst[0])}",
+            f"{compact(worst[1])} {currency}",
+            f"before: {compact(worst[0])}",
             worst[1] > worst[0],
         ),
         (
@@ -90,8 +102,8 @@ def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables
         ),
         (
             "lost profit, all sites",
-            f"{st.compact(total[1])} {currency}",
-            f"before: {st.compact(total[0])} (each site failing alone)",
+            f"{compact(total[1])} {currency}",
+            f"before: {compact(total[0])} (each site failing alone)",
             total[1] > total[0],
         ),
     ]
@@ -100,8 +112,8 @@ def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables
         items.append(
             (
                 "expected annual loss",
-                f"{st.compact(eal[1])} {currency}",
-                f"before: {st.compact(eal[0])} (same simulated events)",
+                f"{compact(eal[1])} {currency}",
+                f"before: {compact(eal[0])} (same simulated events)",
                 eal[1] > eal[0],
             )
         )
@@ -236,7 +248,19 @@ def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables
 
 
 def plan_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """Headlines, the trade-off curve, each point's actions, the candidates."""
+    """Headlines, the trade-off curve, each point's actions, the candidates.
+
+    Parameters
+    ----------
+    page
+        The page the sections are added to.
+    run
+        The stored run (parameters, summary).
+    network
+        Its network (names, currency, period).
+    tables
+        The run's tables by name.
+    """
     currency = network.meta.currency or "money"
     s = run.summary
     curve = tables["curve"]
@@ -254,7 +278,7 @@ def plan_sections(page: Page, run: StoredRun, network: Network, tables: Tables) 
                 (
                     "at the largest budget",
                     "-" if best is None else _figure(best["value"], money, currency),
-                    "" if best is None else f"spending {st.fmt_money(best['cost'], currency)}",
+                    "" if best is None else f"spending {fmt_money(best['cost'], currency)}",
                     False,
                 ),
                 (
@@ -316,6 +340,7 @@ def plan_sections(page: Page, run: StoredRun, network: Network, tables: Tables) 
                 ),
                 Column("n_actions", "actions", number, numeric=True),
                 Column("status", "status"),
+                Column("status_detail", "detail"),
             ],
         )
     )
@@ -323,7 +348,7 @@ def plan_sections(page: Page, run: StoredRun, network: Network, tables: Tables) 
     if choices is not None and not choices.empty:
         page.section("Actions chosen at each budget", "", "choices")
         for budget, group in choices.groupby("budget", sort=True):
-            page.add(f"<h3>Budget {escape(st.fmt_money(budget, currency))}</h3>")
+            page.add(f"<h3>Budget {escape(fmt_money(budget, currency))}</h3>")
             page.add(
                 table(
                     group,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from chipstress.interfaces import figures as figs
-from chipstress.interfaces.figures import _style as st
+from chipstress.interfaces.figures import compact, fmt_money, fmt_periods
 from chipstress.interfaces.report._html import Column, Page, cards, escape, number, table
 from chipstress.model.network import Network
 from chipstress.store import StoredRun
@@ -20,7 +20,7 @@ __all__ = ["generic_sections", "hazard_sections", "simulation_sections", "sweep_
 Tables = Mapping[str, pd.DataFrame]
 
 
-def _name_cell(names: Mapping[str, Mapping[str, Any]]) -> Any:
+def _name_cell(names: Mapping[str, Mapping[Hashable, Any]]) -> Callable[[Any], str]:
     """A formatter: a node's name with its Chinese/Japanese names and id underneath."""
 
     def fmt(node: Any) -> str:
@@ -37,7 +37,7 @@ def _name_cell(names: Mapping[str, Mapping[str, Any]]) -> Any:
     return fmt
 
 
-def _names(network: Network) -> dict[str, dict[str, Any]]:
+def _names(network: Network) -> dict[str, dict[Hashable, Any]]:
     columns = [c for c in ("id", "name", "name_zh", "name_ja") if c in network.nodes]
     return {str(r["id"]): r for r in network.nodes[columns].to_dict("records")}
 
@@ -65,16 +65,28 @@ def _map(
     page.figure(figs.site_map(network, values, value_label=label, log_color=log_color))
 
 
-def _money(currency: str) -> Any:
-    return lambda v: st.fmt_money(v, currency)
+def _money(currency: str) -> Callable[[Any], str]:
+    return lambda v: fmt_money(v, currency)
 
 
 def _periods(v: Any) -> str:
-    return st.fmt_periods(v)
+    return fmt_periods(v)
 
 
 def sweep_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """Headlines, map, TTR/TTS scatter, ranked risks, clusters, tiers, how to read."""
+    """Headlines, map, TTR/TTS scatter, ranked risks, clusters, tiers, how to read.
+
+    Parameters
+    ----------
+    page
+        The page the sections are added to.
+    run
+        The stored run (parameters, summary).
+    network
+        Its network (names, currency, period).
+    tables
+        The run's tables by name.
+    """
     sweep = tables["sweep"]
     meta = network.meta
     currency, period = meta.currency or "money", meta.period
@@ -111,12 +123,12 @@ def sweep_sections(page: Page, run: StoredRun, network: Network, tables: Tables)
                     "-" if worst is None else str(worst["name"]),
                     ""
                     if worst is None
-                    else f"lost profit {st.fmt_money(worst['lost_profit'], currency)}",
+                    else f"lost profit {fmt_money(worst['lost_profit'], currency)}",
                     worst is not None and bool(worst["exposed"]),
                 ),
                 (
                     "lost profit, all single-site cases",
-                    f"{st.compact(total)} {currency}".strip(),
+                    f"{compact(total)} {currency}".strip(),
                     "sum over the sites, each failing alone",
                     False,
                 ),
@@ -275,7 +287,19 @@ def _pick(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 
 def simulation_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """Headlines, exceedance curve, contributions by hazard and node, map of contributions."""
+    """Headlines, exceedance curve, contributions by hazard and node, map of contributions.
+
+    Parameters
+    ----------
+    page
+        The page the sections are added to.
+    run
+        The stored run (parameters, summary).
+    network
+        Its network (names, currency, period).
+    tables
+        The run's tables by name.
+    """
     s = run.summary
     currency = network.meta.currency or "money"
     page.add(
@@ -284,20 +308,20 @@ def simulation_sections(page: Page, run: StoredRun, network: Network, tables: Ta
                 ("years simulated", number(s.get("years")), f"seed {s.get('seed', 'n/a')}", False),
                 (
                     "expected annual loss",
-                    f"{st.compact(_float(s.get('expected_annual_loss')))} {currency}".strip(),
+                    f"{compact(_float(s.get('expected_annual_loss')))} {currency}".strip(),
                     "mean loss per year",
                     False,
                 ),
                 (
                     "VaR 95%",
-                    f"{st.compact(_float(s.get('var_95')))} {currency}".strip(),
-                    f"CVaR 95%: {st.compact(_float(s.get('cvar_95')))}",
+                    f"{compact(_float(s.get('var_95')))} {currency}".strip(),
+                    f"CVaR 95%: {compact(_float(s.get('cvar_95')))}",
                     False,
                 ),
                 (
                     "VaR 99%",
-                    f"{st.compact(_float(s.get('var_99')))} {currency}".strip(),
-                    f"CVaR 99%: {st.compact(_float(s.get('cvar_99')))}",
+                    f"{compact(_float(s.get('var_99')))} {currency}".strip(),
+                    f"CVaR 99%: {compact(_float(s.get('cvar_99')))}",
                     True,
                 ),
             ]
@@ -406,7 +430,19 @@ _SITE_COLUMNS = (
 
 
 def hazard_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """A replay or scenario: headlines, the map of sites hit, the table of why, the impact."""
+    """A replay or scenario: headlines, the map of sites hit, the table of why, the impact.
+
+    Parameters
+    ----------
+    page
+        The page the sections are added to.
+    run
+        The stored run (parameters, summary).
+    network
+        Its network (names, currency, period).
+    tables
+        The run's tables by name.
+    """
     s = run.summary
     currency, period = network.meta.currency or "money", network.meta.period
     sites = tables.get("sites", pd.DataFrame())
@@ -425,13 +461,13 @@ def hazard_sections(page: Page, run: StoredRun, network: Network, tables: Tables
                 ),
                 (
                     "lost profit",
-                    f"{st.compact(lost)} {currency}".strip(),
+                    f"{compact(lost)} {currency}".strip(),
                     "beyond the undisrupted baseline" if beyond else "over the disruption window",
                     lost > 0,
                 ),
                 (
                     "time to survive",
-                    st.fmt_periods(_float(s.get("tts")), period),
+                    fmt_periods(_float(s.get("tts")), period),
                     "with every hit site at its worst",
                     False,
                 ),
@@ -476,7 +512,19 @@ def hazard_sections(page: Page, run: StoredRun, network: Network, tables: Tables
 
 
 def generic_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """Any other run: its summary as cards and every table (first rows)."""
+    """Any other run: its summary as cards and every table (first rows).
+
+    Parameters
+    ----------
+    page
+        The page the sections are added to.
+    run
+        The stored run (parameters, summary).
+    network
+        Its network (names, currency, period).
+    tables
+        The run's tables by name.
+    """
     scalars = [(k, v) for k, v in run.summary.items() if isinstance(v, int | float | str | bool)]
     if scalars:
         page.add(
@@ -493,7 +541,22 @@ def generic_sections(page: Page, run: StoredRun, network: Network, tables: Table
 
 
 def generic_table(frame: pd.DataFrame, currency: str = "", limit: int = 50) -> str:
-    """Any table, numbers right-aligned, first ``limit`` rows (the rest counted)."""
+    """Any table, numbers right-aligned, first ``limit`` rows (the rest counted).
+
+    Parameters
+    ----------
+    frame
+        The table.
+    currency
+        The network's currency (the cells are formatted as plain numbers).
+    limit
+        The most rows shown.
+
+    Returns
+    -------
+    str
+        The HTML.
+    """
 
     def fmt(v: Any) -> str:
         if isinstance(v, bool | np.bool_):

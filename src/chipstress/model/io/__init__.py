@@ -93,6 +93,26 @@ def write_network(network: Network, path: str | Path, table_format: str | None =
     Folders get CSV tables unless ``table_format="parquet"``. Returns the node
     columns the chosen format could not carry (reference JSON drops names,
     coordinates, ...), empty for lossless formats.
+
+    Parameters
+    ----------
+    network
+        The network to write.
+    path
+        Target: a folder, ``.yaml``/``.yml``, reference ``.json`` or ``.graphml`` file.
+    table_format
+        ``csv`` or ``parquet`` for folders (``None``: from the path, CSV by default).
+
+    Returns
+    -------
+    list of str
+        The node columns the format dropped; empty when lossless.
+
+    Raises
+    ------
+    InvalidInput
+        A table format for a single-file target, a ``.csv``/``.parquet`` path, an unknown
+        ``table_format``, or a target :func:`write_folder` refuses to replace.
     """
     fmt = detect_write_format(path, table_format)
     path = Path(path)

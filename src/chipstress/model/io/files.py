@@ -80,7 +80,22 @@ def _read_text(path: Path, label: str, kind: str, problems: list[Problem]) -> st
 
 
 def read_csv_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """A CSV file as a table of text cells (types are checked later)."""
+    """A CSV file as a table of text cells (types are checked later).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    label
+        The file's name in problems.
+    problems
+        Problems found are added here.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The table, or ``None`` if it cannot be read (a problem recorded).
+    """
     text = _read_text(path, label, "CSV", problems)
     if text is None:
         return None
@@ -104,7 +119,22 @@ def read_csv_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFr
 
 
 def read_parquet_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """A Parquet file as a table (column types are checked later)."""
+    """A Parquet file as a table (column types are checked later).
+
+    Parameters
+    ----------
+    path
+        The Parquet file.
+    label
+        The file's name in problems.
+    problems
+        Problems found are added here.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The table, or ``None`` if it cannot be read (a problem recorded).
+    """
     data = _read_bytes(path, label, problems)
     if data is None:
         return None
@@ -125,7 +155,22 @@ def read_parquet_table(path: Path, label: str, problems: list[Problem]) -> pd.Da
 
 
 def read_yaml_document(path: Path, label: str, problems: list[Problem]) -> Any:
-    """A YAML file as Python data, or ``None`` with a problem recorded."""
+    """A YAML file as Python data, or ``None`` with a problem recorded.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    label
+        The file's name in problems.
+    problems
+        Problems found are added here.
+
+    Returns
+    -------
+    Any
+        The parsed document, or ``None``.
+    """
     text = _read_text(path, label, "YAML", problems)
     if text is None:
         return None
@@ -140,7 +185,22 @@ def read_yaml_document(path: Path, label: str, problems: list[Problem]) -> Any:
 
 
 def read_json_document(path: Path, label: str, problems: list[Problem]) -> Any:
-    """A JSON file as Python data, or ``None`` with a problem recorded."""
+    """A JSON file as Python data, or ``None`` with a problem recorded.
+
+    Parameters
+    ----------
+    path
+        The JSON file.
+    label
+        The file's name in problems.
+    problems
+        Problems found are added here.
+
+    Returns
+    -------
+    Any
+        The parsed document, or ``None``.
+    """
     text = _read_text(path, label, "JSON", problems)
     if text is None:
         return None
@@ -167,7 +227,8 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
         os.replace(tmp, path)
     except BaseException:
@@ -183,6 +244,20 @@ def atomic_directory(
 
     An existing ``path`` is replaced only if ``is_replaceable(path)`` says so (for
     instance, it is a network folder written before); otherwise nothing is touched.
+
+    Parameters
+    ----------
+    path
+        The folder to create or replace.
+    write
+        Writes the folder's content into the temporary folder it is given.
+    is_replaceable
+        Whether an existing non-empty folder at ``path`` may be replaced.
+
+    Raises
+    ------
+    InvalidInput
+        ``path`` is a file, or a non-empty folder ``is_replaceable`` refuses.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():

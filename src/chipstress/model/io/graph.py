@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -24,8 +25,8 @@ def to_networkx(network: Network) -> nx.DiGraph:
         name=network.meta.name, period=network.meta.period, currency=network.meta.currency
     )
     for record in network.nodes.to_dict(orient="records"):
-        attributes = {
-            key: (value.item() if hasattr(value, "item") else value)
+        attributes: dict[str, Any] = {
+            str(key): (value.item() if hasattr(value, "item") else value)
             for key, value in record.items()
             if key != "id" and not (isinstance(value, float) and math.isnan(value))
         }
@@ -45,7 +46,10 @@ def to_networkx(network: Network) -> nx.DiGraph:
     pairs = network.sources[["supplier", "customer"]].itertuples(index=False)
     for (supplier, customer), extra in zip(pairs, premium, strict=True):
         material = material_of[supplier]
-        attributes = {"material": material, "quantity": float(quantity[(customer, material)])}
+        attributes = {
+            "material": material,
+            "quantity": float(quantity[(customer, material)]),
+        }
         if extra:  # a premium per unit shipped (qualified alternative sources)
             attributes["premium"] = float(extra)
         graph.add_edge(supplier, customer, **attributes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -23,9 +23,9 @@ from chipstress.model.io.files import (
     read_parquet_table,
     read_yaml_document,
 )
-from chipstress.model.network import Network, NetworkMeta
+from chipstress.model.network import Network, NetworkMeta, build_network
 from chipstress.model.schema import TABLES, table_schema
-from chipstress.model.validation import RawTable, build_network, meta_from_mapping
+from chipstress.model.validation import RawTable, meta_from_mapping
 
 __all__ = ["read_folder", "read_yaml_file", "write_folder", "write_yaml_file"]
 
@@ -138,6 +138,22 @@ def write_folder(network: Network, path: Path, table_format: str = "csv") -> Non
 
     An existing network folder at ``path`` is replaced; any other non-empty folder
     is left alone and an :class:`InvalidInput` raised.
+
+    Parameters
+    ----------
+    network
+        The network to write.
+    path
+        The folder to write (created or replaced).
+    table_format
+        ``csv`` or ``parquet``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``table_format``.
+    InvalidInput
+        ``path`` is a file or a non-empty folder that is not a network folder.
     """
     if table_format not in TABLE_FORMATS:
         raise ValueError(f"table_format must be one of {TABLE_FORMATS}")
@@ -177,7 +193,7 @@ def write_yaml_file(network: Network, path: Path) -> None:
             if a.default
         }
         records = []
-        for record in frame.to_dict(orient="records"):
+        for record in cast(list[dict[str, Any]], frame.to_dict(orient="records")):
             clean = {}
             for key, value in record.items():
                 value = _plain(value)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ import pandas as pd
 
 from chipstress.errors import InvalidInput, InvalidNetwork, Problem
 from chipstress.model.io.files import atomic_file, read_json_document
-from chipstress.model.network import Network, NetworkMeta
+from chipstress.model.network import Network, NetworkMeta, build_network
 from chipstress.model.schema import table_schema
-from chipstress.model.validation import RawTable, build_network
+from chipstress.model.validation import RawTable, Where
 
 __all__ = [
     "DROPPED_COLUMNS",
@@ -87,72 +88,114 @@ def _id_list(data: Mapping[str, Any], key: str, label: str, problems: list[Probl
 def from_reference_dict(
     data: Any, label: str = "reference.json", name: str = "reference", source: str = ""
 ) -> Network:
-    """Build a network from the parsed reference JSON object."""
-    problems: list[Problem] = []
-    if not isinstance(data, dict):
-        raise InvalidNetwork(
-            [Problem(label, "", "", "must be a JSON object with tier1, tier2, ...")], source
-        )
-    for key in ("tier1", "c", "d", "f"):
-        if key not in data:
-            problems.append(Problem(label, "", key, f"required key '{key}' is missing"))
-    if "edges" not in data and "P" not in data:
-        problems.append(
-            Problem(label, "", "edges", "needs 'edges' or 'P' to say who supplies whom")
-        )
-    tiers = {key: _id_list(data, key, label, problems) for key in ("tier1", "tier2", "tier3")}
-    maps = {
-        key: _mapping(data, key, label, problems)
-        for key in ("c", "s", "d", "f", "supplier_material_type", "r", "N_minus", "P")
-    }
-    edge_list = data.get("edges")
-    if edge_list is not None and (
-        not isinstance(edge_list, list)
-        or not all(
-            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
-            for e in edge_list
-        )
-    ):
-        problems.append(
-            Problem(label, "", "edges", "'edges' must be a list of [supplier, customer] pairs")
-        )
-    if problems:
-        # Without its node lists and main tables the rest cannot be checked: every node
-        # would be reported unknown or missing its capacity. Report the structure alone.
-        raise InvalidNetwork(problems, source or label)
+    """Build a network from the parsed reference JSON object.
 
+    Parameters
+    ----------
+    data
+        The parsed JSON document.
+    label
+        The file name, used in problem messages.
+    name
+        The network's name.
+    source
+        What was loaded (a path), for the error message; ``label`` if empty.
+
+    Returns
+    -------
+    Network
+        The validated network.
+
+    Raises
+    ------
+    InvalidNetwork
+        Listing every problem, located by key (``c['fab']``, ``edges[3]``).
+    """
+    ref = _Reference.check(data, label, source)
+    tables = {
+        "nodes": _node_table(ref),
+        "bom": _bom_table(ref),
+        "sources": _source_table(ref),
+    }
+    meta = NetworkMeta(
+        name=name,
+        period="period",
+        currency="",
+        description="Imported from the reference JSON format.",
+    )
+    return build_network(tables, meta, ref.problems, source=source or label)
+
+
+@dataclass
+class _Reference:
+    """The structure of a reference document, checked: node lists, maps and edges."""
+
+    label: str
+    tiers: dict[str, list[str]]
+    maps: dict[str, dict[str, Any]]
+    edges: list[list[str]] | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def check(cls, data: Any, label: str, source: str) -> _Reference:
+        """The node lists, maps and edges of ``data``; raises when its shape is wrong."""
+        problems: list[Problem] = []
+        if not isinstance(data, dict):
+            raise InvalidNetwork(
+                [Problem(label, "", "", "must be a JSON object with tier1, tier2, ...")], source
+            )
+        for key in ("tier1", "c", "d", "f"):
+            if key not in data:
+                problems.append(Problem(label, "", key, f"required key '{key}' is missing"))
+        if "edges" not in data and "P" not in data:
+            problems.append(
+                Problem(label, "", "edges", "needs 'edges' or 'P' to say who supplies whom")
+            )
+        tiers = {key: _id_list(data, key, label, problems) for key in ("tier1", "tier2", "tier3")}
+        maps = {key: _mapping(data, key, label, problems) for key in _MAP_KEYS}
+        edges = data.get("edges")
+        if edges is not None and not _is_pair_list(edges):
+            problems.append(
+                Problem(label, "", "edges", "'edges' must be a list of [supplier, customer] pairs")
+            )
+        if problems:
+            # Without its node lists and main tables the rest cannot be checked: every node
+            # would be reported unknown or missing its capacity. Report the structure alone.
+            raise InvalidNetwork(problems, source or label)
+        return cls(label, tiers, maps, edges)
+
+    @property
+    def products(self) -> set[str]:
+        """The tier1 node ids."""
+        return set(self.tiers["tier1"])
+
+    def problem(self, location: str, key: str, message: str) -> None:
+        """Record a problem at ``location`` (``c['fab']``) of ``key``."""
+        self.problems.append(Problem(self.label, location, key, message))
+
+
+_MAP_KEYS = ("c", "s", "d", "f", "supplier_material_type", "r", "N_minus", "P")
+
+
+def _is_pair_list(edges: Any) -> bool:
+    return isinstance(edges, list) and all(
+        isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in edges
+    )
+
+
+# --------------------------------------------------------------------------- nodes
+def _node_table(ref: _Reference) -> RawTable:
+    """The node table from the tier lists and the per-node maps."""
     ids: list[str] = []
     tier_of: dict[str, int] = {}
     listed_at: list[str] = []
     for number, key in enumerate(("tier1", "tier2", "tier3"), start=1):
-        for position, node in enumerate(tiers[key]):
+        for position, node in enumerate(ref.tiers[key]):
             ids.append(node)
             listed_at.append(f"{key}[{position}]")
             tier_of.setdefault(node, number)
-    known = set(ids)
-    for key in ("c", "s", "d", "f", "supplier_material_type", "r", "N_minus", "P"):
-        for node in maps[key]:
-            if node not in known:
-                problems.append(
-                    Problem(
-                        label,
-                        f"{key}['{node}']",
-                        key,
-                        f"unknown node '{node}' (not in tier1, tier2 or tier3)",
-                    )
-                )
-    products = set(tiers["tier1"])
-    for node in maps["supplier_material_type"]:
-        if node in products:
-            problems.append(
-                Problem(
-                    label,
-                    f"supplier_material_type['{node}']",
-                    "supplier_material_type",
-                    "a tier1 product node has no supplier material",
-                )
-            )
-
+    _check_node_keys(ref, set(ids))
+    maps, products = ref.maps, ref.products
     nodes = pd.DataFrame(
         {
             "id": pd.Series(ids, dtype=object),
@@ -168,17 +211,6 @@ def from_reference_dict(
         },
         dtype=object,
     )
-    for key, column in (("d", "demand"), ("f", "margin")):
-        for node in maps[key]:
-            if node in known and node not in products:
-                problems.append(
-                    Problem(
-                        label,
-                        f"{key}['{node}']",
-                        key,
-                        f"{column} is given for '{node}', which is not a tier1 product",
-                    )
-                )
 
     def node_where(row: int, column: str) -> tuple[str, str]:
         key = _NODE_KEYS.get(column)
@@ -186,120 +218,139 @@ def from_reference_dict(
             return listed_at[row], listed_at[row].split("[")[0]
         return f"{key}['{ids[row]}']", key
 
+    return RawTable("nodes", nodes, ref.label, node_where)
+
+
+def _check_node_keys(ref: _Reference, known: set[str]) -> None:
+    """Maps keyed by unknown nodes; a material for a product; demand or margin for a supplier."""
+    maps, products = ref.maps, ref.products
+    for key in _MAP_KEYS:
+        for node in maps[key]:
+            if node not in known:
+                ref.problem(
+                    f"{key}['{node}']", key, f"unknown node '{node}' (not in tier1, tier2 or tier3)"
+                )
+    for node in maps["supplier_material_type"]:
+        if node in products:
+            ref.problem(
+                f"supplier_material_type['{node}']",
+                "supplier_material_type",
+                "a tier1 product node has no supplier material",
+            )
+    for key, column in (("d", "demand"), ("f", "margin")):
+        for node in maps[key]:
+            if node in known and node not in products:
+                ref.problem(
+                    f"{key}['{node}']",
+                    key,
+                    f"{column} is given for '{node}', which is not a tier1 product",
+                )
+
+
+# --------------------------------------------------------------------------- BOM
+def _bom_table(ref: _Reference) -> RawTable:
+    """BOM lines from ``r`` (with quantities) and ``N_minus`` (quantity 1 where ``r`` has none)."""
+    maps = ref.maps
     bom_rows: list[tuple[str, Any, Any]] = []
     for node, needs in maps["r"].items():
         if not isinstance(needs, dict):
-            problems.append(Problem(label, f"r['{node}']", "r", "must map material -> quantity"))
+            ref.problem(f"r['{node}']", "r", "must map material -> quantity")
             continue
         bom_rows += [(node, material, quantity) for material, quantity in needs.items()]
     for node, needs in maps["N_minus"].items():
-        listed = maps["r"].get(node) if isinstance(maps["r"].get(node), dict) else {}
+        given = maps["r"].get(node)
+        listed = given if isinstance(given, dict) else {}
         if not isinstance(needs, list):
-            problems.append(
-                Problem(label, f"N_minus['{node}']", "N_minus", "must be a list of materials")
-            )
+            ref.problem(f"N_minus['{node}']", "N_minus", "must be a list of materials")
             continue
         bom_rows += [(node, material, 1) for material in needs if material not in listed]
     bom = pd.DataFrame(bom_rows, columns=["node", "material", "quantity"], dtype=object)
+    return RawTable(
+        "bom",
+        bom,
+        ref.label,
+        lambda row, column: (
+            f"r['{bom_rows[row][0]}']['{bom_rows[row][1]}']" if row < len(bom_rows) else "",
+            "r",
+        ),
+    )
 
-    if edge_list is not None:
-        pairs = [(e[0], e[1]) for e in edge_list]
-        edge_where = lambda row, column: (f"edges[{row}]", "edges")  # noqa: E731
+
+# --------------------------------------------------------------------------- sources
+def _source_table(ref: _Reference) -> RawTable:
+    """Source edges from ``edges`` (checked against ``P`` when both are given) or ``P``."""
+    from_p, p_material = _pairs_from_p(ref)
+    if ref.edges is None:
+        pairs = from_p
+        where: Where = lambda row, column: (f"P (edge {row + 1})", "P")  # noqa: E731
     else:
-        pairs = []
+        pairs = [(e[0], e[1]) for e in ref.edges]
+        where = lambda row, column: (f"edges[{row}]", "edges")  # noqa: E731
+        if ref.maps["P"]:
+            _compare_edges_with_p(ref, pairs, from_p, p_material)
+    sources = pd.DataFrame(pairs, columns=["supplier", "customer"], dtype=object)
+    return RawTable("sources", sources, ref.label, where)
+
+
+def _pairs_from_p(
+    ref: _Reference,
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str]]:
+    """``(supplier, customer)`` pairs listed in ``P`` and the material of each."""
     from_p: list[tuple[str, str]] = []
     p_material: dict[tuple[str, str], str] = {}
-    for customer, by_material in maps["P"].items():
+    material_of = ref.maps["supplier_material_type"]
+    known = {node for key in ("tier1", "tier2", "tier3") for node in ref.tiers[key]}
+    for customer, by_material in ref.maps["P"].items():
         if not isinstance(by_material, dict):
-            problems.append(
-                Problem(label, f"P['{customer}']", "P", "must map material -> [suppliers]")
-            )
+            ref.problem(f"P['{customer}']", "P", "must map material -> [suppliers]")
             continue
         for material, suppliers in by_material.items():
             if not isinstance(suppliers, list) or not all(isinstance(x, str) for x in suppliers):
-                problems.append(
-                    Problem(
-                        label,
-                        f"P['{customer}']['{material}']",
-                        "P",
-                        "must be a list of supplier ids",
-                    )
-                )
+                ref.problem(f"P['{customer}']['{material}']", "P", "must be a list of supplier ids")
                 continue
             for supplier in suppliers:
                 from_p.append((supplier, customer))
                 p_material.setdefault((supplier, customer), material)
-                kind = maps["supplier_material_type"].get(supplier)
+                kind = material_of.get(supplier)
                 if supplier in known and kind is not None and kind != material:
-                    problems.append(
-                        Problem(
-                            label,
-                            f"P['{customer}']['{material}']",
-                            "P",
-                            f"lists '{supplier}', which supplies '{kind}', not '{material}'",
-                        )
+                    ref.problem(
+                        f"P['{customer}']['{material}']",
+                        "P",
+                        f"lists '{supplier}', which supplies '{kind}', not '{material}'",
                     )
-    if edge_list is None:
-        pairs = from_p
-        edge_where = lambda row, column: (f"P (edge {row + 1})", "P")  # noqa: E731
-    elif maps["P"]:
-        in_edges, in_p = set(pairs), set(from_p)
-        only_p = [pair for pair in dict.fromkeys(from_p) if pair not in in_edges]
-        for supplier, customer in only_p[:25]:
-            material = p_material[(supplier, customer)]
-            problems.append(
-                Problem(
-                    label,
-                    f"P['{customer}']['{material}']",
-                    "P",
-                    f"lists supplier '{supplier}', but edges has no ['{supplier}', '{customer}'] pair",
-                )
-            )
-        if len(only_p) > 25:
-            problems.append(
-                Problem(label, "", "P", f"... and {len(only_p) - 25} more suppliers not in edges")
-            )
-        only_edges = [
-            (row, pair) for row, pair in enumerate(pairs) if pair not in in_p and pair in in_edges
-        ]
-        for row, (supplier, customer) in only_edges[:25]:
-            problems.append(
-                Problem(
-                    label,
-                    f"edges[{row}]",
-                    "edges",
-                    f"pair ['{supplier}', '{customer}'] is not in P['{customer}']",
-                )
-            )
-        if len(only_edges) > 25:
-            problems.append(
-                Problem(label, "", "edges", f"... and {len(only_edges) - 25} more pairs not in P")
-            )
-    sources = pd.DataFrame(pairs, columns=["supplier", "customer"], dtype=object)
-
-    tables = {
-        "nodes": RawTable("nodes", nodes, label, node_where),
-        "bom": RawTable(
-            "bom",
-            bom,
-            label,
-            lambda row, column: (
-                f"r['{bom_rows[row][0]}']['{bom_rows[row][1]}']" if row < len(bom_rows) else "",
-                "r",
-            ),
-        ),
-        "sources": RawTable("sources", sources, label, edge_where),
-    }
-    meta = NetworkMeta(
-        name=name,
-        period="period",
-        currency="",
-        description="Imported from the reference JSON format.",
-    )
-    return build_network(tables, meta, problems, source=source or label)
+    return from_p, p_material
 
 
-def _number(value: float) -> int | float:
+def _compare_edges_with_p(
+    ref: _Reference,
+    pairs: list[tuple[str, str]],
+    from_p: list[tuple[str, str]],
+    p_material: dict[tuple[str, str], str],
+) -> None:
+    """Suppliers ``P`` lists that ``edges`` lacks, and edges ``P`` does not list."""
+    in_edges, in_p = set(pairs), set(from_p)
+    only_p = [pair for pair in dict.fromkeys(from_p) if pair not in in_edges]
+    for supplier, customer in only_p[:25]:
+        material = p_material[(supplier, customer)]
+        ref.problem(
+            f"P['{customer}']['{material}']",
+            "P",
+            f"lists supplier '{supplier}', but edges has no ['{supplier}', '{customer}'] pair",
+        )
+    if len(only_p) > 25:
+        ref.problem("", "P", f"... and {len(only_p) - 25} more suppliers not in edges")
+    only_edges = [
+        (row, pair) for row, pair in enumerate(pairs) if pair not in in_p and pair in in_edges
+    ]
+    for row, (supplier, customer) in only_edges[:25]:
+        ref.problem(
+            f"edges[{row}]", "edges", f"pair ['{supplier}', '{customer}'] is not in P['{customer}']"
+        )
+    if len(only_edges) > 25:
+        ref.problem("", "edges", f"... and {len(only_edges) - 25} more pairs not in P")
+
+
+def _number(value: Any) -> int | float:
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
 
 

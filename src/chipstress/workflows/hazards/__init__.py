@@ -4,7 +4,10 @@ export controls turned into disruptions, run through the engine.
 * :func:`replay` — a historical event of the catalogue on a network as it is today;
 * :func:`run_scenario` / :func:`evaluate` — user events (YAML file / event objects);
 * :func:`simulate` — Monte-Carlo years of events from annual rates: expected annual
-  loss, VaR/CVaR, the loss-exceedance curve, contributions by node and hazard.
+  loss, VaR/CVaR, the loss-exceedance curve, contributions by node and hazard;
+* :func:`capacity_profile` — the same events period by period (recovery curves, phases,
+  export controls with start and end), for the time-expanded engine
+  (:func:`timeline_inputs`).
 
 Parameters live in data files (``hazards/data/``), each figure with its source or the
 basis of its estimate; see ``docs/hazards.md``.
@@ -31,6 +34,7 @@ from chipstress.workflows.hazards.params import (
     load_parameters,
 )
 from chipstress.workflows.hazards.parse import load_events, parse_events
+from chipstress.workflows.hazards.profiles import Profile, capacity_profile, timeline_inputs
 from chipstress.workflows.hazards.rates import Rates, load_rates
 from chipstress.workflows.hazards.replay import (
     CatalogueEntry,
@@ -56,12 +60,14 @@ __all__ = [
     "HazardParameters",
     "HazardResult",
     "PowerOutage",
+    "Profile",
     "Rates",
     "SimulationResult",
     "SiteIncident",
     "Storm",
     "Translation",
     "WaterRestriction",
+    "capacity_profile",
     "catalogue",
     "check_events",
     "default_parameters",
@@ -75,5 +81,6 @@ __all__ = [
     "replay",
     "run_scenario",
     "simulate",
+    "timeline_inputs",
     "translate",
 ]

@@ -55,6 +55,22 @@ def damage_states(
     ``pga_g`` has one entry per site, or shape (events, sites) with one ``quantile`` per
     event; ``median``/``beta`` are (sites, states). A state is reached when the PGA is
     at least its capacity at ``quantile``; the highest state reached counts.
+
+    Parameters
+    ----------
+    pga_g
+        Peak ground acceleration (g) per site, or per (event, site).
+    median
+        Median capacity (g) of each damage state, shape (sites, states).
+    beta
+        Log standard deviation of each fragility curve (dimensionless), shape (sites, states).
+    quantile
+        Quantile (0..1) of the capacities to compare with, one per event when ``pga_g`` is 2-D.
+
+    Returns
+    -------
+    numpy.ndarray
+        The state index per site (per event and site for 2-D ``pga_g``); ``-1`` for none.
     """
     pga = np.asarray(pga_g, dtype=float)
     z = ndtri(np.clip(np.asarray(quantile, dtype=float), 1e-12, 1 - 1e-12))
@@ -67,14 +83,46 @@ def damage_states(
 
 
 def exceedance(pga_g: float, median: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """P(damage state >= k | PGA) for each state k of one site's curve."""
+    """P(damage state >= k | PGA) for each state k of one site's curve.
+
+    Parameters
+    ----------
+    pga_g
+        Peak ground acceleration at the site (g).
+    median
+        Median capacity (g) of each damage state.
+    beta
+        Log standard deviation of each state's fragility curve (dimensionless).
+
+    Returns
+    -------
+    numpy.ndarray
+        One probability (0..1) per damage state.
+    """
     return ndtr((np.log(max(pga_g, 1e-12)) - np.log(median)) / beta)
 
 
 def storm_damage(
     params: HazardParameters, hazard: str, severity: str, kinds: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Capacity loss (fraction) and recovery (weeks) per node kind; 0 where none expected."""
+    """Capacity loss (fraction) and recovery (weeks) per node kind; 0 where none expected.
+
+    Parameters
+    ----------
+    params
+        Hazard data (the storm damage table).
+    hazard
+        The storm hazard (e.g. ``typhoon``).
+    severity
+        Its severity class, as in the storm table.
+    kinds
+        The node kind of each node.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Capacity loss (fraction 0..1) and recovery time (weeks) per node.
+    """
     table = params.storms
     loss = np.array([table.get((hazard, severity, str(k)), (0.0, 0.0))[0] for k in kinds])
     weeks = np.array([table.get((hazard, severity, str(k)), (0.0, 0.0))[1] for k in kinds])

@@ -5,8 +5,18 @@ holds one event, a list of events, or a mapping with an ``events:`` list (plus a
 optional ``name`` and ``description``). Every event also takes ``name``, ``start`` (a
 duration after the scenario begins, default 0) and free-text ``note``/``source``.
 
-Durations are a number of network periods, or text with a unit: ``"10 days"``,
-``"6 weeks"``, ``"36 h"``, ``"3 months"``.
+Durations are a number of network periods, or text with a unit: ``"10 hours"``,
+``"3 days"``, ``"6 weeks"``, ``"36 h"``, ``"3 months"``.
+
+Water restrictions, power outages and closures may give ``phases`` instead of one level
+(or fraction) and duration: ``phases: [{level: yellow, from: 2026-03-12}, {level: orange,
+from: 2026-04-09, to: 2026-05-07}]``. A phase's ``from``/``to`` are dates (counted from
+the scenario's first date: the earliest date any phase names) or durations after the
+event's ``start``; a phase may give a ``duration`` instead of ``to``, and ends at the next
+phase's ``from`` when it gives neither; without ``from`` it begins where the previous
+one ended. Reading turns a phased event into one event per phase (named
+``"<name> (phase k: <level>)"``), so the window model and every workflow see a sequence
+of events, as if the file had listed them (docs/hazards.md).
 
 ============================  =================================================================
 type                          fields
@@ -72,6 +82,27 @@ class Duration:
         if self.unit == "period":
             return self.value
         return self.value * _UNIT_DAYS[self.unit] / period_days
+
+    @classmethod
+    def parse(cls, text: str) -> Duration | None:
+        """A duration written as text (``"10 days"``, ``"6 weeks"``, ``"3"`` periods).
+
+        Parameters
+        ----------
+        text
+            A number followed by an optional unit (hours, days, weeks, months, years
+            or periods, with their short forms).
+
+        Returns
+        -------
+        Duration or None
+            The duration, or ``None`` when ``text`` is not one.
+        """
+        match = _DURATION.match(text)
+        unit = _UNIT_ALIASES.get(match.group(2).lower()) if match else None
+        if match is None or unit is None:
+            return None
+        return cls(float(match.group(1)), unit)
 
     @classmethod
     def weeks(cls, value: float) -> Duration:

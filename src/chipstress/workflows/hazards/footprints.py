@@ -35,7 +35,20 @@ def great_circle_km(
     lat2: float | np.ndarray,
     lon2: float | np.ndarray,
 ) -> np.ndarray:
-    """Great-circle distance (km) between points, by the haversine formula; broadcasts."""
+    """Great-circle distance (km) between points, by the haversine formula; broadcasts.
+
+    Parameters
+    ----------
+    lat1, lon1
+        First point(s), latitude and longitude in degrees.
+    lat2, lon2
+        Second point(s), latitude and longitude in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Distances in km.
+    """
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp = p2 - p1
     dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
@@ -81,6 +94,18 @@ def distance_to_track_km(
     """Shortest distance (km) from each site to a polyline ``track`` of (lat, lon) rows.
 
     A one-point track is a point. Used for storm tracks and for fault ruptures.
+
+    Parameters
+    ----------
+    lat, lon
+        The sites' latitudes and longitudes (degrees).
+    track
+        The polyline, one (lat, lon) row per vertex (degrees).
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance per site in km.
     """
     lat = np.atleast_1d(np.asarray(lat, dtype=float))
     lon = np.atleast_1d(np.asarray(lon, dtype=float))
@@ -106,6 +131,18 @@ def inside_polygon(
     """Which sites lie inside a closed polygon of (lat, lon) rows (ray casting in lon/lat).
 
     Points exactly on an edge may fall either way.
+
+    Parameters
+    ----------
+    lat, lon
+        The sites' latitudes and longitudes (degrees).
+    polygon
+        The polygon, one (lat, lon) row per vertex (degrees), closed (last row = first).
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per site.
     """
     lat = np.atleast_1d(np.asarray(lat, dtype=float))
     lon = np.atleast_1d(np.asarray(lon, dtype=float))
@@ -147,6 +184,21 @@ class Attenuation:
         distance_km: np.ndarray,
         epsilon: float | np.ndarray = 0.0,
     ) -> np.ndarray:
-        """PGA in g at ``distance_km``: the median, or ``epsilon`` standard deviations above it."""
+        """PGA in g at ``distance_km``: the median, or ``epsilon`` standard deviations above it.
+
+        Parameters
+        ----------
+        magnitude
+            Earthquake magnitude ``M``.
+        distance_km
+            Distance ``R`` to the rupture per site (km).
+        epsilon
+            Standard deviations of ``log10(PGA)`` above the median (0: the median).
+
+        Returns
+        -------
+        numpy.ndarray
+            Peak ground acceleration per site (g).
+        """
         log_pga = self.log10_pga_cm_s2(magnitude, distance_km) + np.asarray(epsilon) * self.sigma
         return 10.0**log_pga / G_CM_S2

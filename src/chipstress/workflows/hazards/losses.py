@@ -33,7 +33,22 @@ LOSS_STEP = 0.01  # fraction of capacity
 def quantise(
     lost: Mapping[int, float], window: float, blocked: tuple[int, ...] = ()
 ) -> DisruptionKey:
-    """The memo key of a disruption: ``lost`` maps node position → capacity-periods lost."""
+    """The memo key of a disruption: ``lost`` maps node position → capacity-periods lost.
+
+    Parameters
+    ----------
+    lost
+        Node position -> capacity-periods lost (fraction of capacity × periods).
+    window
+        The event's window in periods.
+    blocked
+        Source rows (edges) closed by export controls.
+
+    Returns
+    -------
+    DisruptionKey
+        Window in tenths of a period, ``(position, loss in %)`` pairs and blocked rows.
+    """
     positions = np.fromiter(lost.keys(), dtype=np.int64, count=len(lost))
     values = np.fromiter(lost.values(), dtype=float, count=len(lost))
     return quantise_arrays(positions, values, window, blocked)
@@ -42,7 +57,24 @@ def quantise(
 def quantise_arrays(
     positions: np.ndarray, lost: np.ndarray, window: float, blocked: tuple[int, ...] = ()
 ) -> DisruptionKey:
-    """:func:`quantise` for arrays of distinct node positions and capacity-periods lost."""
+    """:func:`quantise` for arrays of distinct node positions and capacity-periods lost.
+
+    Parameters
+    ----------
+    positions
+        Distinct node positions.
+    lost
+        Capacity-periods lost per position (fraction of capacity × periods).
+    window
+        The event's window in periods.
+    blocked
+        Source rows (edges) closed by export controls.
+
+    Returns
+    -------
+    DisruptionKey
+        Window in tenths of a period, ``(position, loss in %)`` pairs and blocked rows.
+    """
     tenths = max(1, round(window / WINDOW_STEP))
     span = tenths * WINDOW_STEP
     order = np.argsort(positions, kind="stable")
@@ -84,7 +116,23 @@ class EventLosses:
     def solve(
         self, alpha: Mapping[int, float], window: float, blocked: tuple[int, ...] = ()
     ) -> float:
-        """Loss (currency) of capacity losses ``alpha`` (position → fraction) over ``window``."""
+        """Loss (currency) of capacity losses ``alpha`` (position → fraction) over ``window``.
+
+        Parameters
+        ----------
+        alpha
+            Node position -> fraction (0..1) of capacity lost over the window.
+        window
+            The window in periods.
+        blocked
+            Source rows (edges) closed by export controls.
+
+        Returns
+        -------
+        float
+            Lost profit beyond the undisrupted network's over the window (currency); NaN if
+            the program does not solve.
+        """
         if window <= 0 or (not alpha and not blocked):
             return 0.0
         vector = np.zeros(self.model.n_nodes)
@@ -118,6 +166,22 @@ class EventLosses:
         A node's standalone loss is the loss of its own part of the disruption alone (its
         capacity loss, and the source edges blocked at it as a supplier). When every
         standalone loss is zero (only the combination hurts) the loss is split equally.
+
+        Parameters
+        ----------
+        key
+            The event's quantised disruption (:func:`quantise`).
+        total
+            The event's loss to split (currency).
+        blocked_by
+            Supplier position -> the source rows blocked at it.
+        loss_of
+            The loss of a disruption key (default: this object's memoised loss).
+
+        Returns
+        -------
+        dict of int to float
+            Node position -> its share of ``total`` (currency).
         """
         tenths, entries, _ = key
         parts: dict[int, DisruptionKey] = {

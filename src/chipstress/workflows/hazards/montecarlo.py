@@ -23,7 +23,7 @@ proportion to each node's standalone loss.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,8 @@ import numpy as np
 import pandas as pd
 
 from chipstress.errors import ChipstressError, InvalidInput
-from chipstress.executors import ChunkFailure, Executor, make_executor
 from chipstress.model.network import Network
-from chipstress.store.results import RunRecorder
+from chipstress.results import RunKind
 from chipstress.workflows.hazards.losses import (
     LOSS_STEP,
     WINDOW_STEP,
@@ -46,8 +45,17 @@ from chipstress.workflows.hazards.params import HazardParameters, default_parame
 from chipstress.workflows.hazards.rates import Rates, load_rates
 from chipstress.workflows.hazards.sampling import Sampler
 from chipstress.workflows.hazards.translate import Sites
+from chipstress.workflows.runner import Runner, run_chunks
 
-__all__ = ["CHUNK_YEARS", "RETURN_PERIODS", "SimulationResult", "simulate"]
+__all__ = [
+    "CHUNK_YEARS",
+    "RETURN_PERIODS",
+    "SimulationResult",
+    "SimulationWorker",
+    "simulate",
+    "tail_risk",
+    "year_chunks",
+]
 
 CHUNK_YEARS = 500
 RETURN_PERIODS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 100_000)
@@ -55,7 +63,7 @@ ZERO_SHARE = 1e-6  # losses below this share of the profit at stake over the win
 EVENT_COLUMNS = ["year", "hazard", "source", "description", "sites_hit", "window", "loss"]
 
 
-class _Worker:
+class SimulationWorker:
     """A worker's state: sampler, solvers, memo and the zero-loss certificates."""
 
     def __init__(self, network: Network, rates: Rates, params: HazardParameters) -> None:
@@ -118,8 +126,8 @@ class _Worker:
         return value
 
 
-def _setup(network: Network, rates: Rates, params: HazardParameters) -> _Worker:
-    return _Worker(network, rates, params)
+def _setup(network: Network, rates: Rates, params: HazardParameters) -> SimulationWorker:
+    return SimulationWorker(network, rates, params)
 
 
 @dataclass
@@ -136,7 +144,9 @@ class _ChunkResult:
     memo: int
 
 
-def _run_chunk(worker: _Worker, job: tuple[int, int, np.random.SeedSequence]) -> _ChunkResult:
+def _run_chunk(
+    worker: SimulationWorker, job: tuple[int, int, np.random.SeedSequence]
+) -> _ChunkResult:
     first_year, n_years, seed = job
     rng = np.random.default_rng(seed)
     events, drawn = worker.sampler.sample(rng, n_years)
@@ -241,8 +251,14 @@ class SimulationResult:
     shortcuts: int = 0
     notes: tuple[str, ...] = ()
     currency: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def run_tables(self) -> dict[str, pd.DataFrame]:
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.SIMULATE`."""
+        return RunKind.SIMULATE
+
+    def tables(self) -> dict[str, pd.DataFrame]:
         """The tables a stored simulation run keeps (what reports and the API read)."""
         return {
             "years": self.years,
@@ -252,7 +268,7 @@ class SimulationResult:
             "hazard_contributions": self.by_hazard,
         }
 
-    def run_summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         """The headline figures of a stored simulation run (currency per year)."""
         return {
             "years": self.n_years,
@@ -267,7 +283,7 @@ class SimulationResult:
             "currency": self.currency,
         }
 
-    def summary(self, top: int = 5) -> str:
+    def describe(self, top: int = 5) -> str:
         """EAL, VaR/CVaR at 95 and 99 %, and the top hazards and nodes, as text."""
         c = self.currency
         lines = [
@@ -288,8 +304,21 @@ class SimulationResult:
         return "\n".join(lines)
 
 
-def _tail(losses: np.ndarray, probability: float) -> tuple[float, float]:
-    """(VaR, CVaR) of the worst ``probability`` share of years."""
+def tail_risk(losses: np.ndarray, probability: float) -> tuple[float, float]:
+    """(VaR, CVaR) of the worst ``probability`` share of years.
+
+    Parameters
+    ----------
+    losses
+        Annual losses (currency per year), one per simulated year.
+    probability
+        Share of years in the tail, e.g. 0.05 for the 95 % level.
+
+    Returns
+    -------
+    tuple of float
+        The value at risk and the conditional value at risk (currency per year).
+    """
     worst = np.sort(losses)[::-1]
     k = max(1, math.ceil(len(worst) * probability - 1e-9))
     return float(worst[k - 1]), float(worst[:k].mean())
@@ -331,52 +360,42 @@ def _chunk_tables(chunk: _ChunkResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def _stored_chunks(
-    recorder: RunRecorder, jobs: list[tuple[int, int, Any]], n_nodes: int
-) -> dict[int, _ChunkResult]:
-    """The chunks a (resumed) run already holds, rebuilt from the store."""
-    done = recorder.done_chunks()
-    if not done:
-        return {}
-    tables = {
-        name: recorder.table(name, with_chunk=True)
-        for name in ("sim_chunk_years", "sim_chunk_events", "sim_chunk_nodes", "sim_chunk_stats")
+_CHUNK_TABLES = ("sim_chunk_years", "sim_chunk_events", "sim_chunk_nodes", "sim_chunk_stats")
+
+
+def _stored_chunk(first_year: int, n_nodes: int, rows: Mapping[str, pd.DataFrame]) -> _ChunkResult:
+    """A chunk of a (resumed) run rebuilt from its stored rows (:func:`_chunk_tables`)."""
+    years = rows["sim_chunk_years"]
+    events = rows["sim_chunk_events"]
+    nodes = rows["sim_chunk_nodes"]
+    stats = rows["sim_chunk_stats"].iloc[0]
+    node_loss = np.zeros(n_nodes)
+    node_events = np.zeros(n_nodes, dtype=np.int64)
+    node_loss[nodes["position"].to_numpy(dtype=np.int64)] = nodes["loss"].to_numpy(dtype=float)
+    node_events[nodes["position"].to_numpy(dtype=np.int64)] = nodes["events"].to_numpy(
+        dtype=np.int64
+    )
+    columns: dict[str, Any] = {
+        "year": events["year"].to_numpy(dtype=np.int64),
+        "sites_hit": events["sites_hit"].to_numpy(dtype=np.int64),
+        "window": events["window"].to_numpy(dtype=float),
+        "loss": events["loss"].to_numpy(dtype=float),
+        "description": events["description"].astype(str).tolist(),
+        "hazard": pd.Categorical(events["hazard"].astype(str).tolist()),
+        "source": pd.Categorical(events["source"].astype(str).tolist()),
     }
-    chunks = {}
-    for index in sorted(done):
-        rows = {name: table[table["chunk"] == index] for name, table in tables.items()}
-        years = rows["sim_chunk_years"]
-        events = rows["sim_chunk_events"]
-        nodes = rows["sim_chunk_nodes"]
-        stats = rows["sim_chunk_stats"].iloc[0]
-        node_loss = np.zeros(n_nodes)
-        node_events = np.zeros(n_nodes, dtype=np.int64)
-        node_loss[nodes["position"].to_numpy(dtype=np.int64)] = nodes["loss"].to_numpy(dtype=float)
-        node_events[nodes["position"].to_numpy(dtype=np.int64)] = nodes["events"].to_numpy(
-            dtype=np.int64
-        )
-        columns: dict[str, Any] = {
-            "year": events["year"].to_numpy(dtype=np.int64),
-            "sites_hit": events["sites_hit"].to_numpy(dtype=np.int64),
-            "window": events["window"].to_numpy(dtype=float),
-            "loss": events["loss"].to_numpy(dtype=float),
-            "description": events["description"].astype(str).tolist(),
-            "hazard": pd.Categorical(events["hazard"].astype(str).tolist()),
-            "source": pd.Categorical(events["source"].astype(str).tolist()),
-        }
-        chunks[index] = _ChunkResult(
-            jobs[index][0],
-            years["drawn"].to_numpy(dtype=np.int64),
-            years["damaging"].to_numpy(dtype=np.int64),
-            years["loss"].to_numpy(dtype=float),
-            columns,
-            node_loss,
-            node_events,
-            int(stats["solves"]),
-            int(stats["skipped"]),
-            int(stats["memo"]),
-        )
-    return chunks
+    return _ChunkResult(
+        first_year,
+        years["drawn"].to_numpy(dtype=np.int64),
+        years["damaging"].to_numpy(dtype=np.int64),
+        years["loss"].to_numpy(dtype=float),
+        columns,
+        node_loss,
+        node_events,
+        int(stats["solves"]),
+        int(stats["skipped"]),
+        int(stats["memo"]),
+    )
 
 
 def year_chunks(
@@ -387,6 +406,20 @@ def year_chunks(
     Chunk *i* draws from ``SeedSequence(seed).spawn(n_chunks)[i]``; every workflow that
     simulates (``simulate``, paired what-if simulations, the planner) uses this split, so
     the same seed draws the same events in all of them.
+
+    Parameters
+    ----------
+    years
+        Years to simulate (>= 1).
+    seed
+        The seed of the whole simulation (>= 0).
+    chunk_years
+        Years per chunk.
+
+    Returns
+    -------
+    list of tuple
+        ``(first year, years, seed sequence)`` per chunk.
 
     Raises
     ------
@@ -409,37 +442,36 @@ def simulate(
     network: Network,
     years: int,
     seed: int,
-    workers: int | None = 1,
-    executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
     *,
     rates: str | Path | Mapping[str, Any] | Rates | None = None,
     params: HazardParameters | None = None,
     chunk_years: int = CHUNK_YEARS,
-    recorder: RunRecorder | None = None,
+    runner: Runner | None = None,
 ) -> SimulationResult:
     """Simulate ``years`` years of hazard events on ``network`` and summarise the losses.
 
     Parameters
     ----------
+    network
+        The supply network; its period must be a unit of time (``week``, ``month``, ...).
     years
         Number of simulated years (>= 1).
     seed
         Seed of the random numbers; the same seed gives the same result for any number
         of workers.
-    workers
-        Worker processes (1 = in this process, ``None``/0 = every core); ignored when
-        ``executor`` is given.
-    progress
-        Called as ``progress(years_done, years)`` after each chunk.
     rates
         A rates file, mapping or :class:`Rates` (default: the packaged ``rates.yaml``).
+    params
+        Hazard data: damage curves, districts, storm table (default: the packaged data,
+        :func:`chipstress.workflows.hazards.default_parameters`).
     chunk_years
         Years per chunk (fixed: changing it changes the random draws).
-    recorder
-        Store each finished chunk in the results store as it completes; chunks the
+    runner
+        Where the chunks run (default: in this process), the ``progress(years_done,
+        years)`` callback, and the recorder that stores each finished chunk; chunks the
         recorder already holds (a resumed run) are read back instead of simulated again,
-        so a resumed run gives exactly the numbers of an uninterrupted one.
+        so a resumed run gives exactly the numbers of an uninterrupted one
+        (:func:`chipstress.workflows.runner.run_chunks`).
 
     Raises
     ------
@@ -448,7 +480,7 @@ def simulate(
         unit of time.
     ChipstressError
         A chunk failed (e.g. an event's program could not be solved); no partial result
-        is returned (with a ``recorder``, every other chunk is still run and stored, so
+        is returned (with a recorder, every other chunk is still run and stored, so
         the run can be resumed).
     """
     jobs = year_chunks(years, seed, chunk_years)
@@ -457,37 +489,29 @@ def simulate(
     rates = rates if isinstance(rates, Rates) else load_rates(rates)
     sites = Sites.build(network, params)  # checks the period before any worker starts
     notes = tuple(Sampler(sites, rates).notes)
-    runner = executor or make_executor(workers if n_chunks > 1 else 1)
-    stored = _stored_chunks(recorder, jobs, network.n_nodes) if recorder is not None else {}
-    pending = [i for i in range(n_chunks) if i not in stored]
-    done = [sum(jobs[i][1] for i in stored)]
-
-    def on_result(position: int, result: _ChunkResult | ChunkFailure) -> None:
-        index = pending[position]
-        if recorder is not None and not isinstance(result, ChunkFailure):
-            recorder.add_chunk(index, _chunk_tables(result))
-        done[0] += jobs[index][1]
-        if progress is not None:
-            progress(done[0], years)
-
-    computed = runner.run(
-        _setup, (network, rates, params), _run_chunk, [jobs[i] for i in pending], on_result
+    n_nodes = network.n_nodes
+    run = run_chunks(
+        runner,
+        _setup,
+        (network, rates, params),
+        _run_chunk,
+        jobs,
+        encode=_chunk_tables,
+        decode=lambda index, rows: _stored_chunk(jobs[index][0], n_nodes, rows),
+        tables=_CHUNK_TABLES,
+        size=lambda job: job[1],
+        parallel=n_chunks > 1,
     )
-    chunks: list[_ChunkResult | ChunkFailure] = [None] * n_chunks  # type: ignore[list-item]
-    for index, chunk in stored.items():
-        chunks[index] = chunk
-    for index, chunk in zip(pending, computed, strict=True):
-        chunks[index] = chunk
-    failures = [(i, c) for i, c in enumerate(chunks) if isinstance(c, ChunkFailure)]
-    if failures:
-        index, first = failures[0]
-        start = jobs[index][0]
-        stored_note = " (the other chunks are stored; resume the run to retry)" if recorder else ""
+    if run.failures:
+        first = run.failures[0]
+        start = jobs[first.index][0]
+        recorded = runner is not None and runner.recorder is not None
+        stored_note = " (the other chunks are stored; resume the run to retry)" if recorded else ""
         raise ChipstressError(
-            f"{len(failures)} of {len(jobs)} chunks of the simulation failed{stored_note}; the first "
-            f"(years {start + 1}-{start + jobs[index][1]}): {first.error}"
+            f"{len(run.failures)} of {len(jobs)} chunks of the simulation failed{stored_note}; the first "
+            f"(years {start + 1}-{start + jobs[first.index][1]}): {first.error}"
         )
-    return _summarise(network, chunks, years, int(seed), notes)  # type: ignore[arg-type]
+    return _summarise(network, run.completed(), years, int(seed), notes)
 
 
 def _summarise(
@@ -515,13 +539,13 @@ def _summarise(
     eal = float(loss.mean())
     var, cvar = {}, {}
     for level in (0.95, 0.99):
-        var[level], cvar[level] = _tail(loss, 1.0 - level)
+        var[level], cvar[level] = tail_risk(loss, 1.0 - level)
     periods = [p for p in RETURN_PERIODS if p <= n_years]
     exceedance = pd.DataFrame(
         {
             "return_period": periods,
             "exceedance_probability": [1.0 / p for p in periods],
-            "loss": [_tail(loss, 1.0 / p)[0] for p in periods],
+            "loss": [tail_risk(loss, 1.0 / p)[0] for p in periods],
         }
     )
     node_loss = np.sum([c.node_loss for c in chunks], axis=0)
@@ -564,4 +588,5 @@ def _summarise(
         shortcuts=sum(c.skipped for c in chunks),
         notes=notes,
         currency=network.meta.currency,
+        parameters={"years": n_years, "seed": seed},
     )

@@ -297,8 +297,14 @@ def load_parameters(folder: str | Path | None = None) -> HazardParameters:
     relation = att.get("fukushima_tanaka_1990") or {}
     limits = att.get("limits") or {}
     where = "fukushima_tanaka_1990"
+    a, b, c, d = (
+        reader.number(label, where, relation.get(k), -100, 100) for k in ("a", "b", "c", "d")
+    )
     attenuation = Attenuation(
-        *(reader.number(label, where, relation.get(k), -100, 100) for k in ("a", "b", "c", "d")),
+        a=a,
+        b=b,
+        c=c,
+        d=d,
         sigma=reader.number(label, where, relation.get("sigma_log10"), 0.0, 2.0),
         source=reader.provenance(label, where, relation),
     )

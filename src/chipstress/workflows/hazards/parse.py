@@ -2,16 +2,18 @@
 
 :func:`parse_events` checks types, ranges and shapes (unknown hazard type or field,
 magnitude or depth out of range, points outside [-90, 90] x [-180, 180], polygon not
-closed, bad durations); :func:`check_events` checks the names against a network and
-the hazard data (unknown node, district, level, grid region, material or country). Both
-raise :class:`~chipstress.errors.InvalidInput` listing every problem as
+closed, bad durations, phases out of order); a phased event becomes one event per phase
+(see :mod:`chipstress.workflows.hazards.events`). :func:`check_events` checks the names
+against a network and the hazard data (unknown node, district, level, grid region,
+material or country). Both raise :class:`~chipstress.errors.InvalidInput` listing every problem as
 ``file, event N (name), field 'x': message``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,8 @@ import yaml
 
 from chipstress.errors import InvalidInput, Problem
 from chipstress.model.network import Network
-from chipstress.workflows.hazards.checks import _check, check_events, raise_problems
+from chipstress.workflows.hazards.checks import check_events, event_problems, raise_problems
 from chipstress.workflows.hazards.events import (
-    _DURATION,
-    _UNIT_ALIASES,
     EVENT_TYPES,
     Closure,
     Duration,
@@ -48,11 +48,11 @@ __all__ = ["check_events", "load_events", "parse_events"]
 _COMMON = {"type", "name", "start", "note", "source"}
 _FIELDS: dict[str, set[str]] = {
     "earthquake": {"epicentre", "epicenter", "lat", "lon", "magnitude", "depth_km", "rupture"},
-    "water_restriction": {"district", "level", "cut", "duration"},
-    "power_outage": {"region", "duration", "fraction"},
+    "water_restriction": {"district", "level", "cut", "duration", "phases"},
+    "power_outage": {"region", "duration", "fraction", "phases"},
     "storm": {"track", "radius_km", "polygon", "severity"},
     "incident": {"node", "fraction", "recovery"},
-    "closure": {"node", "nodes", "duration", "fraction"},
+    "closure": {"node", "nodes", "duration", "fraction", "phases"},
     "export_control": {"material", "supplier", "country", "destination", "duration"},
 }
 
@@ -76,9 +76,12 @@ class _Fields:
     where: str
     problems: list[Problem] = field(default_factory=list)
     params: HazardParameters | None = None
+    prefix: str = ""  # ``phases[k].`` while reading a phase's own fields
+    own: frozenset[str] = frozenset()  # the fields the prefix applies to
 
     def fail(self, name: str, message: str) -> None:
-        self.problems.append(Problem(self.file, self.where, name, message))
+        label = f"{self.prefix}{name}" if name in self.own else name
+        self.problems.append(Problem(self.file, self.where, label, message))
 
     def has(self, name: str) -> bool:
         return name in self.raw and self.raw[name] is not None
@@ -125,13 +128,11 @@ class _Fields:
                 self.fail(name, "missing (a number of periods, or e.g. '10 days', '6 weeks')")
             return None
         value = self.raw[name]
-        parsed: Duration | None = None
+        parsed: Duration | None = value if isinstance(value, Duration) else None
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             parsed = Duration(float(value))
-        elif isinstance(value, str) and (match := _DURATION.match(value)):
-            unit = _UNIT_ALIASES.get(match.group(2).lower())
-            if unit is not None:
-                parsed = Duration(float(match.group(1)), unit)
+        elif isinstance(value, str):
+            parsed = Duration.parse(value)
         if parsed is None:
             self.fail(name, f"{value!r} is not a duration (a number of periods, or e.g. '10 days')")
             return None
@@ -294,8 +295,13 @@ def _export(f: _Fields, common: dict[str, Any]) -> ExportControl | None:
 
 
 def _one_event(
-    raw: Any, index: int, file: str, params: HazardParameters, problems: list[Problem]
-) -> Event | None:
+    raw: Any,
+    index: int,
+    file: str,
+    params: HazardParameters,
+    problems: list[Problem],
+    origin: dt.date | None = None,
+) -> list[Event] | None:
     if not isinstance(raw, Mapping):
         problems.append(
             Problem(file, f"event {index}", "", f"expected a mapping of fields, got {raw!r}")
@@ -316,30 +322,214 @@ def _one_event(
             key,
             f"unknown field for a {kind} event; fields are {', '.join(sorted(_FIELDS[family] | _COMMON))}",
         )
+    common = _common_fields(f, kind, index)
+    count = len(problems)
+    if "phases" in raw:
+        phased = _phased(f, kind, family, common, origin)
+        return phased if len(problems) == count and not unknown else None
+    event = _BUILDERS[family](f, kind, common)
+    return [event] if event is not None and len(problems) == count and not unknown else None
+
+
+# ------------------------------------------------------------------ phases
+# The fields a phase of each family may set, beside its times.
+_PHASE_LEVELS: dict[str, tuple[str, ...]] = {
+    "water_restriction": ("level", "cut"),
+    "power_outage": ("fraction",),
+    "closure": ("fraction",),
+}
+_PHASE_TIMES = ("from", "to", "duration")
+
+
+def _date(value: Any) -> dt.date | None:
+    """A calendar date: a YAML date or ISO text (``2026-03-12``); ``None`` otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _origin(items: Any) -> dt.date | None:
+    """The scenario's first day: the earliest date any phase names (``None``: no dates)."""
+    found: list[dt.date] = []
+    for raw in items if isinstance(items, list) else []:
+        phases = raw.get("phases") if isinstance(raw, Mapping) else None
+        for phase in phases if isinstance(phases, list) else []:
+            if isinstance(phase, Mapping):
+                found += [d for k in ("from", "to") if (d := _date(phase.get(k))) is not None]
+    return min(found, default=None)
+
+
+def _add(a: Duration, b: Duration) -> Duration | None:
+    """``a + b``; ``None`` when one is in network periods and the other in a time unit."""
+    if a.unit == b.unit:
+        return Duration(a.value + b.value, a.unit)
+    if b.value == 0:
+        return a
+    if a.value == 0:
+        return b
+    if "period" in (a.unit, b.unit):
+        return None
+    return Duration(a.periods(1.0) + b.periods(1.0), "day")
+
+
+def _minus(a: Duration, b: Duration) -> Duration | None:
+    """``a − b`` (``None`` as for :func:`_add`)."""
+    return _add(a, Duration(-b.value, b.unit))
+
+
+def _phase_time(f: _Fields, name: str, start: Duration, origin: dt.date | None) -> Duration | None:
+    """A phase boundary after the scenario begins: a date, or a duration after ``start``."""
+    day = _date(f.raw[name])
+    if day is not None and origin is not None:
+        return Duration(float((day - origin).days), "day")
+    offset = f.duration(name, allow_zero=True)
+    if offset is None:
+        return None
+    at = _add(start, offset)
+    if at is None:
+        f.fail(name, "mixes network periods and time units with the event's start")
+    return at
+
+
+def _phase_end(
+    pf: _Fields,
+    begin: Duration,
+    start: Duration,
+    origin: dt.date | None,
+    following: Duration | None,
+) -> Duration | None:
+    """Where a phase ends: its ``to``, its ``duration`` after ``begin``, or the next ``from``."""
+    if pf.has("to") and pf.has("duration"):
+        pf.fail("to", "give to or duration, not both")
+        return None
+    if pf.has("to"):
+        return _phase_time(pf, "to", start, origin)
+    if pf.has("duration"):
+        length = pf.duration("duration")
+        stop = _add(begin, length) if length is not None else None
+        if length is not None and stop is None:
+            pf.fail("duration", "mixes network periods and time units with the phase's begin")
+        return stop
+    if following is not None:
+        return following
+    pf.fail(
+        "to", "missing: a phase ends at its to, after its duration, or at the next phase's from"
+    )
+    return None
+
+
+def _phase_fields(f: _Fields, family: str, phases: list[Mapping[str, Any]]) -> list[_Fields]:
+    """One reader per phase: the event's fields with the phase's own on top."""
+    allowed = set(_PHASE_LEVELS[family]) | set(_PHASE_TIMES)
+    fields = []
+    for k, phase in enumerate(phases, start=1):
+        merged = {key: value for key, value in f.raw.items() if key not in ("phases", "duration")}
+        merged.update(phase)
+        pf = _Fields(merged, f.file, f.where, f.problems, f.params, f"phases[{k}].")
+        pf.own = frozenset(allowed | set(map(str, phase)))
+        for key in sorted(set(map(str, phase)) - allowed):
+            pf.fail(key, f"unknown field for a phase; fields are {', '.join(sorted(allowed))}")
+        fields.append(pf)
+    return fields
+
+
+def _phase_length(pf: _Fields, begin: Duration, stop: Duration, end: Duration) -> Duration | None:
+    """The phase's length, checked (it ends after it begins, not before the previous ends)."""
+    length = _minus(stop, begin)
+    gap = _minus(begin, end)
+    if length is None:
+        pf.fail("to", "mixes network periods and time units")
+    elif length.value <= 0:
+        pf.fail("to", "the phase ends before it begins")
+    elif gap is not None and gap.value < 0:
+        pf.fail("from", "begins before the previous phase ends")
+    else:
+        return length
+    return None
+
+
+def _phased(
+    f: _Fields, kind: str, family: str, common: dict[str, Any], origin: dt.date | None
+) -> list[Event] | None:
+    """A phased event as one event per phase, each starting where its phase begins.
+
+    Phase times are dates (counted from the scenario's first date, ``origin``) or durations
+    after the event's ``start``; a phase without ``from`` begins where the previous one
+    ended (the first at the event's start).
+    """
+    phases = f.raw["phases"]
+    if family not in _PHASE_LEVELS:
+        return None  # reported as an unknown field
+    if (
+        not isinstance(phases, list)
+        or not phases
+        or not all(isinstance(p, Mapping) for p in phases)
+    ):
+        f.fail("phases", "expected a list of phases, e.g. [{level: yellow, from: 2026-03-12}, ...]")
+        return None
+    if f.has("duration"):
+        f.fail("duration", "with phases, give each phase its end (to or duration) instead")
+    start: Duration = common.get("start", Duration(0.0))
+    if f.has("start") and any(_date(p.get(k)) is not None for p in phases for k in ("from", "to")):
+        f.fail("start", "dated phases count from the scenario's first date: give no start")
+    fields = _phase_fields(f, family, phases)
+    froms = [_phase_time(pf, "from", start, origin) if pf.has("from") else None for pf in fields]
+    events: list[Event] = []
+    end = start
+    for k, pf in enumerate(fields):
+        begin = froms[k] or end
+        stop = _phase_end(pf, begin, start, origin, froms[k + 1] if k + 1 < len(fields) else None)
+        length = _phase_length(pf, begin, stop, end if k else begin) if stop is not None else None
+        if stop is None or length is None:
+            continue
+        end = stop
+        pf.raw["duration"] = length  # type: ignore[index]
+        label = next(
+            (
+                str(phases[k][key]) if key == "level" else f"{key} {phases[k][key]}"
+                for key in _PHASE_LEVELS[family]
+                if key in phases[k]
+            ),
+            "",
+        )
+        name = f"{common['name']} (phase {k + 1}{': ' + label if label else ''})"
+        event = _BUILDERS[family](pf, kind, {**common, "name": name, "start": begin})
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _common_fields(f: _Fields, kind: str, index: int) -> dict[str, Any]:
+    """The fields every event type has: ``name`` (a default from the type) and ``start``."""
+    name = f.raw.get("name")
     common: dict[str, Any] = {
         "name": str(name) if isinstance(name, str) and name else f"{kind} {index}"
     }
-    if f.has("name") and not isinstance(raw["name"], str):
-        f.fail("name", f"{raw['name']!r} is not text")
+    if f.has("name") and not isinstance(name, str):
+        f.fail("name", f"{name!r} is not text")
     start = f.duration("start", required=False, allow_zero=True)
     if start is not None:
         common["start"] = start
-    count = len(problems)
-    if family == "earthquake":
-        event: Event | None = _earthquake(f, common)
-    elif family == "water_restriction":
-        event = _water(f, common)
-    elif family == "power_outage":
-        event = _power(f, common)
-    elif family == "storm":
-        event = _storm(f, kind, common)
-    elif family == "incident":
-        event = _incident(f, kind, common)
-    elif family == "closure":
-        event = _closure(f, kind, common)
-    else:
-        event = _export(f, common)
-    return event if len(problems) == count and not unknown else None
+    return common
+
+
+# One builder per event family: ``(fields, type, common fields) -> event or None``.
+_BUILDERS: dict[str, Callable[[_Fields, str, dict[str, Any]], Event | None]] = {
+    "earthquake": lambda f, kind, common: _earthquake(f, common),
+    "water_restriction": lambda f, kind, common: _water(f, common),
+    "power_outage": lambda f, kind, common: _power(f, common),
+    "storm": _storm,
+    "incident": _incident,
+    "closure": _closure,
+    "export_control": lambda f, kind, common: _export(f, common),
+}
 
 
 def _parse(
@@ -355,16 +545,32 @@ def _parse(
     if not isinstance(items, list) or not items:
         raise InvalidInput(f"{source}: expected an event, a list of events or 'events: [...]'")
     problems: list[Problem] = []
+    origin = _origin(items)
     events = [
-        (i, _one_event(raw, i, source, params, problems)) for i, raw in enumerate(items, start=1)
+        (i, _one_event(raw, i, source, params, problems, origin))
+        for i, raw in enumerate(items, start=1)
     ]
-    return [(i, e) for i, e in events if e is not None], problems
+    return [(i, e) for i, group in events if group is not None for e in group], problems
 
 
 def parse_events(
     data: Any, source: str = "<events>", params: HazardParameters | None = None
 ) -> list[Event]:
     """Events from parsed YAML: one mapping, a list, or ``{events: [...]}``.
+
+    Parameters
+    ----------
+    data
+        The parsed YAML (mappings, lists, numbers, text and dates).
+    source
+        What the data was read from, for error messages.
+    params
+        Hazard parameters (magnitude and depth ranges); the packaged ones by default.
+
+    Returns
+    -------
+    list of Event
+        The events in file order, a phased event as one event per phase.
 
     Raises
     ------
@@ -383,6 +589,21 @@ def load_events(
 
     With ``network``, the names the events use are checked too, and every problem of
     the file (shape and names) is reported at once.
+
+    Parameters
+    ----------
+    path
+        The scenario file (YAML).
+    params
+        Hazard parameters; the packaged ones by default.
+    network
+        The network whose names the events must use (optional).
+
+    Returns
+    -------
+    tuple
+        The events (a phased event as one event per phase) and the file's top-level
+        ``name``/``description``.
 
     Raises
     ------
@@ -404,7 +625,7 @@ def load_events(
         info = {k: data[k] for k in ("name", "description") if k in data}
     events, problems = _parse(data, str(path), params)
     if network is not None:
-        problems += _check(events, network, params, str(path))
+        problems += event_problems(events, network, params, str(path))
         problems.sort(
             key=lambda p: int(p.location.split()[1]) if p.location.startswith("event ") else 0
         )

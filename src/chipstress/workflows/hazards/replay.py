@@ -10,6 +10,7 @@ of the catalogue (``data/catalogue.yaml``), :func:`run_scenario` for a YAML file
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,9 +23,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from chipstress.engine import impact, time_to_survive
+from chipstress.engine import SolveStatus, impact, time_to_survive
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
+from chipstress.results import RunKind
 from chipstress.workflows.hazards.events import Event
 from chipstress.workflows.hazards.losses import EventLosses, quantise
 from chipstress.workflows.hazards.params import HazardParameters, default_parameters
@@ -80,6 +82,10 @@ class HazardResult:
         share of ``loss`` (in proportion to its standalone loss).
     lost_units
         Extra units of end-customer demand lost over the window, per product.
+    kind
+        ``replay`` (a catalogue event) or ``scenario`` (user events).
+    parameters
+        What the run was asked (the event id, or the scenario's name and source).
     """
 
     name: str
@@ -90,7 +96,7 @@ class HazardResult:
     window: float
     tts: float
     baseline_tts: float
-    status: str
+    status: SolveStatus
     sites: pd.DataFrame = field(repr=False)
     nodes: pd.DataFrame = field(repr=False)
     lost_units: pd.Series = field(repr=False)
@@ -100,7 +106,7 @@ class HazardResult:
     sources: tuple[str, ...] = ()
     period: str = "period"
 
-    def run_tables(self) -> dict[str, pd.DataFrame]:
+    def tables(self) -> dict[str, pd.DataFrame]:
         """The tables a stored replay or scenario run keeps (what reports and the API read)."""
         impact = pd.DataFrame(
             {
@@ -121,8 +127,8 @@ class HazardResult:
             "lost_units": lost_units,
         }
 
-    def run_summary(self) -> dict[str, Any]:
-        """The headline figures of a stored replay or scenario run."""
+    def summary(self) -> dict[str, Any]:
+        """The headline figures of a stored replay or scenario run (currency, periods)."""
         return {
             "event": self.name,
             "description": self.description,
@@ -137,8 +143,10 @@ class HazardResult:
         }
 
     currency: str = ""
+    kind: RunKind = RunKind.SCENARIO
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def summary(self) -> str:
+    def describe(self) -> str:
         """A few lines: loss, window, TTS, how many sites were hit, and the notes."""
         period = self.period
         tts = "forever" if math.isinf(self.tts) else f"{self.tts:,.2f} {period}s"
@@ -148,7 +156,7 @@ class HazardResult:
             f"{self.window:,.2f} {period}s; {hit} site{'s' if hit != 1 else ''} hit",
             f"time to survive if the hit sites stayed at their worst: {tts}",
         ]
-        if self.status != "optimal":
+        if self.status != SolveStatus.OPTIMAL:
             lines.append(f"the programs did not solve cleanly: {self.status}")
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -163,7 +171,7 @@ def _allocation(network: Network, result_loss: float, translation: Any) -> pd.Da
     if translation.blocked is not None:
         rows = np.flatnonzero(translation.blocked)
         for row in rows:
-            supplier = position[str(network.sources["supplier"].iat[row])]
+            supplier = position[str(network.sources["supplier"].iat[int(row)])]
             blocked_by[supplier] = (*blocked_by.get(supplier, ()), int(row))
     nodes = sorted(set(lost) | set(blocked_by))
     if not nodes:
@@ -200,6 +208,29 @@ def evaluate(
 ) -> HazardResult:
     """Apply events to a network and measure the damage with the engine.
 
+    Parameters
+    ----------
+    events
+        The hazard events, applied together.
+    network
+        The supply network.
+    name
+        A name for the result.
+    description
+        A description for the result.
+    sources
+        References for the events (URLs, reports).
+    params
+        Hazard data (default: :func:`chipstress.workflows.hazards.default_parameters`).
+    source
+        Where the events came from, for messages (a file name or catalogue entry).
+
+    Returns
+    -------
+    HazardResult
+        The sites hit and why, the disruption, and its lost profit (currency) and
+        time-to-survive (periods).
+
     Raises
     ------
     InvalidInput
@@ -212,7 +243,8 @@ def evaluate(
     products = network.nodes.loc[network.index.has_demand, "id"].astype(str)
     nothing = pd.Series(0.0, index=products.to_numpy(), name="lost_units")
     base_tts = time_to_survive(network).tts
-    common = {
+    common: dict[str, Any] = {
+        "parameters": {"name": name, "source": source},
         "name": name,
         "description": description,
         "sites": translation.sites,
@@ -230,7 +262,7 @@ def evaluate(
             baseline_lost_profit=0.0,
             window=0.0,
             tts=base_tts,
-            status="optimal",
+            status=SolveStatus.OPTIMAL,
             nodes=pd.DataFrame(columns=NODE_COLUMNS),
             lost_units=nothing,
             notes=notes,
@@ -241,13 +273,13 @@ def evaluate(
     )
     hit = impact(disrupted_network, translation.disruption, translation.window)
     base = impact(network, {}, translation.window)
-    status = hit.status if hit.status != "optimal" else base.status
+    status = hit.status if hit.status != SolveStatus.OPTIMAL else base.status
     loss = hit.lost_profit - base.lost_profit
     if abs(loss) <= 1e-9 * (1.0 + abs(hit.lost_profit)):
         loss = 0.0
     tts = time_to_survive(disrupted_network, translation.peak).tts
     lost_units = (hit.lost_units - base.lost_units).rename("lost_units")
-    if len(translation.sites) and loss == 0 and status == "optimal":
+    if len(translation.sites) and loss == 0 and status == SolveStatus.OPTIMAL:
         notes.append("the network absorbs it: no demand is lost beyond the undisrupted plan")
     return HazardResult(
         loss=float(loss),
@@ -257,7 +289,7 @@ def evaluate(
         tts=float(tts),
         status=status,
         nodes=_allocation(network, float(loss), translation)
-        if status == "optimal"
+        if status == SolveStatus.OPTIMAL
         else pd.DataFrame(columns=NODE_COLUMNS),
         lost_units=lost_units,
         notes=notes,
@@ -295,6 +327,20 @@ def catalogue(params: HazardParameters | None = None) -> dict[str, CatalogueEntr
 def replay(event_id: str, network: Network, params: HazardParameters | None = None) -> HazardResult:
     """Apply a historical event of the catalogue to ``network`` as it is today.
 
+    Parameters
+    ----------
+    event_id
+        The catalogue id of the event.
+    network
+        The supply network.
+    params
+        Hazard data (default: the package's).
+
+    Returns
+    -------
+    HazardResult
+        As :func:`evaluate`.
+
     Raises
     ------
     InvalidInput
@@ -304,7 +350,7 @@ def replay(event_id: str, network: Network, params: HazardParameters | None = No
     if event_id not in entries:
         raise InvalidInput(f"no catalogue event {event_id!r}; events: {', '.join(entries)}")
     entry = entries[event_id]
-    return evaluate(
+    result = evaluate(
         entry.events,
         network,
         name=f"{entry.name} ({entry.id})",
@@ -313,12 +359,27 @@ def replay(event_id: str, network: Network, params: HazardParameters | None = No
         params=params,
         source=f"catalogue.yaml: {event_id}",
     )
+    return dataclasses.replace(result, kind=RunKind.REPLAY, parameters={"event": event_id})
 
 
 def run_scenario(
     path: str | Path, network: Network, params: HazardParameters | None = None
 ) -> HazardResult:
     """Apply the events of a scenario YAML file to ``network``.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file.
+    network
+        The supply network.
+    params
+        Hazard data (default: the package's).
+
+    Returns
+    -------
+    HazardResult
+        As :func:`evaluate`.
 
     Raises
     ------

@@ -13,7 +13,7 @@ file order from one generator per chunk, so a chunk's events depend only on its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,12 @@ class SampledEvent:
 
 def _pick(rng: np.random.Generator, values: list[float], size: int) -> np.ndarray:
     return np.asarray(values, dtype=float)[rng.integers(0, len(values), size)]
+
+
+def _span(values: Sequence[float]) -> tuple[float, float]:
+    """A ``[low, high]`` pair of a rates record as two floats."""
+    low, high = values
+    return float(low), float(high)
 
 
 def _years(rng: np.random.Generator, rate: float, n_years: int) -> np.ndarray:
@@ -104,57 +110,91 @@ class Sampler:
         self.rates = rates
         self.notes: list[str] = []
         self.located = np.flatnonzero(sites.located)
-        network = sites.network
-        params = sites.params
-        self._water = []
-        for record in rates.sections["water"]:
+        self._water = self._water_sources()
+        self._power = self._power_sources()
+        self._incidents = self._incident_sources()
+        self._closures = self._closure_sources()
+        self._exports = self._export_sources()
+        self._storm_damage: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    # ------------------------------------------------------------------ sources
+    def _water_sources(self) -> list[tuple[Mapping[str, Any], np.ndarray, float]]:
+        """Water sources: the records, their node positions and capacity cut."""
+        sites, params, network = self.sites, self.sites.params, self.sites.network
+        found: list[tuple[Mapping[str, Any], np.ndarray, float]] = []
+        for record in self.rates.sections["water"]:
             event = WaterRestriction(
                 str(record["district"]), Duration(1.0), level=record.get("level")
             )
             nodes, system, problem = district_nodes(event, network, params)
-            levels = params.water_systems[system].levels if system in params.water_systems else {}
-            if problem or event.level not in levels:
+            schemes = params.water_systems
+            levels = schemes[system].levels if system is not None and system in schemes else {}
+            level = event.level
+            if problem or level is None or level not in levels:
                 self.notes.append(
                     f"water source {record['district']}/{record.get('level')} skipped: {problem or 'unknown level'}"
                 )
                 continue
-            cut = levels[event.level].capacity_cut
+            cut = levels[level].capacity_cut
             if cut > 0:
-                self._water.append((record, sites.positions(nodes), cut))
-        self._power = []
-        for record in rates.sections["power"]:
+                found.append((record, sites.positions(nodes), cut))
+        return found
+
+    def _power_sources(self) -> list[tuple[Mapping[str, Any], np.ndarray]]:
+        """Power sources: the records and the positions of their grid's nodes."""
+        sites, params = self.sites, self.sites.params
+        found: list[tuple[Mapping[str, Any], np.ndarray]] = []
+        for record in self.rates.sections["power"]:
             positions = sites.positions(
                 params.grids.get(str(record["region"]), (str(record["region"]),))
             )
             if len(positions):
-                self._power.append((record, positions))
+                found.append((record, positions))
             else:
                 self.notes.append(
                     f"power source {record['region']} skipped: no such grid node in the network"
                 )
-        self._incidents = []
-        for record in rates.sections["incidents"]:
+        return found
+
+    def _incident_sources(self) -> list[tuple[Mapping[str, Any], np.ndarray, float, float]]:
+        """Incident sources: records, candidate nodes, capacity lost and periods."""
+        sites, params = self.sites, self.sites.params
+        found: list[tuple[Mapping[str, Any], np.ndarray, float, float]] = []
+        for record in self.rates.sections["incidents"]:
             if "nodes" in record:
                 positions = sites.positions([str(n) for n in record["nodes"]])
             else:
                 positions = np.flatnonzero(sites.kinds == record.get("kind"))
             if len(positions):
                 loss, weeks = params.incidents[str(record["hazard"])]
-                self._incidents.append(
-                    (record, positions, loss, float(sites.weeks_to_periods(weeks)))
-                )
-        self._closures = []
-        for record in rates.sections["closures"]:
+                found.append((record, positions, loss, float(sites.weeks_to_periods(weeks))))
+        return found
+
+    def _closure_sources(self) -> list[tuple[Mapping[str, Any], np.ndarray]]:
+        """Port and airport closures: records and the positions they close."""
+        sites = self.sites
+        found: list[tuple[Mapping[str, Any], np.ndarray]] = []
+        for record in self.rates.sections["closures"]:
             positions = sites.with_links(sites.positions([str(n) for n in record["nodes"]]))
             if len(positions):
-                self._closures.append((record, positions))
+                found.append((record, positions))
             else:
                 self.notes.append(f"closure source {record['nodes']} skipped: not in the network")
-        self._exports = []
-        for record in rates.sections["export_controls"]:
+        return found
+
+    def _export_sources(
+        self,
+    ) -> list[tuple[Mapping[str, Any], tuple[int, ...], dict[int, tuple[int, ...]]]]:
+        """Export controls: records, blocked source rows, rows by supplier."""
+        sites, network = self.sites, self.sites.network
+        found: list[tuple[Mapping[str, Any], tuple[int, ...], dict[int, tuple[int, ...]]]] = []
+        for record in self.rates.sections["export_controls"]:
             control = ExportControl(
                 Duration(1.0),
-                **{k: record.get(k) for k in ("material", "supplier", "country", "destination")},
+                material=record.get("material"),
+                supplier=record.get("supplier"),
+                country=record.get("country"),
+                destination=record.get("destination"),
             )
             mask = blocked_edges(control, network)
             rows = tuple(int(r) for r in np.flatnonzero(mask))
@@ -167,8 +207,8 @@ class Sampler:
             for row in rows:
                 supplier = sites.position[str(network.sources["supplier"].iat[row])]
                 by[supplier] = (*by.get(supplier, ()), row)
-            self._exports.append((record, rows, by))
-        self._storm_damage: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+            found.append((record, rows, by))
+        return found
 
     # ------------------------------------------------------------------ earthquakes
     def _quakes(
@@ -239,8 +279,8 @@ class Sampler:
             z = ndtri(np.clip(quantile[part], 1e-12, 1 - 1e-12))[:, None]
             log_pga = np.log(pga)
             reached = np.zeros(pga.shape, dtype=bool)
-            for state in range(log_median.shape[1]):
-                reached |= log_pga >= log_median[None, :, state] + beta[None, :, state] * z
+            for level in range(log_median.shape[1]):
+                reached |= log_pga >= log_median[None, :, level] + beta[None, :, level] * z
             shaken = np.flatnonzero(reached.any(axis=1))
             if not len(shaken):
                 continue
@@ -290,11 +330,11 @@ class Sampler:
             entry = record["entry"]
             start = np.column_stack(
                 [
-                    rng.uniform(*map(float, entry["lat"]), count),
-                    rng.uniform(*map(float, entry["lon"]), count),
+                    rng.uniform(*_span(entry["lat"]), count),
+                    rng.uniform(*_span(entry["lon"]), count),
                 ]
             )
-            heading = np.radians(rng.uniform(*map(float, record["heading_deg"]), count))
+            heading = np.radians(rng.uniform(*_span(record["heading_deg"]), count))
             length = float(record["length_km"])
             d_lat = np.degrees(length * np.cos(heading) / EARTH_RADIUS_KM)
             d_lon = np.degrees(
@@ -331,8 +371,18 @@ class Sampler:
     def _fixed(
         self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
     ) -> None:
+        """Events of the sources with fixed footprints, section by section."""
+        self._water_events(rng, n_years, out, drawn)
+        self._power_events(rng, n_years, out, drawn)
+        self._incident_events(rng, n_years, out, drawn)
+        self._closure_events(rng, n_years, out, drawn)
+        self._export_events(rng, n_years, out, drawn)
+
+    def _water_events(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        """Water restrictions."""
         weeks = self.sites.weeks_to_periods
-        period_hours = self.sites.period_days * 24.0
         for record, positions, cut in self._water:
             years = _years(rng, float(record["rate"]), n_years)
             np.add.at(drawn, years, 1)
@@ -350,6 +400,12 @@ class Sampler:
                         span,
                     )
                 )
+
+    def _power_events(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        """Power outages."""
+        period_hours = self.sites.period_days * 24.0
         for record, positions in self._power:
             years = _years(rng, float(record["rate"]), n_years)
             np.add.at(drawn, years, 1)
@@ -368,6 +424,11 @@ class Sampler:
                         h / period_hours,
                     )
                 )
+
+    def _incident_events(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        """Site incidents (a random candidate node each)."""
         for record, candidates, loss, span in self._incidents:
             years = _years(rng, float(record["rate"]) * len(candidates), n_years)
             np.add.at(drawn, years, 1)
@@ -380,6 +441,12 @@ class Sampler:
                         year, str(record["hazard"]), source, label, np.array([node]), loss, span
                     )
                 )
+
+    def _closure_events(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        """Port and airport closures."""
+        weeks = self.sites.weeks_to_periods
         for record, positions in self._closures:
             years = _years(rng, float(record["rate"]), n_years)
             np.add.at(drawn, years, 1)
@@ -397,6 +464,12 @@ class Sampler:
                         span,
                     )
                 )
+
+    def _export_events(
+        self, rng: np.random.Generator, n_years: int, out: list[SampledEvent], drawn: np.ndarray
+    ) -> None:
+        """Export controls."""
+        weeks = self.sites.weeks_to_periods
         for record, rows, by in self._exports:
             years = _years(rng, float(record["rate"]), n_years)
             np.add.at(drawn, years, 1)

@@ -209,13 +209,14 @@ def _earthquake(event: Earthquake, sites: Sites, explain: bool) -> Hits:
 def _water(event: WaterRestriction, sites: Sites) -> Hits:
     params = sites.params
     nodes, system, _ = district_nodes(event, sites.network, params)
-    if event.level is not None:
+    if event.level is not None and system is not None:  # checked: a level has a scheme
         level = params.water_systems[system].levels[event.level]
         cut, label = level.capacity_cut, f"{system} {event.level}"
         why = f"{label} in {event.district}: {level.measure}"
     else:
-        cut, label = float(event.cut), f"cut {event.cut:.0%}"
-        why = f"water supply of {event.district} cut by {event.cut:.0%}"
+        cut = float(event.cut or 0.0)  # a restriction gives a level or a cut
+        label = f"cut {cut:.0%}"
+        why = f"water supply of {event.district} cut by {cut:.0%}"
     if cut <= 0:
         return Hits.empty()
     periods = event.duration.periods(sites.period_days)
@@ -242,8 +243,9 @@ def _storm(event: Storm, sites: Sites, explain: bool) -> Hits:
         where = "inside the polygon"
     else:
         distance = distance_to_track_km(lat, lon, np.array(event.track))
-        inside = distance <= event.radius_km
-        where = f"within {event.radius_km:g} km of the track"
+        radius = float(event.radius_km or 0.0)  # a track comes with a radius
+        inside = distance <= radius
+        where = f"within {radius:g} km of the track"
     rows = located[inside]
     loss, weeks = storm_damage(sites.params, event.hazard, event.severity, sites.kinds[rows])
     closed = sites.kinds[rows] == "logistics"
@@ -305,7 +307,24 @@ def _closure(event: Closure, sites: Sites) -> Hits:
 
 
 def event_hits(event: Event, sites: Sites, explain: bool = True) -> Hits:
-    """The nodes ``event`` disrupts (export controls disrupt none: they block edges)."""
+    """The nodes ``event`` disrupts (export controls disrupt none: they block edges).
+
+    Parameters
+    ----------
+    event
+        A checked event.
+    sites
+        The network's nodes as arrays (:meth:`Sites.build`).
+    explain
+        Write a reason per hit (and the PGA as intensity for earthquakes).
+
+    Returns
+    -------
+    Hits
+        Positions, capacity lost (fraction), outage length (network periods) and why;
+        the same hits drive the window model and the time profiles
+        (:mod:`chipstress.workflows.hazards.profiles`).
+    """
     if isinstance(event, Earthquake):
         return _earthquake(event, sites, explain)
     if isinstance(event, WaterRestriction):
@@ -415,6 +434,23 @@ def translate(
     source: str = "<events>",
 ) -> Translation:
     """Turn checked events into the per-site table and one disruption window.
+
+    Parameters
+    ----------
+    events
+        The events (their ``start`` counts from the scenario's beginning).
+    network
+        The network (its period must be a time unit).
+    params
+        Hazard parameters; the packaged ones by default.
+    source
+        What the events were read from, for error messages.
+
+    Returns
+    -------
+    Translation
+        The per-site table, the disruption (node -> fraction lost over the window), the
+        peak losses, the window (network periods) and the blocked source edges.
 
     Raises
     ------

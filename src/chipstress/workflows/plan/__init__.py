@@ -5,6 +5,11 @@
   chosen at each point: exact (a mixed-integer program) for the worst single-site loss
   and the number of exposed sites; greedy plus local search with a proven bound for
   the expected annual loss and CVaR of the hazard simulation.
+
+Modules, bottom up (no import runs back up): ``actions`` (candidates and costs),
+``result`` (:class:`PlanResult` and the site measures), ``program`` and ``mip`` (the
+exact programs), ``sample`` and ``bound`` (simulated events and the LP bound),
+``hazard`` (the ``eal``/``cvar`` planner) and ``planner`` (:func:`plan`).
 """
 
 from chipstress.workflows.plan.actions import (
@@ -15,21 +20,27 @@ from chipstress.workflows.plan.actions import (
     load_actions,
     parse_actions,
 )
-from chipstress.workflows.plan.planner import (
+from chipstress.workflows.plan.planner import plan
+from chipstress.workflows.plan.result import (
     CURVE_COLUMNS,
+    MEASURE_LABELS,
     MEASURES,
+    Measure,
     PlanResult,
+    PlanStatus,
     evaluate_sites,
-    plan,
 )
 
 __all__ = [
     "COST_PARTS",
     "CURVE_COLUMNS",
     "MEASURES",
+    "MEASURE_LABELS",
     "Action",
     "ActionSet",
+    "Measure",
     "PlanResult",
+    "PlanStatus",
     "combined_edits",
     "evaluate_sites",
     "load_actions",

@@ -31,10 +31,12 @@ problem is reported at once as ``file, actions[i] (id), field 'x': message``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import pandas as pd
 
 from chipstress.errors import InvalidInput, Problem
 from chipstress.model.network import Network
@@ -132,14 +134,19 @@ class ActionSet:
         return [a for a in self.actions if a.id in wanted]
 
 
+def _value(nodes: pd.DataFrame, node: str, column: str) -> float:
+    """A number of the node table (indexed by id)."""
+    return float(cast(float, nodes.at[node, column]))
+
+
 def _size(edit: Edit, network: Network) -> float:
     """The size the per-unit costs multiply: units, units per period, or periods cut."""
     nodes = network.nodes.set_index("id")
     if isinstance(edit, AddInventory):
-        current = float(nodes.at[edit.node, "inventory"])
+        current = _value(nodes, edit.node, "inventory")
         return edit.add if edit.add is not None else float(edit.to or 0.0) - current
     if isinstance(edit, RaiseCapacity):
-        current = float(nodes.at[edit.node, "capacity"])
+        current = _value(nodes, edit.node, "capacity")
         if edit.add is not None:
             return edit.add
         if edit.to is not None:
@@ -148,7 +155,7 @@ def _size(edit: Edit, network: Network) -> float:
     if isinstance(edit, QualifySource):
         return edit.capacity
     if isinstance(edit, CutTTR):
-        current = float(nodes.at[edit.node, "ttr"])
+        current = _value(nodes, edit.node, "ttr")
         return current - edit.to if edit.to is not None else float(edit.by or 0.0)
     return 0.0
 
@@ -160,7 +167,7 @@ def _increment(edit: Edit, network: Network) -> Edit:
     if isinstance(edit, RaiseCapacity):
         return RaiseCapacity(edit.node, add=_size(edit, network))
     if isinstance(edit, CutTTR):
-        current = float(network.nodes.set_index("id").at[edit.node, "ttr"])
+        current = _value(network.nodes.set_index("id"), edit.node, "ttr")
         return CutTTR(edit.node, to=current - _size(edit, network), via=edit.via)
     return edit
 
@@ -186,99 +193,98 @@ def _amount(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.6g}"
 
 
-def _cost(
-    spec: Any,
-    edits: list[Edit],
-    network: Network,
-    horizon: float | None,
-    source: str,
-    where: str,
-    problems: list[Problem],
-) -> tuple[float, str] | None:
+@dataclass(frozen=True)
+class _Reading:
+    """What checking one actions file needs: the network, file, horizon and problem list."""
+
+    network: Network
+    source: str
+    horizon: float | None
+    problems: list[Problem]
+
+    def problem(self, where: str, name: str, message: str) -> None:
+        """Record a problem of ``where`` (``actions[2] (id)``), field ``name``."""
+        self.problems.append(Problem(self.source, where, name, message))
+
+
+def _cost(spec: Any, edits: list[Edit], reading: _Reading, where: str) -> tuple[float, str] | None:
+    """The cost (currency) of an action and how it was computed, or None (problems recorded)."""
     if isinstance(spec, bool) or spec is None:
-        problems.append(
-            Problem(source, where, "cost", "give a cost: a number or a mapping of parts")
-        )
+        reading.problem(where, "cost", "give a cost: a number or a mapping of parts")
         return None
     if isinstance(spec, int | float):
         if not math.isfinite(float(spec)) or spec < 0:
-            problems.append(Problem(source, where, "cost", f"must be a number >= 0, got {spec!r}"))
+            reading.problem(where, "cost", f"must be a number >= 0, got {spec!r}")
             return None
         return float(spec), f"{_amount(float(spec))} one-off"
     if not isinstance(spec, Mapping):
-        problems.append(
-            Problem(source, where, "cost", f"must be a number or a mapping, got {spec!r}")
-        )
+        reading.problem(where, "cost", f"must be a number or a mapping, got {spec!r}")
         return None
     total, parts, ok = 0.0, [], True
     for key, value in spec.items():
-        if key not in COST_PARTS:
-            problems.append(
-                Problem(
-                    source,
-                    where,
-                    f"cost.{key}",
-                    f"unknown cost part; parts are {', '.join(COST_PARTS)}",
-                )
-            )
+        problem = _part_problem(key, value, edits, reading.horizon)
+        if problem:
+            reading.problem(where, f"cost.{key}", problem)
             ok = False
             continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value < 0
-        ):
-            problems.append(
-                Problem(source, where, f"cost.{key}", f"must be a number >= 0, got {value!r}")
-            )
-            ok = False
-            continue
-        if key in ("per_unit", "per_unit_period") and len(edits) != 1:
-            problems.append(
-                Problem(
-                    source,
-                    where,
-                    f"cost.{key}",
-                    "a per-unit cost needs an action with exactly one edit",
-                )
-            )
-            ok = False
-            continue
-        if key in ("per_unit_period", "per_period") and horizon is None:
-            problems.append(
-                Problem(
-                    source,
-                    where,
-                    f"cost.{key}",
-                    "a running cost needs the file's horizon (periods)",
-                )
-            )
-            ok = False
-            continue
-        value = float(value)
-        if key == "fixed":
-            total += value
-            parts.append(f"{_amount(value)} fixed")
-        elif key == "per_period":
-            total += value * float(horizon or 0.0)
-            parts.append(f"{_amount(value)}/period x {horizon:g} periods")
-        else:
-            size = _size(edits[0], network)
-            if key == "per_unit":
-                total += value * size
-                parts.append(f"{_amount(value)}/unit x {_amount(size)}")
-            else:
-                total += value * size * float(horizon or 0.0)
-                parts.append(
-                    f"{_amount(value)}/unit/period x {_amount(size)} x {horizon:g} periods"
-                )
+        amount, text = _COST_PARTS[key](float(value), edits, reading)
+        total += amount
+        parts.append(text)
     if not ok:
         return None
     if not parts:
-        problems.append(Problem(source, where, "cost", "the cost mapping is empty"))
+        reading.problem(where, "cost", "the cost mapping is empty")
         return None
     return total, " + ".join(parts)
+
+
+def _part_problem(key: str, value: Any, edits: list[Edit], horizon: float | None) -> str:
+    """What is wrong with one part of a cost mapping (``""`` when nothing)."""
+    if key not in COST_PARTS:
+        return f"unknown cost part; parts are {', '.join(COST_PARTS)}"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        return f"must be a number >= 0, got {value!r}"
+    if key in ("per_unit", "per_unit_period") and len(edits) != 1:
+        return "a per-unit cost needs an action with exactly one edit"
+    if key in ("per_unit_period", "per_period") and horizon is None:
+        return "a running cost needs the file's horizon (periods)"
+    return ""
+
+
+def _fixed(value: float, edits: list[Edit], reading: _Reading) -> tuple[float, str]:
+    return value, f"{_amount(value)} fixed"
+
+
+def _per_period(value: float, edits: list[Edit], reading: _Reading) -> tuple[float, str]:
+    horizon = reading.horizon
+    return value * float(horizon or 0.0), f"{_amount(value)}/period x {horizon:g} periods"
+
+
+def _per_unit(value: float, edits: list[Edit], reading: _Reading) -> tuple[float, str]:
+    size = _size(edits[0], reading.network)
+    return value * size, f"{_amount(value)}/unit x {_amount(size)}"
+
+
+def _per_unit_period(value: float, edits: list[Edit], reading: _Reading) -> tuple[float, str]:
+    size, horizon = _size(edits[0], reading.network), reading.horizon
+    return (
+        value * size * float(horizon or 0.0),
+        f"{_amount(value)}/unit/period x {_amount(size)} x {horizon:g} periods",
+    )
+
+
+# cost part -> ``(amount, edits, reading) -> (cost in currency, how it was computed)``.
+_COST_PARTS: dict[str, Callable[[float, list[Edit], _Reading], tuple[float, str]]] = {
+    "fixed": _fixed,
+    "per_unit": _per_unit,
+    "per_unit_period": _per_unit_period,
+    "per_period": _per_period,
+}
 
 
 def _helps(edit: Edit, network: Network, source: str, where: str, problems: list[Problem]) -> bool:
@@ -313,6 +319,21 @@ def _helps(edit: Edit, network: Network, source: str, where: str, problems: list
 def parse_actions(data: Any, network: Network, source: str = "actions") -> ActionSet:
     """Candidate actions from parsed YAML, checked against ``network``.
 
+    Parameters
+    ----------
+    data
+        The parsed file: a mapping with ``actions`` (and optionally ``name``,
+        ``description``, ``currency``, ``horizon`` in periods), or a list of actions.
+    network
+        The network the actions apply to.
+    source
+        What was read (a path), for the messages.
+
+    Returns
+    -------
+    ActionSet
+        The checked actions, with costs in the network's currency.
+
     Raises
     ------
     InvalidInput
@@ -326,6 +347,37 @@ def parse_actions(data: Any, network: Network, source: str = "actions") -> Actio
         data = {"actions": data}
     if not isinstance(data, Mapping):
         raise InvalidInput(f"{source}: an actions file is a mapping with 'actions: [...]'")
+    reading = _Reading(network, source, _file_horizon(data, source, problems), problems)
+    currency = data.get("currency")
+    if currency is not None and str(currency) != network.meta.currency:
+        reading.problem(
+            "",
+            "currency",
+            f"costs are in {currency!r} but the network's money is {network.meta.currency!r}",
+        )
+    items = data.get("actions")
+    if not isinstance(items, Sequence) or isinstance(items, str | bytes) or not items:
+        reading.problem("", "actions", "give a non-empty list of actions")
+        raise_problems(problems, f"actions ({source})")
+    assert isinstance(items, Sequence)  # raise_problems raised otherwise
+    seen: dict[str, int] = {}
+    actions = [
+        action
+        for i, item in enumerate(items)
+        if (action := _parse_action(i, item, reading, seen)) is not None
+    ]
+    raise_problems(problems, f"actions ({source})")
+    return ActionSet(
+        actions,
+        reading.horizon,
+        str(data.get("name") or ""),
+        str(currency or network.meta.currency),
+        source,
+    )
+
+
+def _file_horizon(data: Mapping[str, Any], source: str, problems: list[Problem]) -> float | None:
+    """Unknown top-level keys, and the file's horizon (periods) or None when bad or absent."""
     for key in data:
         if key not in _FILE_KEYS:
             problems.append(
@@ -346,102 +398,87 @@ def parse_actions(data: Any, network: Network, source: str = "actions") -> Actio
         problems.append(
             Problem(source, "", "horizon", f"must be a number of periods > 0, got {horizon!r}")
         )
-        horizon = None
-    currency = data.get("currency")
-    if currency is not None and str(currency) != network.meta.currency:
-        problems.append(
-            Problem(
-                source,
-                "",
-                "currency",
-                f"costs are in {currency!r} but the network's money is {network.meta.currency!r}",
-            )
-        )
-    items = data.get("actions")
-    if not isinstance(items, Sequence) or isinstance(items, str | bytes) or not items:
-        problems.append(Problem(source, "", "actions", "give a non-empty list of actions"))
-        raise_problems(problems, f"actions ({source})")
-    actions: list[Action] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            problems.append(Problem(source, f"actions[{i}]", "", "an action must be a mapping"))
-            continue
-        ident = item.get("id")
-        where = f"actions[{i}]" + (f" ({ident})" if isinstance(ident, str) else "")
-        ok = True
-        for key in item:
-            if key not in _ACTION_KEYS:
-                problems.append(
-                    Problem(
-                        source,
-                        where,
-                        str(key),
-                        f"unknown field; an action has {', '.join(_ACTION_KEYS)}",
-                    )
-                )
-                ok = False
-        if not isinstance(ident, str) or not ident.strip():
-            problems.append(Problem(source, where, "id", "every action needs an id (text)"))
-            ok = False
-        elif ident in seen:
-            problems.append(
-                Problem(
-                    source, where, "id", f"duplicate id {ident!r} (first at actions[{seen[ident]}])"
-                )
-            )
-            ok = False
-        else:
-            seen[ident] = i
-        if ("edit" in item) == ("edits" in item):
-            problems.append(Problem(source, where, "edit", "give edit (one) or edits (a list)"))
-            continue
-        raw = [item["edit"]] if "edit" in item else item["edits"]
-        if not isinstance(raw, Sequence) or isinstance(raw, str | bytes) or not raw:
-            problems.append(Problem(source, where, "edits", "must be a non-empty list of edits"))
-            continue
-        edits: list[Edit] = []
-        for k, entry in enumerate(raw):
-            label = f"{where}, edit" if "edit" in item else f"{where}, edits[{k}]"
-            edit = parse_edit(entry, source, label, problems)
-            ok = ok and edit is not None
-            if edit is not None:
-                edits.append(edit)
-        if not ok:
-            continue
-        try:
-            apply_edits(network, edits, source=f"{source}, {where}")
-        except InvalidInput as error:  # its lines already say file, action, edit and field
-            lines = str(error).split("\n  - ")[1:] or [str(error)]
-            problems.extend(Problem("", "", "", line.strip()) for line in lines)
-            continue
-        if not all(_helps(e, network, source, where, problems) for e in edits):
-            continue
-        cost = _cost(item.get("cost"), edits, network, horizon, source, where, problems)
-        if cost is None:
-            continue
-        for key in ("description", "source"):
-            if key in item and not isinstance(item[key], str):
-                problems.append(Problem(source, where, key, "must be text"))
-        actions.append(
-            Action(
-                id=str(ident).strip(),
-                edits=tuple(edits),
-                increments=tuple(_increment(e, network) for e in edits),
-                cost=cost[0],
-                cost_basis=cost[1],
-                description=str(item.get("description") or ""),
-                source=str(item.get("source") or ""),
-            )
-        )
-    raise_problems(problems, f"actions ({source})")
-    return ActionSet(
-        actions,
-        float(horizon) if horizon is not None else None,
-        str(data.get("name") or ""),
-        str(currency or network.meta.currency),
-        source,
+        return None
+    return None if horizon is None else float(horizon)
+
+
+def _parse_action(i: int, item: Any, reading: _Reading, seen: dict[str, int]) -> Action | None:
+    """Action ``i`` of the file, checked, or None (problems recorded)."""
+    if not isinstance(item, Mapping):
+        reading.problem(f"actions[{i}]", "", "an action must be a mapping")
+        return None
+    ident = item.get("id")
+    where = f"actions[{i}]" + (f" ({ident})" if isinstance(ident, str) else "")
+    ok = _action_header(i, item, reading, seen, where)
+    edits = _action_edits(item, reading, where)
+    if edits is None or not ok:
+        return None
+    network, source = reading.network, reading.source
+    try:
+        apply_edits(network, edits, source=f"{source}, {where}")
+    except InvalidInput as error:  # its lines already say file, action, edit and field
+        lines = str(error).split("\n  - ")[1:] or [str(error)]
+        reading.problems.extend(Problem("", "", "", line.strip()) for line in lines)
+        return None
+    if not all(_helps(e, network, source, where, reading.problems) for e in edits):
+        return None
+    cost = _cost(item.get("cost"), edits, reading, where)
+    if cost is None:
+        return None
+    for key in ("description", "source"):
+        if key in item and not isinstance(item[key], str):
+            reading.problem(where, key, "must be text")
+    return Action(
+        id=str(ident).strip(),
+        edits=tuple(edits),
+        increments=tuple(_increment(e, network) for e in edits),
+        cost=cost[0],
+        cost_basis=cost[1],
+        description=str(item.get("description") or ""),
+        source=str(item.get("source") or ""),
     )
+
+
+def _action_header(
+    i: int, item: Mapping[str, Any], reading: _Reading, seen: dict[str, int], where: str
+) -> bool:
+    """Unknown fields and the id (present, text, not a duplicate); False on a problem."""
+    ok = True
+    for key in item:
+        if key not in _ACTION_KEYS:
+            reading.problem(
+                where, str(key), f"unknown field; an action has {', '.join(_ACTION_KEYS)}"
+            )
+            ok = False
+    ident = item.get("id")
+    if not isinstance(ident, str) or not ident.strip():
+        reading.problem(where, "id", "every action needs an id (text)")
+        return False
+    if ident in seen:
+        reading.problem(where, "id", f"duplicate id {ident!r} (first at actions[{seen[ident]}])")
+        return False
+    seen[ident] = i
+    return ok
+
+
+def _action_edits(item: Mapping[str, Any], reading: _Reading, where: str) -> list[Edit] | None:
+    """The edits of an action (``edit`` or ``edits``), or None when any is bad."""
+    if ("edit" in item) == ("edits" in item):
+        reading.problem(where, "edit", "give edit (one) or edits (a list)")
+        return None
+    raw = [item["edit"]] if "edit" in item else item["edits"]
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes) or not raw:
+        reading.problem(where, "edits", "must be a non-empty list of edits")
+        return None
+    edits: list[Edit] = []
+    ok = True
+    for k, entry in enumerate(raw):
+        label = f"{where}, edit" if "edit" in item else f"{where}, edits[{k}]"
+        edit = parse_edit(entry, reading.source, label, reading.problems)
+        ok = ok and edit is not None
+        if edit is not None:
+            edits.append(edit)
+    return edits if ok else None
 
 
 def load_actions(path: str | Path, network: Network) -> ActionSet:

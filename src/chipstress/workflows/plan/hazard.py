@@ -46,137 +46,29 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
-from chipstress.workflows.hazards.losses import quantise_arrays
-from chipstress.workflows.hazards.montecarlo import _tail, _Worker, year_chunks
-from chipstress.workflows.hazards.params import default_parameters
-from chipstress.workflows.hazards.rates import load_rates
-from chipstress.workflows.hazards.sampling import SampledEvent
-from chipstress.workflows.plan.actions import Action, ActionSet, choice_row, combined_edits
-from chipstress.workflows.whatif.apply import apply_edits
-from chipstress.workflows.whatif.hazards import EventMapper
+from chipstress.workflows.plan.actions import ActionSet, choice_row
+from chipstress.workflows.plan.bound import RelaxationBound
+from chipstress.workflows.plan.result import (
+    CURVE_COLUMNS,
+    Measure,
+    PlanResult,
+    PlanStatus,
+    evaluate_sites,
+)
+from chipstress.workflows.plan.sample import EventSample
+from chipstress.workflows.runner import Runner
 
 __all__ = ["EventSample", "plan_hazard"]
 
 # Plan evaluations allowed per budget in the local search.
 MAX_SWAPS = 40
-
-
-@dataclass
-class _Kept:
-    year: int
-    event: SampledEvent
-    loss: float  # at baseline (currency)
-
-
-class EventSample:
-    """Simulated events drawn once, and the measure of any set of actions on them.
-
-    Parameters
-    ----------
-    network
-        The network as it is.
-    actions
-        The candidate actions.
-    years, seed
-        How many years to simulate, with which seed (chunks as ``simulate``).
-    measure, level
-        ``eal`` or ``cvar`` (of the annual loss at ``level``, e.g. 0.95).
-    """
-
-    def __init__(
-        self,
-        network: Network,
-        actions: Sequence[Action],
-        years: int,
-        seed: int,
-        measure: str,
-        level: float = 0.95,
-    ) -> None:
-        chunks = year_chunks(years, seed)
-        if not (0.0 < float(level) < 1.0):
-            raise InvalidInput(f"the CVaR level must be between 0 and 1, got {level!r}")
-        self.network = network
-        self.actions = list(actions)
-        self.measure = measure
-        self.level = float(level)
-        self.n_years = int(years)
-        self.rates = load_rates(None)
-        self.params = default_parameters()
-        worker = _Worker(network, self.rates, self.params)
-        steady = worker.losses.base.baseline_ttr(math.inf)
-        self.monotone = steady.status == "optimal" and steady.rate <= 0.0
-        self.year_loss = np.zeros(self.n_years)
-        kept: list[_Kept] = []
-        for first, count, chunk_seed in chunks:
-            events, _ = worker.sampler.sample(np.random.default_rng(chunk_seed), count)
-            for event in events:
-                window = max(float(event.periods.max(initial=0.0)), event.export_periods)
-                key = quantise_arrays(
-                    event.positions, event.fraction * event.periods, window, event.blocked
-                )
-                loss = worker.loss(key)
-                self.year_loss[first + event.year] += loss
-                if loss > 0 or not self.monotone:
-                    kept.append(_Kept(first + event.year, event, loss))
-        self.kept = kept
-        self.cache: dict[frozenset[int], float] = {}
-        self.evaluations = 0
-        self.baseline = self.value_of(self.year_loss)
-        self.cache[frozenset()] = self.baseline
-        everything = frozenset(range(len(self.actions)))
-        every = self._losses(everything, self.kept)
-        year_loss = self.year_loss.copy()
-        for kept_event, loss in zip(self.kept, every, strict=True):
-            year_loss[kept_event.year] += loss - kept_event.loss
-        self.all_actions = self.value_of(year_loss)
-        self.cache[everything] = self.all_actions
-        self.improvable = self.kept
-        if self.monotone:  # events no plan can improve are constants from now on
-            self.improvable = [
-                k
-                for k, loss in zip(self.kept, every, strict=True)
-                if loss < k.loss * (1 - 1e-9) - 1e-9
-            ]
-
-    def value_of(self, year_loss: np.ndarray) -> float:
-        """The measure of annual losses: their mean, or the CVaR at ``level``."""
-        if self.measure == "eal":
-            return float(np.mean(year_loss))
-        return _tail(year_loss, 1.0 - self.level)[1]
-
-    def _losses(self, chosen: frozenset[int], events: list[_Kept]) -> list[float]:
-        actions = [self.actions[k] for k in sorted(chosen)]
-        edited = apply_edits(self.network, combined_edits(actions)) if actions else self.network
-        mapper = EventMapper(self.network, edited, self.rates)
-        worker = _Worker(edited, self.rates, self.params)
-        out = []
-        for kept in events:
-            key = mapper.key(kept.event)
-            out.append(0.0 if key is None else float(worker.loss(key)))
-        return out
-
-    def evaluate(self, chosen: frozenset[int]) -> float:
-        """The measure (currency per year) with the actions ``chosen`` applied."""
-        if chosen in self.cache:
-            return self.cache[chosen]
-        events = self.improvable
-        losses = self._losses(chosen, events)
-        year_loss = self.year_loss.copy()
-        for kept, loss in zip(events, losses, strict=True):
-            year_loss[kept.year] += loss - kept.loss
-        value = self.value_of(year_loss)
-        self.cache[chosen] = value
-        self.evaluations += 1
-        return value
 
 
 def _greedy(
@@ -251,31 +143,48 @@ def _local_search(
 def plan_hazard(
     network: Network,
     actions: ActionSet,
-    measure: str,
+    measure: Measure | str,
     budgets: Sequence[float],
     *,
     years: int,
     seed: int,
     cvar_level: float = 0.95,
-    workers: int | None = 1,
-    progress: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
     started: float | None = None,
-) -> Any:
+) -> PlanResult:
     """The trade-off curve for ``eal`` or ``cvar`` (see the module docstring).
 
-    Returns a :class:`chipstress.workflows.plan.PlanResult`.
-    """
-    from chipstress.workflows.plan.planner import (
-        CURVE_COLUMNS,
-        PlanResult,
-        evaluate_sites,
-    )
+    Parameters
+    ----------
+    network
+        The network as it is.
+    actions
+        The candidate actions.
+    measure
+        ``eal`` or ``cvar``.
+    budgets
+        Amounts (currency) to spend at most, one point of the curve each.
+    years, seed
+        Simulated years and their seed (chunks as ``simulate``).
+    cvar_level
+        The CVaR level (e.g. 0.95).
+    runner
+        Its ``progress(done, total)`` is called after each budget; the planner runs in
+        this process.
+    started
+        ``time.perf_counter()`` when the planning began (for the timings).
 
+    Returns
+    -------
+    PlanResult
+        The curve (values in currency per year) and the actions chosen at each budget.
+    """
     started = started or time.perf_counter()
     sample = EventSample(network, actions.actions, years, seed, measure, cvar_level)
     costs = np.array([a.cost for a in actions.actions], dtype=float)
     ratios: dict[int, float] = {}
-    rows, choices = [], []
+    rows: list[dict[str, Any]] = []
+    choices: list[dict[str, Any]] = []
     chosen: frozenset[int] = frozenset()
     previous_value = sample.baseline
     notes = [
@@ -287,8 +196,6 @@ def plan_hazard(
             "the undisrupted network loses demand: every event is re-evaluated and the "
             "all-actions bound is not proven"
         )
-    from chipstress.workflows.plan.bound import RelaxationBound
-
     relaxation = RelaxationBound(sample, network)
     baseline_sites = evaluate_sites(network, [])
     sites_cache: dict[frozenset[int], dict[str, float]] = {frozenset(): baseline_sites}
@@ -298,10 +205,10 @@ def plan_hazard(
         candidate = _greedy(sample, costs, budget, chosen, ratios)
         candidate = _local_search(sample, costs, budget, candidate, ratios)
         value = sample.evaluate(candidate)
-        status = "heuristic"
+        details = []
         if value > previous_value * (1 + 1e-12):
             candidate, value = chosen, previous_value
-            status = "heuristic; kept the smaller budget's plan"
+            details.append("kept the smaller budget's plan")
         chosen, previous_value = candidate, value
         bound, basis = relaxation.bound(budget)
         proven = [
@@ -330,15 +237,18 @@ def plan_hazard(
                 "cost": float(costs[list(chosen)].sum()) if chosen else 0.0,
                 "n_actions": len(chosen),
                 "actions": ";".join(actions.actions[k].id for k in sorted(chosen)),
-                "status": f"{status}; bound: {basis} and all candidates applied",
+                "status": PlanStatus.HEURISTIC.value,
+                "status_detail": "; ".join(
+                    [*details, f"bound: {basis} and all candidates applied"]
+                ),
                 "method": f"greedy + local search ({sample.evaluations - before} evaluations)",
                 **sites_cache[chosen],
                 "seconds": time.perf_counter() - point_started,
             }
         )
         choices.extend(choice_row(actions.actions[k], budget) for k in sorted(chosen))
-        if progress is not None:
-            progress(done, len(budgets))
+        if runner is not None and runner.progress is not None:
+            runner.progress(done, len(budgets))
     return PlanResult(
         measure=measure,
         curve=pd.DataFrame(rows, columns=CURVE_COLUMNS),

@@ -48,17 +48,17 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import pandas as pd
 
-from chipstress.engine._highs import new_highs, pass_lp
+from chipstress.engine.solver import HighsSolver, Solver, SolveStatus
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.workflows.plan.actions import Action
 from chipstress.workflows.plan.program import Assembler, Superset
+from chipstress.workflows.plan.result import Measure
 
-__all__ = ["MipPoint", "SiteProgram", "WorstProgram"]
+__all__ = ["MipPoint", "SiteProgram", "WorstProgram", "tie_detail"]
 
 # Lost units per period up to this share of the total demand count as none (0: HiGHS
 # handles a zero right-hand side more reliably than a tiny one; its own feasibility
@@ -68,14 +68,41 @@ UNIT_TOLERANCE = 0.0
 
 @dataclass(frozen=True)
 class MipPoint:
-    """One solve: the actions chosen, the program's measure and its proven bound."""
+    """One solve: the actions chosen, the program's measure and its proven bound.
+
+    ``status`` is how the search for the measure ended; ``status_detail`` says what else
+    happened, e.g. ``cheapest tie: time_limit`` when the second solve (the cheapest plan
+    reaching the optimum) stopped early ("" when nothing did).
+    """
 
     chosen: tuple[int, ...]
     value: float
     bound: float
-    status: str
+    status: SolveStatus
     seconds: float
     solution: np.ndarray
+    status_detail: str = ""
+
+
+def tie_detail(status: SolveStatus, tie_status: SolveStatus) -> str:
+    """The ``status_detail`` of a solve whose tie-break (cheapest plan) ended in ``tie_status``.
+
+    Parameters
+    ----------
+    status
+        How the search for the measure ended.
+    tie_status
+        How the search for the cheapest plan reaching it ended.
+
+    Returns
+    -------
+    str
+        ``cheapest tie: <tie_status>`` when the measure is optimal but the tie-break is
+        not; ``""`` otherwise.
+    """
+    if tie_status != SolveStatus.OPTIMAL and status == SolveStatus.OPTIMAL:
+        return f"cheapest tie: {tie_status}"
+    return ""
 
 
 @dataclass
@@ -102,42 +129,51 @@ class SiteProgram:
         Seconds per MIP solve (the status says ``time_limit`` when reached).
     sites
         Give copies only to these of the sites that lose at baseline (``worst``: the
-        others are checked afterwards — see :func:`solve_worst`); ``None`` for all.
+        others cannot exceed the optimum — see :class:`WorstProgram`); ``None`` for all.
     superset
         The :class:`Superset` of ``network`` and ``actions``, if already built.
+    solver
+        The solver to hold the program (a fresh :class:`chipstress.engine.HighsSolver`
+        by default).
+
+    Raises
+    ------
+    InvalidInput
+        ``measure`` is neither ``worst`` nor ``exposed``.
     """
 
     def __init__(
         self,
         network: Network,
         actions: Sequence[Action],
-        measure: str,
+        measure: Measure | str,
         baseline: pd.DataFrame,
         time_limit: float = 120.0,
         sites: Iterable[str] | None = None,
         superset: Superset | None = None,
+        solver: Solver | None = None,
     ) -> None:
-        if measure not in ("worst", "exposed"):
+        if measure not in (Measure.WORST, Measure.EXPOSED):
             raise InvalidInput(f"the MIP handles the measures worst and exposed, not {measure!r}")
         self.network = network
         self.actions = list(actions)
-        self.measure = measure
+        self.measure = Measure(measure)
         self.time_limit = time_limit
         self.costs = np.array([a.cost for a in self.actions], dtype=float)
         self.superset = superset or Superset(network, self.actions)
         self.only = None if sites is None else set(sites)
         self._scenarios(baseline)
         self._build()
-        self.highs = new_highs()
+        self.solver: Solver = HighsSolver() if solver is None else solver
         # No presolve: HiGHS 1.16's MIP presolve has returned wrong "optimal" answers on
         # these programs (brute-force tests), with and without a starting solution.
-        pass_lp(self.highs, self.data, presolve=False)
+        self.solver.load(self.data, presolve=False)
         for option, value in (
             ("mip_rel_gap", 1e-7),
             ("mip_abs_gap", 1e-9),
             ("time_limit", float(time_limit)),
         ):
-            self.highs.setOptionValue(option, value)
+            self.solver.set_option(option, value)
 
     def _scenarios(self, baseline: pd.DataFrame) -> None:
         """Sites that lose at baseline, each at its TTR and at every shorter cut TTR."""
@@ -243,26 +279,13 @@ class SiteProgram:
             return float(part[0]) * self.scale
         return float(np.round(part).sum())
 
-    def _run(self, start: np.ndarray | None) -> tuple[str, np.ndarray | None, float]:
+    def _run(self, start: np.ndarray | None) -> tuple[SolveStatus, np.ndarray | None, float]:
         # A fresh search each time: HiGHS must not reuse a previous search's state
         # (after bound and cost changes it has been seen to stop at a wrong "optimum").
-        self.highs.clearSolver()
-        if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = start.tolist()
-            solution.value_valid = True
-            self.highs.setSolution(solution)
-        self.highs.run()
-        status = self.highs.getModelStatus()
-        word = {
-            highspy.HighsModelStatus.kOptimal: "optimal",
-            highspy.HighsModelStatus.kTimeLimit: "time_limit",
-            highspy.HighsModelStatus.kInfeasible: "infeasible",
-        }.get(status, "numerical_error")
-        info = self.highs.getInfo()
-        has_solution = info.primal_solution_status >= 2  # feasible
-        values = np.asarray(self.highs.getSolution().col_value) if has_solution else None
-        return word, values, float(info.mip_dual_bound)
+        self.solver.start_from(start)
+        status = self.solver.solve()
+        values = self.solver.solution().col_value if self.solver.has_solution() else None
+        return status, values, self.solver.mip_bound()
 
     def chosen(self, solution: np.ndarray) -> tuple[int, ...]:
         """Indices of the actions a solution switches on."""
@@ -271,26 +294,39 @@ class SiteProgram:
 
     def minimise(
         self, budget: float, start: np.ndarray | None = None
-    ) -> tuple[str, np.ndarray | None, float]:
+    ) -> tuple[SolveStatus, np.ndarray | None, float]:
         """Minimise the measure within ``budget``: ``(status, solution, proven bound)``;
         the bound is in the measure's units (currency or a count)."""
-        self.highs.changeRowBounds(self.budget_row, -np.inf, float(budget))
-        self.highs.changeRowBounds(self.cap_row, -np.inf, np.inf)
-        columns = np.arange(self.data.n_cols, dtype=np.int32)
-        self.highs.changeColsCost(len(columns), columns, self.measure_cost)
+        self.solver.change_row_bounds(self.budget_row, -np.inf, float(budget))
+        self.solver.change_row_bounds(self.cap_row, -np.inf, np.inf)
+        self.solver.change_costs(self.measure_cost)
         status, values, bound = self._run(start)
         return status, values, bound * self.scale if self.measure == "worst" else bound
 
     def cheapest(
         self, budget: float, cap: float, start: np.ndarray | None = None
-    ) -> tuple[str, np.ndarray | None]:
-        """The cheapest plan within ``budget`` whose measure is at most ``cap`` (its units)."""
-        self.highs.changeRowBounds(self.budget_row, -np.inf, float(budget))
+    ) -> tuple[SolveStatus, np.ndarray | None]:
+        """The cheapest plan within ``budget`` whose measure is at most ``cap`` (its units).
+
+        Parameters
+        ----------
+        budget
+            The most the plan may cost (currency).
+        cap
+            The largest measure allowed (currency, or sites for ``exposed``).
+        start
+            A feasible plan to start the search from (column values), or ``None``.
+
+        Returns
+        -------
+        tuple of (SolveStatus, numpy.ndarray or None)
+            The solve status and the column values (``None`` without a solution).
+        """
+        self.solver.change_row_bounds(self.budget_row, -np.inf, float(budget))
         worst = self.measure == "worst"
         limit = cap / self.scale * (1 + 1e-7) + 1e-10 if worst else cap + 0.5
-        self.highs.changeRowBounds(self.cap_row, -np.inf, float(limit))
-        columns = np.arange(self.data.n_cols, dtype=np.int32)
-        self.highs.changeColsCost(len(columns), columns, self.tie_cost)
+        self.solver.change_row_bounds(self.cap_row, -np.inf, float(limit))
+        self.solver.change_costs(self.tie_cost)
         status, values, _ = self._run(start)
         return status, values
 
@@ -323,10 +359,10 @@ class SiteProgram:
             return MipPoint((), np.nan, np.nan, status, time.perf_counter() - started, np.zeros(0))
         best = self.measure_value(values)
         tie_status, tie_values = self.cheapest(budget, best, values)
+        detail = ""
         if tie_values is not None:
             values = tie_values
-            if tie_status != "optimal" and status == "optimal":
-                status = f"optimal (cheapest tie: {tie_status})"
+            detail = tie_detail(status, tie_status)
         return MipPoint(
             self.chosen(values),
             self.measure_value(values),
@@ -334,6 +370,7 @@ class SiteProgram:
             status,
             time.perf_counter() - started,
             values,
+            detail,
         )
 
 
@@ -392,13 +429,12 @@ class WorstProgram:
         tie = self._tie_program(sites)
         tie_status, tie_values = tie.cheapest(budget, best, tie.start_from(full, values))
         chosen = full.chosen(values)
+        detail = ""
         if tie_values is not None:
             chosen = tie.chosen(tie_values)
-            if tie_status != "optimal" and status == "optimal":
-                status = f"optimal (cheapest tie: {tie_status})"
-        return MipPoint(
-            chosen, best, min(bound, best), status, time.perf_counter() - started, values
-        )
+            detail = tie_detail(status, tie_status)
+        elapsed = time.perf_counter() - started
+        return MipPoint(chosen, best, min(bound, best), status, elapsed, values, detail)
 
     @property
     def size(self) -> tuple[int, int, int]:

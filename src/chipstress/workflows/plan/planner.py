@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,123 +31,23 @@ import pandas as pd
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
-from chipstress.workflows.plan.actions import Action, ActionSet, choice_row, combined_edits
+from chipstress.workflows.plan.actions import ActionSet, choice_row
+from chipstress.workflows.plan.hazard import plan_hazard
 from chipstress.workflows.plan.mip import SiteProgram, WorstProgram
-from chipstress.workflows.whatif.apply import apply_edits
+from chipstress.workflows.plan.result import (
+    CURVE_COLUMNS,
+    MEASURE_LABELS,
+    MEASURES,
+    Measure,
+    PlanResult,
+    PlanStatus,
+    evaluate_sites,
+    site_measures,
+)
+from chipstress.workflows.runner import Runner
 from chipstress.workflows.whatif.compare import site_sweep
 
-__all__ = ["CURVE_COLUMNS", "MEASURES", "PlanResult", "evaluate_sites", "plan"]
-
-MEASURES = ("worst", "exposed", "eal", "cvar")
-MEASURE_LABELS = {
-    "worst": "worst single-site lost profit",
-    "exposed": "sites with TTR > TTS",
-    "eal": "expected annual loss",
-    "cvar": "CVaR of the annual loss",
-}
-CURVE_COLUMNS = [
-    "budget",
-    "measure",
-    "value",
-    "program_value",
-    "bound",
-    "gap",
-    "cost",
-    "n_actions",
-    "actions",
-    "status",
-    "method",
-    "worst_lost_profit",
-    "exposed_sites",
-    "total_lost_profit",
-    "seconds",
-]
-
-
-def evaluate_sites(network: Network, actions: Sequence[Action]) -> dict[str, float]:
-    """The site measures of ``network`` with ``actions`` applied (a fresh site sweep).
-
-    Returns ``worst_lost_profit`` (currency), ``exposed_sites`` (count) and
-    ``total_lost_profit`` (currency, each site failing alone at its TTR).
-    """
-    edited = apply_edits(network, combined_edits(actions)) if actions else network
-    return site_measures(site_sweep(edited))
-
-
-def site_measures(table: pd.DataFrame) -> dict[str, float]:
-    """The site measures of a site sweep (:func:`evaluate_sites`'s figures)."""
-    lost = table["lost_profit"]
-    return {
-        "worst_lost_profit": float(lost.max(skipna=True)) if lost.notna().any() else 0.0,
-        "exposed_sites": float(table["exposed"].sum()),
-        "total_lost_profit": float(lost.sum(skipna=True)),
-    }
-
-
-@dataclass(frozen=True)
-class PlanResult:
-    """The trade-off curve and the actions chosen at each budget.
-
-    Attributes
-    ----------
-    measure
-        ``worst``, ``exposed``, ``eal`` or ``cvar``.
-    curve
-        One row per budget (:data:`CURVE_COLUMNS`): ``value`` is the verified measure of
-        the plan (currency, a count, or currency per year), ``program_value`` what the
-        optimiser reported, ``bound`` a proven lower bound on the best value within the
-        budget and ``gap`` = (value − bound) / value (0 when proven optimal).
-    choices
-        One row per (budget, chosen action): id, description, cost, cost basis.
-    baseline
-        The measures with no action.
-    actions
-        The candidate actions.
-    """
-
-    measure: str
-    curve: pd.DataFrame
-    choices: pd.DataFrame
-    baseline: dict[str, float]
-    actions: ActionSet = field(repr=False)
-    notes: list[str] = field(default_factory=list)
-    wall_seconds: float = 0.0
-    parameters: dict[str, Any] = field(default_factory=dict)
-
-    def actions_table(self) -> pd.DataFrame:
-        """The candidate actions: id, description, cost (currency), cost basis, source."""
-        return pd.DataFrame(
-            [
-                {
-                    "action": a.id,
-                    "description": a.summary(),
-                    "cost": a.cost,
-                    "cost_basis": a.cost_basis,
-                    "source": a.source,
-                }
-                for a in self.actions.actions
-            ],
-            columns=["action", "description", "cost", "cost_basis", "source"],
-        )
-
-    def run_tables(self) -> dict[str, pd.DataFrame]:
-        """The tables a stored ``plan`` run keeps: ``curve``, ``choices``, ``plan_actions``."""
-        return {"curve": self.curve, "choices": self.choices, "plan_actions": self.actions_table()}
-
-    def run_summary(self) -> dict[str, Any]:
-        """Headline figures of a stored ``plan`` run."""
-        best = self.curve.iloc[-1] if len(self.curve) else None
-        return {
-            "measure": self.measure,
-            "measure_label": MEASURE_LABELS[self.measure],
-            "candidates": len(self.actions),
-            "budgets": len(self.curve),
-            "baseline": self.baseline.get(self.measure),
-            **{f"baseline_{k}": v for k, v in self.baseline.items()},
-            "best_value": None if best is None else float(best["value"]),
-            "best_budget": None if best is None else float(best["budget"]),
-            "largest_gap": float(self.curve["gap"].max()) if len(self.curve) else None,
-        }
+__all__ = ["CURVE_COLUMNS", "MEASURES", "MEASURE_LABELS", "PlanResult", "evaluate_sites", "plan"]
 
 
 def _check_budgets(budgets: float | Sequence[float]) -> list[float]:
@@ -176,15 +75,14 @@ def _gap(value: float, bound: float) -> float:
 def plan(
     network: Network,
     actions: ActionSet,
-    measure: str,
+    measure: Measure | str,
     budgets: float | Sequence[float],
     *,
     years: int | None = None,
     seed: int = 0,
     cvar_level: float = 0.95,
-    workers: int | None = 1,
     time_limit: float = 120.0,
-    progress: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
 ) -> PlanResult:
     """The best actions for each budget, for one risk measure.
 
@@ -200,12 +98,11 @@ def plan(
         Amounts (currency) to spend at most; one point of the curve each.
     years, seed, cvar_level
         For ``eal``/``cvar``: simulated years (default 1,000), seed, and the CVaR level.
-    workers
-        Worker processes for simulations.
     time_limit
         Seconds per MIP solve.
-    progress
-        Called as ``progress(done, total)`` after each budget.
+    runner
+        Its ``progress(done, total)`` is called after each budget (the other fields are
+        not used: the planner runs in this process).
 
     Raises
     ------
@@ -215,10 +112,9 @@ def plan(
     started = time.perf_counter()
     if measure not in MEASURES:
         raise InvalidInput(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    measure = Measure(measure).value  # tables and stored parameters hold the plain name
     levels = _check_budgets(budgets)
-    if measure in ("eal", "cvar"):
-        from chipstress.workflows.plan.hazard import plan_hazard
-
+    if measure in (Measure.EAL, Measure.CVAR):
         return plan_hazard(
             network,
             actions,
@@ -227,8 +123,7 @@ def plan(
             years=1000 if years is None else years,
             seed=seed,
             cvar_level=cvar_level,
-            workers=workers,
-            progress=progress,
+            runner=runner,
             started=started,
         )
     baseline_table = site_sweep(network)
@@ -255,13 +150,14 @@ def plan(
         if chosen not in verified:
             verified[chosen] = evaluate_sites(network, [actions.actions[k] for k in chosen])
         figures = verified[chosen]
-        status = point.status
+        details = [point.status_detail] if point.status_detail else []
         if not math.isnan(point.value) and abs(figures[key] - point.value) > 1e-6 * max(
             1.0, abs(point.value)
         ):
-            status += (
-                f"; verified {figures[key]:,.6g} differs from the program's {point.value:,.6g}"
+            details.append(
+                f"verified {figures[key]:,.6g} differs from the program's {point.value:,.6g}"
             )
+        detail = "; ".join(details)
         row = {
             "budget": budget,
             "measure": measure,
@@ -272,14 +168,19 @@ def plan(
             "cost": float(sum(actions.actions[k].cost for k in chosen)),
             "n_actions": len(chosen),
             "actions": ";".join(actions.actions[k].id for k in chosen),
-            "status": status,
+            "status": PlanStatus(point.status).value,
+            "status_detail": detail,
             "method": "MIP (HiGHS)",
             **figures,
             "seconds": point.seconds,
         }
         if previous is not None and row["value"] > previous["value"] * (1 + 1e-9) + 1e-9:
             kept = dict(previous)
-            kept.update(budget=budget, status=f"{status}; kept the smaller budget's plan")
+            kept.update(
+                budget=budget,
+                status=PlanStatus(point.status).value,
+                status_detail="; ".join([*details, "kept the smaller budget's plan"]),
+            )
             row = kept
             ids = set(str(row["actions"]).split(";"))
             chosen = tuple(k for k, a in enumerate(actions.actions) if a.id in ids)
@@ -288,8 +189,8 @@ def plan(
         rows.append(row)
         previous = row
         choices.extend(choice_row(actions.actions[k], budget) for k in chosen)
-        if progress is not None:
-            progress(done, len(levels))
+        if runner is not None and runner.progress is not None:
+            runner.progress(done, len(levels))
     copies = program.copies if isinstance(program, WorstProgram) else len(program.copies)
     notes.append(
         f"MIP (largest): {program.size[0]:,} rows, {program.size[1]:,} columns "

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from chipstress.engine._highs import LPData
-from chipstress.engine.formulation import build_lp, compile_network, delayed_alpha
+from chipstress.engine.formulation import ProgramKind, build_lp, compile_network, delayed_alpha
+from chipstress.engine.solver import LPData
 from chipstress.model.network import Network
 from chipstress.workflows.plan.actions import Action
 from chipstress.workflows.whatif.apply import apply_edits, qualified_lines, site_links
@@ -63,7 +63,22 @@ class Assembler:
         cost: np.ndarray | None = None,
         integer: bool = False,
     ) -> int:
-        """Add columns; returns the first one's index."""
+        """Add columns; returns the first one's index.
+
+        Parameters
+        ----------
+        lower, upper
+            Bounds of each new column.
+        cost
+            Objective coefficient of each new column (default 0).
+        integer
+            Whether the new columns are integer.
+
+        Returns
+        -------
+        int
+            The index of the first new column.
+        """
         first = self.n_cols
         count = len(lower)
         self.col_lower.append(np.asarray(lower, float))
@@ -73,10 +88,25 @@ class Assembler:
         self.n_cols += count
         return first
 
-    def block(self, matrix: sp.spmatrix, col: int, lower: np.ndarray, upper: np.ndarray) -> int:
-        """Add rows holding ``matrix`` from column ``col`` on; returns the first row."""
+    def block(self, matrix: sp.csc_matrix, col: int, lower: np.ndarray, upper: np.ndarray) -> int:
+        """Add rows holding ``matrix`` from column ``col`` on; returns the first row.
+
+        Parameters
+        ----------
+        matrix
+            The block's coefficients, one row per new row.
+        col
+            The column of the block's first column.
+        lower, upper
+            Bounds of each new row.
+
+        Returns
+        -------
+        int
+            The index of the first new row.
+        """
         first = self.n_rows
-        coo = sp.coo_matrix(matrix)
+        coo = matrix.tocoo()
         self.entries(coo.row + first, coo.col + col, coo.data)
         self.row_lower.append(np.asarray(lower, float))
         self.row_upper.append(np.asarray(upper, float))
@@ -84,7 +114,22 @@ class Assembler:
         return first
 
     def row(self, cols: Sequence[int], vals: Sequence[float], lower: float, upper: float) -> int:
-        """Add one row; returns its index."""
+        """Add one row; returns its index.
+
+        Parameters
+        ----------
+        cols
+            The columns of the row's coefficients.
+        vals
+            The coefficients.
+        lower, upper
+            The row's bounds.
+
+        Returns
+        -------
+        int
+            The new row's index.
+        """
         first = self.n_rows
         self.entries(np.full(len(cols), first), cols, vals)
         self.row_lower.append(np.array([lower], float))
@@ -92,8 +137,21 @@ class Assembler:
         self.n_rows += 1
         return first
 
-    def entries(self, rows: Sequence[int], cols: Sequence[int], vals: Sequence[float]) -> None:
-        """Add coefficients to rows and columns already there."""
+    def entries(
+        self,
+        rows: Sequence[int] | np.ndarray,
+        cols: Sequence[int] | np.ndarray,
+        vals: Sequence[float] | np.ndarray,
+    ) -> None:
+        """Add coefficients to rows and columns already there.
+
+        Parameters
+        ----------
+        rows, cols
+            Row and column of each coefficient.
+        vals
+            The coefficients.
+        """
         self.rows.append(np.asarray(rows, np.int64))
         self.cols.append(np.asarray(cols, np.int64))
         self.vals.append(np.asarray(vals, float))
@@ -185,9 +243,28 @@ class Superset:
     ) -> CopyBlock:
         """One copy of the time-to-recover program (``alpha`` over ``duration`` periods,
         the source rows ``blocked`` closed), with the actions' columns ``x0 + k``
-        switching their effects on."""
+        switching their effects on.
+
+        Parameters
+        ----------
+        asm
+            The program being assembled.
+        x0
+            The column of the first action.
+        alpha
+            Fraction (0..1) of capacity each node loses, by node position.
+        duration
+            The window in periods.
+        blocked
+            Source rows (edges) closed in this copy.
+
+        Returns
+        -------
+        CopyBlock
+            Where the copy's columns and rows start.
+        """
         model = self.model
-        data, layout = build_lp(model, "ttr", alpha, duration)
+        data, layout = build_lp(model, ProgramKind.TTR, alpha, duration)
         col_upper = data.col_upper.copy()
         if len(blocked):
             col_upper[model.n_nodes + np.asarray(blocked, dtype=np.int64)] = 0.0

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -112,7 +112,7 @@ class _State:
             return self.new_nodes[node][column]
         return self.nodes.at[self.position[node], column]
 
-    def set(self, node: str, column: str, value: float) -> None:
+    def assign(self, node: str, column: str, value: float) -> None:
         if node in self.new_nodes:
             self.new_nodes[node][column] = value
         else:
@@ -175,7 +175,7 @@ def _number_edit(
     if not np.isfinite(value):
         problems.append(Problem(source, where, "add", f"{column} would not be finite"))
         return
-    state.set(edit.node, column, value)
+    state.assign(edit.node, column, value)
 
 
 def _cut_ttr(state: _State, edit: CutTTR, where: str, source: str, problems: list[Problem]) -> None:
@@ -222,16 +222,24 @@ def _cut_ttr(state: _State, edit: CutTTR, where: str, source: str, problems: lis
                 )
             )
             return
-    state.set(edit.node, "ttr", new)
+    state.assign(edit.node, "ttr", new)
 
 
 def _qualify(
     state: _State, edit: QualifySource, where: str, source: str, problems: list[Problem]
 ) -> None:
+    if _may_qualify(state, edit, where, source, problems):
+        _add_line(state, edit)
+
+
+def _may_qualify(
+    state: _State, edit: QualifySource, where: str, source: str, problems: list[Problem]
+) -> bool:
+    """Both sites exist, the customer needs the material, and the new edge is no cycle."""
     ok = _check_node(state, edit.supplier, "supplier", where, source, problems)
     ok = _check_node(state, edit.customer, "customer", where, source, problems) and ok
     if not ok:
-        return
+        return False
     for field, node in (("supplier", edit.supplier), ("customer", edit.customer)):
         if node in state.line_ids:
             problems.append(
@@ -240,9 +248,9 @@ def _qualify(
             ok = False
     if edit.supplier == edit.customer:
         problems.append(Problem(source, where, "customer", "a node cannot supply itself"))
-        return
+        return False
     if not ok:
-        return
+        return False
     material = str(state.get(edit.supplier, "material"))
     if material not in state.needs(edit.customer):
         problems.append(
@@ -254,7 +262,7 @@ def _qualify(
                 "need (no BOM line)",
             )
         )
-        return
+        return False
     if (edit.supplier, edit.customer) in set(state.edges()):
         problems.append(
             Problem(
@@ -264,7 +272,7 @@ def _qualify(
                 f"{edit.supplier!r} already ships to {edit.customer!r}: raise its capacity instead",
             )
         )
-        return
+        return False
     if edit.customer in state.upstream(edit.supplier):
         problems.append(
             Problem(
@@ -275,16 +283,26 @@ def _qualify(
                 "cycle",
             )
         )
-        return
+        return False
+    return True
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a network table as mappings (its column names are text)."""
+    return cast(list[dict[str, Any]], table.to_dict(orient="records"))
+
+
+def _add_line(state: _State, edit: QualifySource) -> None:
+    """Add the qualified line: a copy of the supplier that ships to the customer only."""
     base = f"{edit.supplier}:for:{edit.customer}"
     line, k = base, 1
     while line in state.position or line in state.new_nodes:
         k += 1
         line = f"{base}:{k}"
-    row = (
+    row: dict[str, Any] = (
         dict(state.new_nodes[edit.supplier])
         if edit.supplier in state.new_nodes
-        else state.nodes.iloc[state.position[edit.supplier]].to_dict()
+        else cast(dict[str, Any], state.nodes.iloc[state.position[edit.supplier]].to_dict())
     )
     customer_name = str(state.get(edit.customer, "name"))
     row.update(
@@ -305,10 +323,10 @@ def _qualify(
             row[column] = ""
     state.new_nodes[line] = row
     bom = state.network.bom
-    for record in bom[bom["node"] == edit.supplier].to_dict(orient="records"):
+    for record in _records(bom[bom["node"] == edit.supplier]):
         state.new_bom.append({**record, "node": line})
     sources = state.network.sources
-    upstream = sources[sources["customer"] == edit.supplier].to_dict(orient="records")
+    upstream = _records(sources[sources["customer"] == edit.supplier])
     upstream += [r for r in state.new_sources if r["customer"] == edit.supplier]
     for record in upstream:
         state.new_sources.append({**record, "customer": line})

@@ -17,13 +17,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from chipstress.model.network import Network
+from chipstress.results import RunKind
+from chipstress.workflows.runner import Runner
 from chipstress.workflows.sweep import Durations, sweep
 from chipstress.workflows.whatif.apply import apply_edits, site_links, sites_of
 from chipstress.workflows.whatif.edits import Edit, describe_edit, edit_to_dict, parse_edits
@@ -70,11 +72,25 @@ def site_sweep(
     durations: Durations = None,
     *,
     sites: Sequence[str] | None = None,
-    workers: int | None = 1,
+    runner: Runner | None = None,
 ) -> pd.DataFrame:
     """The sweep of every site (lines go down with their supplier, reactive lines start late).
 
-    Columns as :func:`chipstress.workflows.sweep`; one row per site, worst first.
+    Parameters
+    ----------
+    network
+        The network.
+    durations
+        Periods each site stays down, as :func:`chipstress.workflows.sweep` takes them.
+    sites
+        The sites to sweep (default every site).
+    runner
+        Where the sweep's chunks run (default: in this process).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as :func:`chipstress.workflows.sweep`; one row per site, worst first.
     """
     links = site_links(network)
     chosen = list(sites) if sites is not None else sites_of(network)
@@ -82,10 +98,10 @@ def site_sweep(
         network,
         chosen,
         durations,
-        workers=workers,
         linked=links.linked or None,
         delayed=links.delayed or None,
-    )
+        runner=runner,
+    ).table
 
 
 def _tts_delta(before: float, after: float) -> float:
@@ -155,7 +171,20 @@ def _cluster_table(nodes: pd.DataFrame) -> pd.DataFrame:
 def whatif_totals(
     before: pd.DataFrame, after: pd.DataFrame, simulation: PairedSimulation | None = None
 ) -> pd.DataFrame:
-    """Headline figures before and after: ``metric, label, unit, before, after, delta``."""
+    """Headline figures before and after: ``metric, label, unit, before, after, delta``.
+
+    Parameters
+    ----------
+    before, after
+        Sweep tables of the network before and after the edits.
+    simulation
+        The paired simulation, which adds expected annual loss rows (currency per year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure; ``unit`` names its unit (currency, sites, periods, ...).
+    """
 
     def figures(table: pd.DataFrame) -> dict[str, float]:
         lost = table["lost_profit"]
@@ -229,6 +258,8 @@ class WhatIfResult:
         ``metric, unit, before, after, delta`` (:func:`whatif_totals`).
     simulation
         The paired hazard simulation, when asked for.
+    parameters
+        The edits (their YAML mappings), ``simulate_years`` and ``seed``.
     """
 
     network: Network = field(repr=False)
@@ -241,11 +272,18 @@ class WhatIfResult:
     totals: pd.DataFrame = field(repr=False)
     simulation: PairedSimulation | None = field(default=None, repr=False)
     wall_seconds: float = 0.0
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.WHATIF`."""
+        return RunKind.WHATIF
 
     def total(self, metric: str) -> tuple[float, float, float]:
         """``(before, after, delta)`` of one headline metric."""
-        row = self.totals.set_index("metric").loc[metric]
-        return float(row["before"]), float(row["after"]), float(row["delta"])
+        table = self.totals.set_index("metric")
+        before, after, delta = table.loc[[metric], ["before", "after", "delta"]].to_numpy(float)[0]
+        return float(before), float(after), float(delta)
 
     def edits_table(self) -> pd.DataFrame:
         """The edits as a table: ``index, type, description, edit`` (its YAML mapping)."""
@@ -258,7 +296,7 @@ class WhatIfResult:
             }
         )
 
-    def run_tables(self) -> dict[str, pd.DataFrame]:
+    def tables(self) -> dict[str, pd.DataFrame]:
         """The tables a stored ``whatif`` run keeps."""
         tables = {
             "whatif_nodes": self.nodes,
@@ -270,8 +308,8 @@ class WhatIfResult:
             tables["whatif_years"] = self.simulation.years
         return tables
 
-    def run_summary(self) -> dict[str, Any]:
-        """Headline figures of a stored ``whatif`` run."""
+    def summary(self) -> dict[str, Any]:
+        """Headline figures of a stored ``whatif`` run (currency, periods)."""
         summary: dict[str, Any] = {"edits": len(self.edits), "sites": len(self.nodes)}
         for row in self.totals.itertuples(index=False):
             summary[f"{row.metric}_before"] = row.before
@@ -290,8 +328,8 @@ def whatif(
     durations: Durations = None,
     simulate_years: int | None = None,
     seed: int = 0,
-    workers: int | None = 1,
     source: str = "edits",
+    runner: Runner | None = None,
 ) -> WhatIfResult:
     """Sweep (and optionally simulate) ``network`` before and after ``edits``.
 
@@ -308,10 +346,11 @@ def whatif(
     simulate_years, seed
         Also simulate this many years of hazard events on both networks, with the same
         random numbers (``seed``).
-    workers
-        Worker processes for the sweeps and the simulation.
     source
         Where the edits came from (a file name), for error messages.
+    runner
+        Where the chunks of the sweeps and the simulation run (default: in this
+        process); its progress callback and recorder are not used.
 
     Raises
     ------
@@ -319,20 +358,21 @@ def whatif(
         A bad edit (file, edit index, field), or bad durations / years / seed.
     """
     started = time.perf_counter()
+    runner = replace(runner, progress=None, recorder=None) if runner is not None else None
     parsed = parse_edits(edits, source)
     edited = apply_edits(network, parsed, source=source)
     sites = sites_of(network)
-    before = site_sweep(network, durations, sites=sites, workers=workers)
+    before = site_sweep(network, durations, sites=sites, runner=runner)
     removed = set(sites) - set(edited.nodes["id"])
     kept_durations: Durations = durations
     if isinstance(durations, Mapping | pd.Series):  # removed sites have no duration after
         kept_durations = {k: v for k, v in dict(durations).items() if k not in removed}
     after = site_sweep(
-        edited, kept_durations, sites=[s for s in sites if s not in removed], workers=workers
+        edited, kept_durations, sites=[s for s in sites if s not in removed], runner=runner
     )
     simulation = None
     if simulate_years is not None:
-        simulation = simulate_pair(network, edited, simulate_years, seed, workers=workers)
+        simulation = simulate_pair(network, edited, simulate_years, seed, runner=runner)
     nodes = _node_table(before, after)
     return WhatIfResult(
         network=network,
@@ -345,4 +385,10 @@ def whatif(
         totals=whatif_totals(before, after, simulation),
         simulation=simulation,
         wall_seconds=time.perf_counter() - started,
+        parameters={
+            "edits": [edit_to_dict(e) for e in parsed],
+            "duration": durations if isinstance(durations, int | float) else None,
+            "simulate_years": simulate_years,
+            "seed": seed,
+        },
     )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -124,7 +124,7 @@ class RemoveSite:
 
 
 Edit = AddInventory | QualifySource | RaiseCapacity | CutTTR | RemoveSite
-EDIT_TYPES: dict[str, type] = {
+EDIT_TYPES: dict[str, type[Edit]] = {
     cls.type: cls for cls in (AddInventory, QualifySource, RaiseCapacity, CutTTR, RemoveSite)
 }
 # Accepted in YAML as another name for ``to``.
@@ -164,94 +164,126 @@ def _number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _text(value: Any) -> tuple[Any, str]:
+    """A node id (or a timing): text, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        return None, f"must be text (a node id), got {value!r}"
+    return value.strip(), ""
+
+
+def _at_least(minimum: float, strict: bool) -> Callable[[Any], tuple[Any, str]]:
+    """A checker of finite numbers ``>= minimum`` (``> minimum`` when ``strict``)."""
+
+    def check(value: Any) -> tuple[Any, str]:
+        number = _number(value)
+        if number is None:
+            return None, f"must be a finite number, got {value!r}"
+        if number < minimum or (strict and number <= minimum):
+            sign = ">" if strict else ">="
+            return None, f"must be {sign} {minimum:g}, got {number:g}"
+        return number, ""
+
+    return check
+
+
+# field -> its checker: ``value -> (clean value, problem or "")``.
+_FIELD_CHECKS: dict[str, Callable[[Any], tuple[Any, str]]] = {
+    **{name: _text for name in _TEXT_FIELDS},
+    **{name: _at_least(minimum, strict) for name, (minimum, strict) in _NUMBERS.items()},
+}
+
+
 def check_fields(
     item: Mapping[str, Any],
-    cls: type,
+    cls: type[Edit],
     source: str,
     where: str,
     problems: list[Problem],
 ) -> dict[str, Any] | None:
-    """The keyword arguments of ``cls`` from a mapping, or None (problems recorded)."""
+    """The keyword arguments of an edit class from a mapping, or None (problems recorded).
+
+    Parameters
+    ----------
+    item
+        The edit as read (``type`` and its fields; ``set`` is an alias of ``to``).
+    cls
+        The edit class (:data:`EDIT_TYPES`), whose dataclass fields are the ones allowed.
+    source, where
+        File and location (``edits[2]``), for the problems.
+    problems
+        Where problems are recorded.
+
+    Returns
+    -------
+    dict or None
+        The checked values by field name, or ``None`` when any field is bad.
+    """
     names = {f.name for f in fields(cls)}
-    required = [f.name for f in fields(cls) if f.default is MISSING]
     values: dict[str, Any] = {}
-    ok = True
+    found: list[tuple[str, str]] = []
     for key, value in item.items():
         if key == "type":
             continue
         name = _ALIASES.get(str(key), str(key))
         if name not in names:
             allowed = ", ".join(["type", *sorted(names)])
-            problems.append(
-                Problem(source, where, str(key), f"unknown field; {cls.type} takes {allowed}")
-            )
-            ok = False
-            continue
-        if name in values:
-            problems.append(Problem(source, where, str(key), f"{name} is given twice"))
-            ok = False
-            continue
-        if name in _TEXT_FIELDS:
-            if value is None:
-                continue
-            if not isinstance(value, str) or not value.strip():
-                problems.append(
-                    Problem(source, where, str(key), f"must be text (a node id), got {value!r}")
-                )
-                ok = False
-                continue
-            values[name] = value.strip()
-            continue
-        number = _number(value)
-        if value is None:
-            continue
-        if number is None:
-            problems.append(
-                Problem(source, where, str(key), f"must be a finite number, got {value!r}")
-            )
-            ok = False
-            continue
-        minimum, strict = _NUMBERS[name]
-        if number < minimum or (strict and number <= minimum):
-            sign = ">" if strict else ">="
-            problems.append(
-                Problem(source, where, str(key), f"must be {sign} {minimum:g}, got {number:g}")
-            )
-            ok = False
-            continue
-        values[name] = number
-    for name in required:
-        if name not in values:
-            problems.append(Problem(source, where, name, f"{cls.type} needs {name}"))
-            ok = False
+            found.append((str(key), f"unknown field; {cls.type} takes {allowed}"))
+        elif name in values:
+            found.append((str(key), f"{name} is given twice"))
+        elif value is not None:
+            clean, problem = _FIELD_CHECKS[name](value)
+            if problem:
+                found.append((str(key), problem))
+            else:
+                values[name] = clean
+    found += _edit_problems(cls, values, ok=not found)
+    problems.extend(Problem(source, where, name, message) for name, message in found)
+    return None if found else values
+
+
+def _edit_problems(cls: type[Edit], values: dict[str, Any], ok: bool) -> list[tuple[str, str]]:
+    """Rules on the edit as a whole: required fields, exactly one of a group, the timing."""
+    found = [
+        (f.name, f"{cls.type} needs {f.name}")
+        for f in fields(cls)
+        if f.default is MISSING and f.name not in values
+    ]
     group = _ONE_OF.get(cls.type)
     if group is not None:
         given = [name for name in group if name in values]
-        if len(given) != 1 and ok:
-            problems.append(
-                Problem(
-                    source,
-                    where,
+        if len(given) != 1 and ok and not found:
+            found.append(
+                (
                     group[0] if not given else given[1],
                     f"give exactly one of {', '.join(group)} (got {', '.join(given) or 'none'})",
                 )
             )
-            ok = False
     if "timing" in values and values["timing"] not in TIMINGS:
-        problems.append(
-            Problem(
-                source,
-                where,
-                "timing",
-                f"unknown timing {values['timing']!r}; timings are {', '.join(TIMINGS)}",
-            )
+        found.append(
+            ("timing", f"unknown timing {values['timing']!r}; timings are {', '.join(TIMINGS)}")
         )
-        ok = False
-    return values if ok else None
+    return found
 
 
 def parse_edit(item: Any, source: str, where: str, problems: list[Problem]) -> Edit | None:
-    """One edit from a mapping; problems are recorded and ``None`` returned."""
+    """One edit from a mapping; problems are recorded and ``None`` returned.
+
+    Parameters
+    ----------
+    item
+        The edit as read (a mapping with a ``type``), or an edit already.
+    source
+        The file, for problems.
+    where
+        The location in it (``edits[2]``), for problems.
+    problems
+        Where problems are recorded.
+
+    Returns
+    -------
+    Edit or None
+        The edit, or ``None`` when it has problems.
+    """
     if isinstance(item, AddInventory | QualifySource | RaiseCapacity | CutTTR | RemoveSite):
         return item
     if not isinstance(item, Mapping):

@@ -23,7 +23,6 @@ sampling noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,15 +30,17 @@ import numpy as np
 import pandas as pd
 
 from chipstress.errors import ChipstressError
-from chipstress.executors import ChunkFailure, Executor, make_executor
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.events import Duration, ExportControl
 from chipstress.workflows.hazards.losses import DisruptionKey, quantise_arrays
-from chipstress.workflows.hazards.montecarlo import _tail, _Worker, year_chunks
+from chipstress.workflows.hazards.montecarlo import SimulationWorker as _Worker
+from chipstress.workflows.hazards.montecarlo import tail_risk as _tail
+from chipstress.workflows.hazards.montecarlo import year_chunks
 from chipstress.workflows.hazards.params import HazardParameters, default_parameters
 from chipstress.workflows.hazards.rates import Rates, load_rates
 from chipstress.workflows.hazards.sampling import SampledEvent
 from chipstress.workflows.hazards.translate import blocked_edges
+from chipstress.workflows.runner import Runner, run_chunks
 from chipstress.workflows.whatif.apply import site_links
 
 __all__ = ["EventMapper", "PairedSimulation", "loss_figures", "simulate_pair"]
@@ -79,7 +80,10 @@ class EventMapper:
         for record in rates.sections.get("export_controls", []):
             control = ExportControl(
                 Duration(1.0),
-                **{k: record.get(k) for k in ("material", "supplier", "country", "destination")},
+                material=record.get("material"),
+                supplier=record.get("supplier"),
+                country=record.get("country"),
+                destination=record.get("destination"),
             )
             mask = blocked_edges(control, after)
             for line in links.linked.get(str(record.get("supplier")), []):
@@ -156,11 +160,15 @@ class _PairWorker:
         self.mapper = EventMapper(before, after, rates)
 
 
-def _pair_setup(before: Network, after: Network, rates: Rates, params: HazardParameters) -> Any:
+def _pair_setup(
+    before: Network, after: Network, rates: Rates, params: HazardParameters
+) -> _PairWorker:
     return _PairWorker(before, after, rates, params)
 
 
-def _pair_chunk(worker: _PairWorker, job: tuple[int, int, Any]) -> dict[str, Any]:
+def _pair_chunk(
+    worker: _PairWorker, job: tuple[int, int, np.random.SeedSequence]
+) -> dict[str, Any]:
     first_year, n_years, seed = job
     events, drawn = worker.base.sampler.sample(np.random.default_rng(seed), n_years)
     before = np.zeros(n_years)
@@ -202,13 +210,32 @@ def simulate_pair(
     years: int,
     seed: int,
     *,
-    workers: int | None = 1,
-    executor: Executor | None = None,
     rates: Rates | None = None,
     params: HazardParameters | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
 ) -> PairedSimulation:
     """Simulate ``years`` of hazard events once and evaluate each on both networks.
+
+    Parameters
+    ----------
+    before, after
+        The network before and after the edits.
+    years
+        Number of simulated years (>= 1).
+    seed
+        Seed of the random numbers (the same draws as ``simulate`` with this seed).
+    rates
+        The hazard rates (default: the packaged ``rates.yaml``).
+    params
+        Hazard parameters (default :func:`chipstress.workflows.hazards.default_parameters`).
+    runner
+        Where the chunks run (default: in this process) and the ``progress(years_done,
+        years)`` callback; a paired simulation is not recorded (no recorder).
+
+    Returns
+    -------
+    PairedSimulation
+        Annual losses before and after, on the same events (currency per year).
 
     Raises
     ------
@@ -222,21 +249,21 @@ def simulate_pair(
     params = params or default_parameters()
     rates = rates if isinstance(rates, Rates) else load_rates(rates)
     _Worker(before, rates, params)  # checks the period before any worker starts
-    runner = executor or make_executor(workers if n_chunks > 1 else 1)
-    done = [0]
-
-    def on_result(index: int, result: Any) -> None:
-        done[0] += jobs[index][1]
-        if progress is not None:
-            progress(done[0], years)
-
-    results = runner.run(_pair_setup, (before, after, rates, params), _pair_chunk, jobs, on_result)
-    failures = [r for r in results if isinstance(r, ChunkFailure)]
-    if failures:
+    run = run_chunks(
+        runner,
+        _pair_setup,
+        (before, after, rates, params),
+        _pair_chunk,
+        jobs,
+        size=lambda job: job[1],
+        parallel=n_chunks > 1,
+    )
+    if run.failures:
         raise ChipstressError(
-            f"{len(failures)} of {len(jobs)} chunks of the simulation failed; the first: "
-            f"{failures[0].error}"
+            f"{len(run.failures)} of {len(jobs)} chunks of the simulation failed; the first: "
+            f"{run.failures[0].error}"
         )
+    results = run.completed()
     loss_before = np.concatenate([r["before"] for r in results])
     loss_after = np.concatenate([r["after"] for r in results])
     table = pd.DataFrame(

@@ -324,7 +324,7 @@ async function runWhatIf(body) {
   S.busy = true;
   document.querySelectorAll(".tab-panel button[type=submit]").forEach((b) => (b.disabled = true));
   try {
-    const result = await runJob("whatif", { network: S.net.id, ...body }, $("#whatif-progress"));
+    const result = await runJob("outage", { network: S.net.id, ...body }, $("#whatif-progress"));
     S.lastWhatIf = result;
     renderWhatIf();
     const sites = siteRows(result);

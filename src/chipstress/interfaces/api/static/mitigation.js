@@ -64,7 +64,7 @@ async function comparePoint() {
   S.busy = true;
   $("#plan-compare-run").disabled = true;
   try {
-    M.compare = await runJob("whatif-edits", { network: S.net.id, edits }, $("#plan-progress"));
+    M.compare = await runJob("whatif", { network: S.net.id, edits }, $("#plan-progress"));
     renderCompare();
   } catch (error) {
     toast(error.message, true);

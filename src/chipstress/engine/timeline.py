@@ -1,0 +1,647 @@
+"""Events that unfold period by period: the time-expanded time-to-recover program, solved.
+
+:class:`TimelineModel` compiles a network once for a horizon of ``H`` periods of length
+``period`` (network periods) and solves it for any capacity profile (capacity per node
+and period, units per network period); the program and its maths are in
+:mod:`chipstress.engine.timeline_program`. :class:`TimelineResult` holds the lost profit
+and, per period, the lost units and lost profit per product, the production and the stock
+of every node, with the *baseline* run (full capacity throughout) beside it so that a
+caller can report ``loss = disrupted − baseline``.
+
+Two ways to solve, with the same answer:
+
+* **Whole program.** One HiGHS instance holds the program; each profile changes only the
+  production bounds and starts from the previous optimal basis (the baseline's first).
+* **Regional** (the default where it applies). When the undisrupted steady state loses
+  no demand and pays no premium, the baseline is that steady state held in every period
+  (its lost profit, 0, is optimal, and zero duals prove it). A profile can then only
+  change the plan near the nodes it hits: the program is built over the products
+  downstream of them and their supply trees, with every other shipment held at its
+  steady-state rate in every period. The regional optimum with the steady state outside
+  is feasible for the whole program, and optimal when every held border edge's reduced
+  cost in every period (``premium_e − π_stock(supplier, t) + π_bom(line, t + L_e)``, a
+  dual taken as 0 outside the region) is 0 where the edge carries flow and ≥ 0 where it
+  carries none. The first region is the hit nodes and their downstream; where the
+  certificate fails, the node across joins the region (a customer with its downstream, a
+  supplier on its own: its suppliers follow in later rounds if they must) and the region
+  is solved again; past
+  ``max_region_fraction`` of the nodes the whole program is solved instead. This is the
+  certificate :mod:`chipstress.engine.regional` uses for the single window, per period.
+
+Lead times come from an optional ``lead_time`` column of the sources (network periods;
+absent = 0) or the ``lead_time`` argument, and are rounded up to whole run periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from chipstress.engine.formulation import StressModel, compile_network
+from chipstress.engine.solver import BasisStatus, HighsSolver, LPData, Solver, SolveStatus
+from chipstress.engine.timeline_program import TimelineLayout, build_timeline
+from chipstress.errors import InvalidInput
+from chipstress.model.network import Network
+
+__all__ = ["TimelineModel", "TimelineResult", "lead_periods"]
+
+# Programs with more rows than this are presolved when solved without a starting basis.
+PRESOLVE_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class TimelineResult:
+    """One solved timeline.
+
+    Attributes
+    ----------
+    status
+        How the solve ended (``OPTIMAL``, or what went wrong; the figures are NaN then).
+    lost_profit
+        Margin of the demand lost plus premiums paid (and, with backlog, penalties for
+        late sales) over the horizon (currency).
+    horizon, period
+        Number of periods and their length (network periods).
+    lost_units
+        Units of demand lost in each period, per node with demand (rows: node ids,
+        columns: periods 1..H); with backlog, what is still waiting at the end, in the
+        last period.
+    lost_profit_by_period
+        Lost profit per product and period (currency), same labels; premiums are not in
+        it (they belong to edges: ``premium_cost``).
+    stock
+        Units of its own output each node holds at the end of each period: inventory
+        plus production minus shipments and sales so far (production the plan made but
+        did not need counts as held).
+    production
+        Units made in each period, per node.
+    backlog
+        With backlog, units waiting at the end of each period per product; else ``None``.
+    premium_cost
+        Premium paid on edges over the horizon (currency; part of ``lost_profit``).
+    region_size
+        Nodes in the program solved (all of them for the whole program; 0 when nothing
+        was solved).
+    baseline
+        The same horizon at full capacity (``None`` on the baseline itself).
+    """
+
+    status: SolveStatus
+    lost_profit: float
+    horizon: int
+    period: float
+    lost_units: pd.DataFrame
+    lost_profit_by_period: pd.DataFrame
+    stock: pd.DataFrame
+    production: pd.DataFrame
+    backlog: pd.DataFrame | None
+    premium_cost: float
+    region_size: int
+    baseline: TimelineResult | None = None
+
+    @property
+    def loss(self) -> float:
+        """Lost profit beyond the baseline's (currency): what the event costs."""
+        if self.baseline is None:
+            return self.lost_profit
+        return self.lost_profit - self.baseline.lost_profit
+
+
+def lead_periods(lead_time: np.ndarray, period: float) -> np.ndarray:
+    """Lead times in network periods -> whole run periods of length ``period``, rounded up.
+
+    Parameters
+    ----------
+    lead_time
+        Transit time per edge (network periods, finite, >= 0).
+    period
+        Run period length (network periods, > 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer periods per edge (a lead time within 1e-9 of a whole number of periods
+        is that number).
+
+    Raises
+    ------
+    InvalidInput
+        A lead time that is negative, NaN or infinite.
+    """
+    values = np.asarray(lead_time, dtype=float)
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise InvalidInput("lead times must be finite numbers of periods >= 0")
+    return np.ceil(values / period - 1e-9).clip(min=0).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A solution on global indices: rates per period (rows) and node/edge (columns)."""
+
+    status: SolveStatus
+    objective: float  # per-period cost: times ``period`` is the lost profit
+    u: np.ndarray  # H × nodes
+    y: np.ndarray  # H × edges
+    lost: np.ndarray  # H × nodes (rates; 0 without demand)
+    late: np.ndarray  # H × nodes, backlog served (rates)
+    backlog: np.ndarray  # H × nodes, units waiting at the end of the period
+    region_size: int
+
+
+class TimelineModel:
+    """A network compiled once for a horizon; solves any capacity profile over it.
+
+    Parameters
+    ----------
+    network
+        The network, or its compiled :class:`StressModel` (then lead times come only from
+        ``lead_time``).
+    horizon
+        Number of periods ``H`` (>= 1).
+    period
+        Length of each period in network periods (> 0; e.g. ``1/7`` for days on a weekly
+        network).
+    backlog
+        Carry unmet demand to later periods instead of losing it.
+    backlog_penalty
+        Penalty per unit per network period a sale is late (currency, >= 0).
+    lead_time
+        Transit time per source edge (network periods); default: the sources'
+        ``lead_time`` column where present, else 0.
+    regional
+        Solve on certified regions where the steady state allows it (see the module).
+    max_region_fraction
+        Above this share of the nodes a region is solved as the whole program.
+    solver
+        The solver (one instance, reused); a silent :class:`HighsSolver` by default.
+
+    Raises
+    ------
+    InvalidInput
+        A horizon, period, penalty or lead time out of range.
+    """
+
+    def __init__(
+        self,
+        network: Network | StressModel,
+        horizon: int,
+        period: float = 1.0,
+        *,
+        backlog: bool = False,
+        backlog_penalty: float = 0.0,
+        lead_time: np.ndarray | Sequence[float] | None = None,
+        regional: bool = True,
+        max_region_fraction: float = 0.5,
+        solver: Solver | None = None,
+    ) -> None:
+        if isinstance(horizon, bool) or int(horizon) != horizon or horizon < 1:
+            raise InvalidInput(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
+        if not np.isfinite(period) or period <= 0:
+            raise InvalidInput(f"period must be a finite length > 0, got {period!r}")
+        if not np.isfinite(backlog_penalty) or backlog_penalty < 0:
+            raise InvalidInput(f"backlog_penalty must be finite and >= 0, got {backlog_penalty!r}")
+        self.model = network if isinstance(network, StressModel) else compile_network(network)
+        self.horizon = int(horizon)
+        self.period = float(period)
+        self.penalty: float | None = float(backlog_penalty) if backlog else None
+        if lead_time is None and isinstance(network, Network) and "lead_time" in network.sources:
+            lead_time = np.nan_to_num(network.sources["lead_time"].to_numpy(dtype=float), nan=0.0)
+        raw = np.zeros(self.model.n_edges) if lead_time is None else np.asarray(lead_time, float)
+        if raw.shape != (self.model.n_edges,):
+            raise InvalidInput(f"give one lead time per source edge ({self.model.n_edges})")
+        self.lead = lead_periods(raw, self.period)
+        self.max_region_fraction = max_region_fraction
+        self.solver: Solver = solver if solver is not None else HighsSolver()
+        model = self.model
+        self._out = sp.csr_matrix(
+            (np.ones(model.n_edges), (np.arange(model.n_edges), model.edge_supplier)),
+            shape=(model.n_edges, model.n_nodes),
+        )
+        self._customers = model.customers.tocsr()
+        self._suppliers = model.suppliers.tocsr()
+        self._ids = pd.Index(model.node_ids, name="node")
+        self._products = np.flatnonzero(model.demand > 0)
+        self._steady_basis: (
+            tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None
+        ) = None
+        self._steady = self._solve_steady_state()
+        zero = 1e-9 * np.maximum(1.0, model.demand)
+        paid = model.edge_premium * self._steady.y[0]
+        self.regional = (
+            regional
+            and self._steady.status == SolveStatus.OPTIMAL
+            and bool(np.all(self._steady.lost[0] <= zero))
+            and bool(np.all(paid <= 1e-12))
+        )
+        self._whole: tuple[LPData, TimelineLayout] | None = None
+        self._basis: tuple[np.ndarray, np.ndarray] | None = None
+        self._baseline: TimelineResult | None = None
+
+    # ------------------------------------------------------------------ profiles
+    @property
+    def in_transit(self) -> np.ndarray:
+        """Steady-state shipment per edge (units per network period): what is in transit."""
+        return self._steady.y[0].copy()
+
+    def full_profile(self) -> np.ndarray:
+        """Full capacity in every period (``n_nodes × H``, units per network period)."""
+        return np.repeat(self.model.capacity[:, None], self.horizon, axis=1)
+
+    def profile(self, phases: Sequence[tuple[Mapping[str, float], int]]) -> np.ndarray:
+        """A capacity profile from phases ``(node id -> fraction lost, periods)``.
+
+        Parameters
+        ----------
+        phases
+            Consecutive phases from period 1; periods after the last are at full capacity.
+
+        Returns
+        -------
+        numpy.ndarray
+            Capacity per node and period (``n_nodes × H``, units per network period).
+
+        Raises
+        ------
+        InvalidInput
+            An unknown node, a fraction outside [0, 1], or phases longer than the horizon.
+        """
+        position = {str(node): i for i, node in enumerate(self.model.node_ids)}
+        alpha = np.zeros((self.model.n_nodes, self.horizon))
+        start = 0
+        for losses, length in phases:
+            if start + int(length) > self.horizon:
+                raise InvalidInput("the phases are longer than the horizon")
+            for node, fraction in losses.items():
+                if node not in position:
+                    raise InvalidInput(f"unknown node {node!r}")
+                if not 0 <= float(fraction) <= 1:
+                    raise InvalidInput(f"a capacity loss must be in [0, 1], got {fraction!r}")
+                alpha[position[node], start : start + int(length)] = float(fraction)
+            start += int(length)
+        return (1.0 - alpha) * self.model.capacity[:, None]
+
+    def _check_profile(self, capacity_profile: np.ndarray) -> np.ndarray:
+        profile = np.asarray(capacity_profile, dtype=float)
+        expected = (self.model.n_nodes, self.horizon)
+        if profile.shape != expected:
+            raise InvalidInput(f"a capacity profile has shape {expected}, got {profile.shape}")
+        capacity = self.model.capacity[:, None]
+        if not np.all(np.isfinite(profile)) or np.any(profile < 0):
+            raise InvalidInput("capacities in a profile must be finite and >= 0")
+        if np.any(profile > capacity * (1 + 1e-9) + 1e-12):
+            raise InvalidInput("a profile cannot exceed a node's capacity")
+        return np.minimum(profile, capacity)
+
+    # ------------------------------------------------------------------ solving
+    def baseline(self) -> TimelineResult:
+        """The horizon at full capacity (computed once)."""
+        if self._baseline is None:
+            if self.regional:
+                plan = self._held_steady_state()
+            else:
+                plan = self._solve_whole(self.full_profile())
+            self._baseline = self._result(plan, None)
+        return self._baseline
+
+    def solve(
+        self, capacity_profile: np.ndarray, blocked: np.ndarray | None = None
+    ) -> TimelineResult:
+        """Solve the horizon under a capacity profile.
+
+        Parameters
+        ----------
+        capacity_profile
+            Capacity per node and period (``n_nodes × H``, units per network period),
+            between 0 and each node's capacity.
+        blocked
+            Source edges that ship nothing in a period (``n_edges × H``, booleans; e.g.
+            an export control); shipments made before a block still arrive. With any
+            edge blocked the whole program is solved (no regions).
+
+        Returns
+        -------
+        TimelineResult
+            The optimum, with the baseline beside it.
+
+        Raises
+        ------
+        InvalidInput
+            A profile or mask of the wrong shape, or a capacity outside [0, capacity].
+        """
+        profile = self._check_profile(capacity_profile)
+        block = self._check_blocked(blocked)
+        baseline = self.baseline()
+        hit = np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=1)
+        if not hit.any() and block is None:
+            return replace(baseline, baseline=baseline)
+        plan = self._solve_regions(profile, hit) if self.regional and block is None else None
+        if plan is None:
+            plan = self._solve_whole(profile, block)
+        return self._result(plan, baseline)
+
+    def _check_blocked(self, blocked: np.ndarray | None) -> np.ndarray | None:
+        """The blocked-edge mask, checked (``None`` when nothing is blocked)."""
+        if blocked is None:
+            return None
+        mask = np.asarray(blocked, dtype=bool)
+        expected = (self.model.n_edges, self.horizon)
+        if mask.shape != expected:
+            raise InvalidInput(f"a blocked-edge mask has shape {expected}, got {mask.shape}")
+        return mask if mask.any() else None
+
+    def _solve_steady_state(self) -> _Plan:
+        """The undisrupted single-period program with no stock (what is in transit)."""
+        model = self.model
+        data, layout = build_timeline(
+            model,
+            1,
+            1.0,
+            model.capacity[:, None],
+            np.zeros(model.n_edges, np.int64),
+            np.zeros(model.n_edges),
+            inventory=False,
+        )
+        self.solver.load(data, presolve=data.n_rows > PRESOLVE_ROWS)
+        status = self.solver.solve()
+        best = self.solver.objective() if status == SolveStatus.OPTIMAL else np.nan
+        if status == SolveStatus.OPTIMAL:
+            status = self._least_shipments(data, layout)
+        cols, rows = self.solver.basis()
+        lower = np.int8(BasisStatus.LOWER)
+        per_node = {"u": np.full(model.n_nodes, lower), "s": np.full(model.n_nodes, lower)}
+        per_node["l"] = np.full(model.n_nodes, lower)
+        if status == SolveStatus.OPTIMAL:
+            per_node["u"][layout.nodes] = cols[layout.column_block("u")]
+            per_node["s"][layout.nodes] = cols[layout.column_block("s")]
+            per_node["l"][layout.products] = cols[layout.column_block("l")]
+            self._steady_basis = (
+                per_node,
+                cols[layout.column_block("y")],
+                rows[layout.row_block("bom")],
+                rows[layout.row_block("stock")],
+            )
+        plan = self._plan(status, layout, 1, None)
+        return replace(plan, objective=best) if status == SolveStatus.OPTIMAL else plan
+
+    def _least_shipments(self, data: LPData, layout: TimelineLayout) -> SolveStatus:
+        """Among the undisrupted optimal plans just solved, the one that ships least.
+
+        What is in transit when a horizon starts is what the undisrupted network needs,
+        not any surplus an optimal plan may ship (a plan that over-ships would let an
+        early customer stock up for free on arrivals its supplier never had to make).
+        Lost sales and the shipments on edges that charge a premium stay as solved, so
+        the profit is unchanged; the sum of the other shipments is minimised.
+
+        Parameters
+        ----------
+        data
+            The single-period steady-state program, just solved to optimality.
+        layout
+            Its layout.
+
+        Returns
+        -------
+        SolveStatus
+            How the second solve ended.
+        """
+        x = self.solver.solution().col_value
+        cols, rows = self.solver.basis()
+        lower, upper = data.col_lower.copy(), data.col_upper.copy()
+        kept = np.arange(data.n_cols)[layout.column_block("l")]
+        y_block = np.arange(data.n_cols)[layout.column_block("y")]
+        paid = y_block[self.model.edge_premium[layout.edges] > 0]
+        kept = np.concatenate([kept, paid])
+        lower[kept] = upper[kept] = np.asarray(x)[kept]
+        cost = np.zeros(data.n_cols)
+        cost[np.setdiff1d(y_block, paid)] = 1.0
+        self.solver.load(replace(data, cost=cost, col_lower=lower, col_upper=upper))
+        self.solver.set_basis(cols, rows)
+        return self.solver.solve()
+
+    def _start_basis(self, layout: TimelineLayout) -> tuple[np.ndarray, np.ndarray] | None:
+        """The steady state's basis in every period, for a program's layout (``None``: none).
+
+        Every period repeats the steady state's statuses (stock columns at 0, backlog
+        columns at 0 with their rows basic): a basis of the right size that the solver
+        completes where the region's border makes it singular.
+        """
+        if self._steady_basis is None:
+            return None
+        per_node, y, bom, stock = self._steady_basis
+        h = self.horizon
+        lower, basic = np.int8(BasisStatus.LOWER), np.int8(BasisStatus.BASIC)
+        cols = [
+            np.tile(per_node["u"][layout.nodes], h),
+            np.tile(y[layout.edges], h),
+            np.tile(per_node["l"][layout.products], h),
+            np.tile(per_node["s"][layout.nodes], h),
+        ]
+        rows = [np.tile(bom[layout.bom_lines], h), np.tile(stock[layout.nodes], h)]
+        if layout.backlog:
+            cols.append(np.full(2 * h * layout.n_products, lower))
+            rows.append(np.full(h * layout.n_products, basic))
+        return np.concatenate(cols).astype(np.int8), np.concatenate(rows).astype(np.int8)
+
+    def _plan(
+        self, status: SolveStatus, layout: TimelineLayout, horizon: int, held: _Plan | None
+    ) -> _Plan:
+        """Read the solver's solution into global arrays (``held`` outside the program)."""
+        model = self.model
+        h, n, m = horizon, model.n_nodes, model.n_edges
+        if held is None:
+            u, y, lost = np.zeros((h, n)), np.zeros((h, m)), np.zeros((h, n))
+        else:
+            u, y, lost = held.u.copy(), held.y.copy(), held.lost.copy()
+        late, backlog = np.zeros((h, n)), np.zeros((h, n))
+        if status != SolveStatus.OPTIMAL:
+            nan = np.full((h, n), np.nan)
+            return _Plan(status, np.nan, nan, np.full((h, m), np.nan), nan, nan, nan, n)
+        x = self.solver.solution().col_value
+        u[:, layout.nodes] = x[layout.column_block("u")].reshape(h, -1)
+        y[:, layout.edges] = x[layout.column_block("y")].reshape(h, -1)
+        lost[:, layout.products] = x[layout.column_block("l")].reshape(h, -1)
+        if layout.backlog:
+            late[:, layout.products] = x[layout.column_block("w")].reshape(h, -1)
+            backlog[:, layout.products] = x[layout.column_block("b")].reshape(h, -1)
+        return _Plan(status, self.solver.objective(), u, y, lost, late, backlog, layout.n_nodes)
+
+    def _held_steady_state(self) -> _Plan:
+        """The steady state in every period (lost nothing: the regional baseline)."""
+        steady, h = self._steady, self.horizon
+        tile = np.ones((h, 1))
+        zeros = np.zeros((h, self.model.n_nodes))
+        return _Plan(
+            SolveStatus.OPTIMAL,
+            h * steady.objective,
+            steady.u * tile,
+            steady.y * tile,
+            steady.lost * tile,
+            zeros,
+            zeros.copy(),
+            0,
+        )
+
+    def _build(
+        self, profile: np.ndarray, region: np.ndarray | None = None
+    ) -> tuple[LPData, TimelineLayout]:
+        """The program over the horizon, for the whole network or a region."""
+        steady = np.nan_to_num(self._steady.y[0])  # NaN only if the steady state failed
+        return build_timeline(
+            self.model,
+            self.horizon,
+            self.period,
+            profile,
+            self.lead,
+            steady,
+            backlog_penalty=self.penalty,
+            region=region,
+            border_flow=steady if region is not None else None,
+        )
+
+    def _solve_whole(self, profile: np.ndarray, blocked: np.ndarray | None = None) -> _Plan:
+        """The whole program, warm-started from the last optimal basis."""
+        if self._whole is None:
+            self._whole = self._build(profile)
+        data, layout = self._whole
+        data.col_upper[layout.column_block("u")] = profile.T.ravel()
+        shipped = layout.column_block("y")
+        data.col_upper[shipped] = (
+            np.inf if blocked is None else np.where(blocked.T, 0.0, np.inf).ravel()
+        )
+        start = self._basis if self._basis is not None else self._start_basis(layout)
+        self.solver.load(data, presolve=start is None and data.n_rows > PRESOLVE_ROWS)
+        if start is not None:
+            self.solver.set_basis(*start)
+        status = self.solver.solve()
+        if status == SolveStatus.OPTIMAL:
+            self._basis = self.solver.basis()
+        return self._plan(status, layout, self.horizon, None)
+
+    # ------------------------------------------------------------------ regions
+    def _reach(self, start: np.ndarray, adjacency: sp.csr_matrix) -> np.ndarray:
+        """Mask of every node reachable from ``start`` (mask) along ``adjacency``."""
+        seen = start.copy()
+        frontier = np.flatnonzero(start)
+        while len(frontier):
+            neighbours = np.asarray(adjacency[frontier].indices, dtype=np.int64)
+            neighbours = np.unique(neighbours[~seen[neighbours]])
+            seen[neighbours] = True
+            frontier = neighbours
+        return seen
+
+    def initial_region(self, hit: np.ndarray) -> np.ndarray:
+        """The ``hit`` nodes (mask) and everything downstream of them.
+
+        Smaller than the single window's first region (which adds the products' supply
+        trees): a time-expanded program is ``H`` times larger per node, and the
+        certificate brings in the suppliers that should ship more, one tier per round.
+        """
+        return self._reach(hit, self._customers)
+
+    def _solve_regions(self, profile: np.ndarray, hit: np.ndarray) -> _Plan | None:
+        """Solve on growing regions until the border certificate holds (``None``: too big)."""
+        region = self.initial_region(hit)
+        held = self._held_steady_state()
+        while region.sum() <= self.max_region_fraction * self.model.n_nodes:
+            data, layout = self._build(profile, region)
+            self.solver.load(data)
+            start = self._start_basis(layout)
+            if start is not None:
+                self.solver.set_basis(*start)
+            status = self.solver.solve()
+            if status != SolveStatus.OPTIMAL:
+                return None
+            grow = self._border_violations(layout, self.solver.solution().row_dual, region)
+            if not len(grow):
+                return self._plan(status, layout, self.horizon, held)
+            region = region.copy()
+            region[grow] = True
+        return None
+
+    def _border_violations(
+        self, layout: TimelineLayout, pi: np.ndarray, region: np.ndarray
+    ) -> np.ndarray:
+        """Nodes to add: across held border edges whose reduced cost, in some period, disagrees.
+
+        Edge e shipped in period t has reduced cost ``premium_e − π_stock(supplier, t) +
+        π_bom(line, t + L_e)`` (the BOM term only while ``t + L_e < H``), each dual from
+        the region's program when its row is inside and 0 outside.
+        """
+        model, h = self.model, self.horizon
+        node_local = np.full(model.n_nodes, -1, dtype=np.int64)
+        node_local[layout.nodes] = np.arange(layout.n_nodes)
+        bom_local = np.full(model.n_bom, -1, dtype=np.int64)
+        bom_local[layout.bom_lines] = np.arange(layout.n_bom)
+        pi_stock = pi[layout.row_block("stock")].reshape(h, -1)
+        pi_bom = pi[layout.row_block("bom")].reshape(h, -1)
+        scale = float(np.max(np.abs(pi), initial=0.0)) + float(
+            np.max(model.edge_premium, initial=0.0)
+        )
+        tolerance = 1e-9 * (1.0 + scale)
+        flow = self._steady.y[0]
+        out_edges, in_edges = layout.boundary_out, layout.boundary_in
+        reduced_out = (
+            model.edge_premium[out_edges][None, :]
+            - pi_stock[:, node_local[model.edge_supplier[out_edges]]]
+        )
+        reduced_in = np.repeat(model.edge_premium[in_edges][None, :], h, axis=0)
+        arrival = np.arange(h)[:, None] + self.lead[in_edges][None, :]
+        inside = arrival < h
+        lines = np.broadcast_to(bom_local[model.edge_bom_row[in_edges]][None, :], arrival.shape)
+        reduced_in[inside] += pi_bom[arrival[inside], lines[inside]]
+        grow = []
+        for edges, reduced, far_end in (
+            (out_edges, reduced_out, model.edge_customer),
+            (in_edges, reduced_in, model.edge_supplier),
+        ):
+            carrying = flow[edges] > 1e-9 * (1.0 + np.abs(flow[edges]))
+            bad = np.where(
+                carrying[None, :], np.abs(reduced) > tolerance, reduced < -tolerance
+            ).any(axis=0)
+            far = np.zeros(model.n_nodes, bool)
+            far[far_end[edges[bad]]] = True
+            grow.append(far)
+        added = self._reach(grow[0], self._customers) | grow[1]
+        return np.flatnonzero(added & ~region)
+
+    # ------------------------------------------------------------------ results
+    def _result(self, plan: _Plan, baseline: TimelineResult | None) -> TimelineResult:
+        """Tables of a plan (units and currency over each period)."""
+        model, h, p = self.model, self.horizon, self.period
+        periods = pd.RangeIndex(1, h + 1, name="period")
+        products = self._products
+        ids = self._ids
+        product_ids = ids[products]
+        demand = model.demand[None, :]
+        net = np.asarray(self._out.T @ plan.y.T).T + demand - plan.lost + plan.late - plan.u
+        stock = model.inventory[None, :] - p * np.cumsum(net, axis=0)
+        premium_cost = p * float(np.sum(plan.y @ model.edge_premium))
+        if self.penalty is None:
+            lost_units = p * plan.lost[:, products]
+            lost_money = lost_units * model.margin[products][None, :]
+            backlog = None
+        else:
+            waiting = plan.backlog[:, products]
+            lost_units = np.zeros_like(waiting)
+            lost_units[-1] = waiting[-1]
+            lost_money = p * self.penalty * waiting
+            lost_money[-1] = model.margin[products] * waiting[-1]
+            backlog = pd.DataFrame(waiting.T, index=product_ids, columns=periods)
+        return TimelineResult(
+            status=plan.status,
+            lost_profit=p * plan.objective,
+            horizon=h,
+            period=p,
+            lost_units=pd.DataFrame(lost_units.T, index=product_ids, columns=periods),
+            lost_profit_by_period=pd.DataFrame(lost_money.T, index=product_ids, columns=periods),
+            stock=pd.DataFrame(stock.T, index=ids, columns=periods),
+            production=pd.DataFrame(p * plan.u.T, index=ids, columns=periods),
+            backlog=backlog,
+            premium_cost=premium_cost,
+            region_size=plan.region_size,
+            baseline=baseline,
+        )

@@ -1,0 +1,449 @@
+"""One disruption, measured: the ``impact``, ``survive`` and ``outage`` operations.
+
+* :func:`impact` — lost profit and lost units of one disruption over its duration
+  (the time-to-recover program, :func:`chipstress.engine.impact`), beside the
+  undisrupted network's over the same window;
+* :func:`survive` — how long all demand is still met under a lasting disruption
+  (:func:`chipstress.engine.time_to_survive`);
+* :func:`outage` — sites taken down for different lengths of time (or hazard events: an
+  earthquake, a water-alert level), measured over one window: the lost profit beyond
+  the undisrupted network's, the time-to-survive and the sites hit. This is the
+  dashboard's what-if.
+
+Each returns a result satisfying :class:`chipstress.results.RunResult`; see
+``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from chipstress.engine import ImpactResult, SurvivalResult, outage_window, time_to_survive
+from chipstress.engine import impact as solve_impact
+from chipstress.errors import InvalidInput
+from chipstress.model.network import Network
+from chipstress.results import RunKind
+
+if TYPE_CHECKING:
+    from chipstress.workflows.hazards.replay import HazardResult
+
+__all__ = [
+    "ImpactRun",
+    "OutageResult",
+    "SurvivalRun",
+    "impact",
+    "outage",
+    "products_table",
+    "survive",
+]
+
+Outages = Mapping[str, tuple[float, float]]
+
+
+def products_table(network: Network, lost: pd.Series, duration: float) -> pd.DataFrame:
+    """Lost units and lost profit per product over a window.
+
+    Parameters
+    ----------
+    network
+        The supply network (demand per period and margin per unit of each product).
+    lost
+        Units of demand lost over the window, by product id.
+    duration
+        Length of the window (periods).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``product, lost_units, demand_over_window`` (units), ``lost_profit`` (currency),
+        ``name``.
+    """
+    info = network.nodes.set_index("id")
+    table = pd.DataFrame({"product": lost.index.astype(str), "lost_units": lost.to_numpy()})
+    demand = info["demand"].reindex(table["product"]).to_numpy(dtype=float) * duration
+    margin = info["margin"].reindex(table["product"]).to_numpy(dtype=float)
+    table["demand_over_window"] = demand
+    table["lost_profit"] = table["lost_units"].to_numpy() * margin
+    table["name"] = info["name"].reindex(table["product"]).to_numpy()
+    return table
+
+
+# ---------------------------------------------------------------------------- impact
+@dataclass(frozen=True)
+class ImpactRun:
+    """An ``impact`` run: one disruption over its duration.
+
+    Attributes
+    ----------
+    disruption
+        Node id -> fraction of capacity lost.
+    duration
+        Length of the disruption (periods).
+    result
+        The disrupted network's time-to-recover solution (lost profit in currency).
+    baseline
+        The undisrupted network's over the same window (``None`` when not asked for).
+    products
+        :func:`products_table` of the disrupted network's lost units.
+    parameters
+        ``disruption``, ``duration`` and ``integer``.
+    """
+
+    disruption: dict[str, float]
+    duration: float
+    result: ImpactResult = field(repr=False)
+    baseline: ImpactResult | None = field(repr=False)
+    products: pd.DataFrame = field(repr=False)
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.IMPACT`."""
+        return RunKind.IMPACT
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``impact_products``: lost units and lost profit per product."""
+        return {"impact_products": self.products}
+
+    def summary(self) -> dict[str, Any]:
+        """Lost profit (currency) with and without the disruption, duration, status."""
+        return {
+            "lost_profit": self.result.lost_profit,
+            "baseline_lost_profit": None if self.baseline is None else self.baseline.lost_profit,
+            "duration": self.duration,
+            "status": self.result.status,
+            "nodes": len(self.disruption),
+        }
+
+
+def impact(
+    network: Network,
+    disruption: Mapping[str, float],
+    duration: float,
+    *,
+    integer: bool = False,
+    baseline: bool = True,
+) -> ImpactRun:
+    """Lost profit and lost units of one disruption over its duration.
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    disruption
+        Node id -> fraction of capacity lost (1.0 = down); see
+        :func:`chipstress.engine.parse_disruption`.
+    duration
+        Periods the disruption lasts.
+    integer
+        Count whole units (integer program; slower).
+    baseline
+        Also solve the undisrupted network over the same window.
+
+    Returns
+    -------
+    ImpactRun
+        The solutions and the lost units per product.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown node ids, fractions outside [0, 1] or a bad duration.
+    """
+    hit = solve_impact(network, disruption, duration, integer=integer)
+    base = solve_impact(network, {}, duration, integer=integer) if baseline else None
+    return ImpactRun(
+        disruption=dict(disruption),
+        duration=float(duration),
+        result=hit,
+        baseline=base,
+        products=products_table(network, hit.lost_units, duration),
+        parameters={
+            "disruption": {str(k): float(v) for k, v in disruption.items()},
+            "duration": float(duration),
+            "integer": integer,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- survive
+@dataclass(frozen=True)
+class SurvivalRun:
+    """A ``survive`` run: the time-to-survive of a lasting disruption.
+
+    Attributes
+    ----------
+    disruption
+        Node id -> fraction of capacity lost.
+    result
+        The time-to-survive (periods, ``inf`` = forever) and what binds it.
+    parameters
+        ``disruption`` and ``integer``.
+    """
+
+    disruption: dict[str, float]
+    result: SurvivalResult
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.SURVIVE`."""
+        return RunKind.SURVIVE
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``binding``: the products and nodes that limit the time-to-survive."""
+        rows = [("product", n) for n in self.result.binding_products]
+        rows += [("node", n) for n in self.result.binding_nodes]
+        return {"binding": pd.DataFrame(rows, columns=["role", "node"])}
+
+    def summary(self) -> dict[str, Any]:
+        """Time-to-survive (periods), status and the products whose demand binds."""
+        return {
+            "tts": self.result.tts,
+            "status": self.result.status,
+            "nodes": len(self.disruption),
+            "binding_products": ", ".join(self.result.binding_products),
+        }
+
+
+def survive(
+    network: Network, disruption: Mapping[str, float], *, integer: bool = False
+) -> SurvivalRun:
+    """How long all demand is still met under a lasting disruption, and what binds it.
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    disruption
+        Node id -> fraction of capacity lost (1.0 = down).
+    integer
+        Count whole units (integer program; slower).
+
+    Returns
+    -------
+    SurvivalRun
+        The time-to-survive (periods) and the binding products and nodes.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown node ids or fractions outside [0, 1].
+    """
+    result = time_to_survive(network, disruption, integer=integer)
+    return SurvivalRun(
+        disruption=dict(disruption),
+        result=result,
+        parameters={
+            "disruption": {str(k): float(v) for k, v in disruption.items()},
+            "integer": integer,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- outage
+@dataclass(frozen=True)
+class OutageResult:
+    """An ``outage`` run: sites down for different lengths of time, over one window.
+
+    Attributes
+    ----------
+    name
+        The outage's name (shown in reports).
+    outages
+        Node id -> (fraction of capacity lost, periods until recovered).
+    disruption
+        Node id -> fraction of capacity lost over the whole window
+        (:func:`chipstress.engine.outage_window`).
+    window
+        Length of the window: the longest outage (periods).
+    hit, base
+        The disrupted and undisrupted networks' time-to-recover solutions over the window.
+    tts, base_tts
+        Time-to-survive (periods, ``inf`` = forever) with every site at its peak loss,
+        and undisrupted.
+    sites
+        One row per site down: ``site, name, kind, cluster, capacity_loss,
+        recovery_periods, window_capacity_loss``.
+    products
+        :func:`products_table` of the units lost beyond the undisrupted plan.
+    parameters
+        ``name`` and ``outages``.
+    """
+
+    name: str
+    outages: dict[str, tuple[float, float]]
+    disruption: dict[str, float]
+    window: float
+    hit: ImpactResult = field(repr=False)
+    base: ImpactResult = field(repr=False)
+    tts: SurvivalResult = field(repr=False)
+    base_tts: SurvivalResult = field(repr=False)
+    sites: pd.DataFrame = field(repr=False)
+    products: pd.DataFrame = field(repr=False)
+    parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> RunKind:
+        """Always :attr:`RunKind.OUTAGE`."""
+        return RunKind.OUTAGE
+
+    @property
+    def loss(self) -> float:
+        """Lost profit caused by the outage (currency): disrupted minus undisrupted."""
+        return self.hit.lost_profit - self.base.lost_profit
+
+    @property
+    def survives(self) -> bool:
+        """True when the network meets all demand for the whole window."""
+        return bool(self.tts.tts >= self.window)
+
+    @property
+    def status(self) -> str:
+        """``optimal``, or the first program's status that is not."""
+        return self.hit.status if self.hit.status != "optimal" else self.tts.status
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``outage_sites`` (the sites down) and ``outage_products`` (units lost)."""
+        return {"outage_sites": self.sites, "outage_products": self.products}
+
+    def summary(self) -> dict[str, Any]:
+        """Loss and lost profits (currency), window and time-to-survive (periods)."""
+        return {
+            "name": self.name,
+            "loss": self.loss,
+            "lost_profit": self.hit.lost_profit,
+            "baseline_lost_profit": self.base.lost_profit,
+            "window": self.window,
+            "tts": self.tts.tts,
+            "baseline_tts": self.base_tts.tts,
+            "status": self.status,
+            "sites_hit": len(self.sites),
+        }
+
+
+def _outages(network: Network, outages: Outages | Sequence[Any]) -> dict[str, tuple[float, float]]:
+    """Outages as node -> (fraction, periods), from a mapping or ``(node, fraction, periods)``."""
+    if isinstance(outages, Mapping):
+        pairs = [(str(node), *value) for node, value in outages.items()]
+    else:
+        pairs = [tuple(item) for item in outages]
+    chosen: dict[str, tuple[float, float]] = {}
+    for node, fraction, periods in pairs:
+        if node in chosen:
+            raise InvalidInput(f"outages: node {node!r} is listed twice")
+        chosen[str(node)] = (float(fraction), float(periods))
+    if not chosen:
+        raise InvalidInput("outages: name at least one site")
+    network.index.positions(list(chosen))
+    return chosen
+
+
+def outage(
+    network: Network,
+    outages: Outages | Sequence[tuple[str, float, float]] = (),
+    *,
+    events: Sequence[Any] | None = None,
+    name: str = "outage",
+) -> OutageResult | HazardResult:
+    """Sites taken down (or hazard events), measured over one window.
+
+    The window lasts as long as the longest outage; a site down ``α`` for ``p``
+    periods loses ``α · p / T`` of its capacity over a window of ``T`` periods
+    (:func:`chipstress.engine.outage_window`). The loss is the lost profit beyond the
+    undisrupted network's over the same window; the time-to-survive has every site at
+    its peak loss.
+
+    Parameters
+    ----------
+    network
+        The supply network.
+    outages
+        Node id -> (fraction of capacity lost, periods until recovered), or
+        ``(node, fraction, periods)`` triples.
+    events
+        Hazard events instead of outages (:class:`chipstress.workflows.hazards.Event`
+        objects, or their mappings as in a scenario file): an earthquake, a water-alert
+        level, ... They are evaluated by :func:`chipstress.workflows.hazards.evaluate`.
+    name
+        A name for the outage (shown in reports).
+
+    Returns
+    -------
+    OutageResult or chipstress.workflows.hazards.HazardResult
+        An :class:`OutageResult` for outages; for events, the hazard result (its kind
+        ``outage``). Both satisfy :class:`chipstress.results.RunResult`.
+
+    Raises
+    ------
+    InvalidInput
+        Both or neither of outages and events, an unknown node, a site listed twice, a
+        fraction outside [0, 1] or a negative number of periods, or a bad event.
+    """
+    if bool(outages) == (events is not None and len(events) > 0):
+        raise InvalidInput(
+            "give outages or events, not both: run site outages and hazard events as "
+            "separate outages"
+            if outages
+            else "give at least one outage or event"
+        )
+    if events is not None and len(events) > 0:
+        return _event_outage(network, events, name)
+    chosen = _outages(network, outages)
+    disruption, window = outage_window(chosen)
+    peak = {node: fraction for node, (fraction, _) in chosen.items()}
+    info = network.nodes.set_index("id")
+    hit = solve_impact(network, disruption, window)
+    base = solve_impact(network, {}, window)
+    tts = time_to_survive(network, peak)
+    base_tts = time_to_survive(network)
+    sites = pd.DataFrame(
+        {
+            "site": list(chosen),
+            "name": [info.at[n, "name"] for n in chosen],
+            "kind": [info.at[n, "kind"] for n in chosen],
+            "cluster": [info.at[n, "cluster"] for n in chosen],
+            "capacity_loss": [f for f, _ in chosen.values()],
+            "recovery_periods": [d for _, d in chosen.values()],
+            "window_capacity_loss": [disruption[n] for n in chosen],
+        }
+    )
+    return OutageResult(
+        name=name,
+        outages=chosen,
+        disruption=disruption,
+        window=window,
+        hit=hit,
+        base=base,
+        tts=tts,
+        base_tts=base_tts,
+        sites=sites,
+        products=products_table(network, hit.lost_units - base.lost_units, window),
+        parameters={
+            "name": name,
+            "outages": [{"node": n, "fraction": f, "duration": d} for n, (f, d) in chosen.items()],
+        },
+    )
+
+
+def _event_outage(network: Network, events: Sequence[Any], name: str) -> HazardResult:
+    from chipstress.workflows.hazards import check_events, default_parameters, evaluate
+    from chipstress.workflows.hazards.events import Event
+    from chipstress.workflows.hazards.parse import parse_events
+
+    params = default_parameters()
+    parsed = (
+        list(events)
+        if all(isinstance(e, Event) for e in events)
+        else parse_events(list(events), "events", params)
+    )
+    check_events(parsed, network, params, "events")
+    result = evaluate(parsed, network, name=name, params=params, source="events")
+    return dataclasses.replace(
+        result, kind=RunKind.OUTAGE, parameters={"name": name, "events": len(parsed)}
+    )
