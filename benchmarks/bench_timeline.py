@@ -14,10 +14,18 @@ Printed per case, in seconds of wall time:
 * ``whole`` (tri-cluster, and the 10k network with ``--whole``) — the whole program for
   every event, with no regional restriction.
 
+Then every catalogue replay on tri-cluster (``replay``, which runs events on the
+timeline: days when a hit is back within 8 weeks), each beside the window model's
+evaluation it replaced (translate, the two single-window ``impact`` programs and the
+time-to-survive; its loss and time), and the issue's table (an 8-week red alert over
+Hsinchu and Taichung, the same then 8 weeks green, 4 weeks yellow then red, and four
+replays). Target: each replay <= 0.5 s in process (its first run, a fresh timeline).
+
 Usage::
 
     .venv/bin/python benchmarks/bench_timeline.py            # both networks
     .venv/bin/python benchmarks/bench_timeline.py --whole    # also the 10k whole program
+    .venv/bin/python benchmarks/bench_timeline.py --replays  # only the replays and the table
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import statistics
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -125,13 +134,87 @@ def run(
         print(f"  whole program: first {spent[0]:.3f} s (includes the baseline)")
 
 
+def window_replay(event_id: str, network: Network) -> float:
+    """The window model's loss of a catalogue event (what ``replay`` computed before)."""
+    from chipstress.engine import impact, time_to_survive
+    from chipstress.workflows.hazards import catalogue, translate
+
+    translation = translate(catalogue()[event_id].events, network)
+    if translation.window <= 0:
+        return 0.0
+    hit_network = (
+        network.without_sources(translation.blocked) if translation.blocked is not None else network
+    )
+    hit = impact(hit_network, translation.disruption, translation.window).lost_profit
+    base = impact(network, {}, translation.window).lost_profit
+    time_to_survive(hit_network, translation.peak)
+    return hit - base
+
+
+def replays(network: Network) -> None:
+    """Every catalogue replay, timed, beside the window model's evaluation."""
+    from chipstress.workflows.hazards import catalogue, replay
+
+    print("\ncatalogue replays on tri-cluster (timeline, first run; window model beside)")
+    print(f"  {'event':<26} {'loss':>14} {'H':>4} {'period':>7} {'s':>6}   {'window':>14} {'s':>6}")
+    slowest = 0.0
+    for event_id in catalogue():
+        started = time.perf_counter()
+        result = replay(event_id, network)
+        seconds = time.perf_counter() - started
+        slowest = max(slowest, seconds)
+        started = time.perf_counter()
+        old = window_replay(event_id, network)
+        old_seconds = time.perf_counter() - started
+        unit = "day" if result.period_length < 1 else "week"
+        print(
+            f"  {event_id:<26} {result.loss:>14,.0f} {result.horizon:>4} {unit:>7}"
+            f" {seconds:>6.3f}   {old:>14,.0f} {old_seconds:>6.3f}"
+        )
+    print(f"  slowest replay {slowest:.3f} s (target 0.5 s)")
+
+
+def issue_table(network: Network) -> None:
+    """The table of issue 12, re-run: no row is an artefact of averaging."""
+    from chipstress.workflows.hazards import evaluate, parse_events, replay
+
+    def water(phases: list[dict[str, str]]) -> list[Any]:
+        return parse_events(
+            [
+                {"type": "water_restriction", "name": f"{d} alert", "district": d, "phases": phases}
+                for d in ("hsinchu", "taichung")
+            ]
+        )
+
+    red = [{"level": "red", "duration": "8 weeks"}]
+    rows = [
+        ("red alert, 8 weeks", water(red)),
+        ("red, then 8 weeks green", water([*red, {"level": "green", "duration": "8 weeks"}])),
+        ("4 weeks yellow, then red", water([{"level": "yellow", "duration": "4 weeks"}, *red])),
+    ]
+    print("\nissue 12's table on tri-cluster (lost profit, USD)")
+    for name, events in rows:
+        result = evaluate(events, network, name=name)
+        unit = "days" if result.period_length < 1 else "periods"
+        print(f"  {name:<30} {result.loss:>16,.0f}  ({result.horizon} {unit})")
+    for event_id in ("hualien_2024", "chichi_1999", "tsmc_malware_2018", "photoresist_2019"):
+        result = replay(event_id, network)
+        unit = "days" if result.period_length < 1 else "periods"
+        print(f"  {event_id:<30} {result.loss:>16,.0f}  ({result.horizon} {unit})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--whole", action="store_true", help="also the 10k whole program")
+    parser.add_argument("--replays", action="store_true", help="only the replays and the table")
     parser.add_argument("--nodes", type=int, default=10_000)
     args = parser.parse_args()
 
     tri = load_builtin("tri-cluster")
+    replays(tri)
+    issue_table(tri)
+    if args.replays:
+        return
     day = 1 / 7
     run(
         "tri-cluster, daily",

@@ -14,6 +14,9 @@ demand). There is no stock variable and no lost-sales variable:
 * stock, cumulative: ``Σ_{τ≤t} (Σ_{e out of i} Y[e,τ] + V[i,τ] − P[i,τ]) ≤ inventory_i``;
 * BOM: ``q · P[j,t] ≤ Σ_{e in the line} A[e,t]`` with ``A[e,t] = Y[e, t − L_e]`` for
   ``t ≥ L_e`` and ``p · in_transit_e`` before;
+* without foresight (``stock_cap``), stock is at most the inventory: a discard
+  ``D[i,t] ≥ 0`` joins the cumulative stock and ``Σ_{τ≤t} (P[i,τ] − Σ_out Y − V −
+  D[i,τ]) ≤ 0`` (what is held never exceeds what there was at the start);
 * lost sales: ``V[j,t] ≤ p · demand_j``; lost profit
   ``Σ margin_j (p · demand_j · H − Σ_t V[j,t]) + Σ premium_e Y[e,t]``;
 * backlog: ``Σ_{τ≤t} V[j,τ] ≤ (t+1) · p · demand_j`` (no sale before its demand
@@ -55,6 +58,7 @@ def reference_timeline(
     lead: np.ndarray,
     in_transit: np.ndarray,
     backlog_penalty: float | None = None,
+    stock_cap: bool = False,
 ) -> ReferenceTimeline:
     """Minimal lost profit over ``capacity_profile.shape[1]`` periods of length ``period``."""
     nodes = network.nodes
@@ -91,7 +95,10 @@ def reference_timeline(
     def col_v(k: int, t: int) -> int:
         return (n + m) * h + t * len(products) + k
 
-    n_cols = (n + m + len(products)) * h
+    def col_d(i: int, t: int) -> int:
+        return (n + m + len(products)) * h + t * n + i
+
+    n_cols = (n + m + len(products) + (n if stock_cap else 0)) * h
     a_rows: list[np.ndarray] = []
     b_rows: list[float] = []
     for i in range(n):  # cumulative stock
@@ -104,8 +111,13 @@ def reference_timeline(
                         row[col_y(e, tau)] = 1.0
                 if i in products:
                     row[col_v(products.index(i), tau)] = 1.0
+                if stock_cap:
+                    row[col_d(i, tau)] = 1.0
             a_rows.append(row)
             b_rows.append(inventory[i])
+            if stock_cap:  # held = inventory − Σ (out + V − P + D) ≤ inventory
+                a_rows.append(-row)
+                b_rows.append(0.0)
     for j, needed, q in lines:  # BOM
         for t in range(h):
             row = np.zeros(n_cols)

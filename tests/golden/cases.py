@@ -131,7 +131,11 @@ def sweep_large() -> Tables:
 
 
 def _hazard_tables(results: Mapping[str, Any]) -> Tables:
-    """Replay / scenario results by scenario: one impact row each, plus nodes and sites."""
+    """Replay / scenario results by scenario: one impact row each, plus nodes and sites.
+
+    The per-period timeline is left out: where several plans lose the same total, which
+    period loses is the solver's choice (degenerate optima), not an output to pin.
+    """
     impact, nodes, sites = [], [], []
     for event, result in results.items():
         impact.append(
@@ -144,6 +148,8 @@ def _hazard_tables(results: Mapping[str, Any]) -> Tables:
                 "tts": result.tts,
                 "baseline_tts": result.baseline_tts,
                 "status": _value(result.status),
+                "period_length": result.period_length,
+                "horizon": result.horizon,
             }
         )
         nodes.append(result.nodes.assign(scenario=event))

@@ -366,7 +366,13 @@ def test_outage_command_matches_the_workflow(run, tmp_path: Path) -> None:
         runs = store.runs("outage")
         stored = store.run(runs["run_id"].iloc[0])
     assert stored.kind == "outage" and stored.parameters["network"] == "tri-cluster"
-    assert sorted(stored.table_names) == ["outage_products", "outage_sites"]
+    assert sorted(stored.table_names) == [
+        "outage_products",
+        "outage_sites",
+        "timeline",
+        "timeline_nodes",
+        "timeline_products",
+    ]
     assert stored.summary["loss"] == pytest.approx(expected.loss)
 
 

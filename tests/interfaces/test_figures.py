@@ -398,3 +398,97 @@ def test_tiered_network_folds_large_networks(large: Network) -> None:
     assert set(values.index) <= set(ids)  # the valued nodes are kept
     assert "folded" in fig.layout.title.text
     assert len(fig.data[0].x) < 20_000  # edges between folded boxes are merged
+
+
+# ------------------------------------------------------------------ recovery over time
+def timeline_tables(horizon: int = 6, length: float = 1 / 7) -> dict[str, pd.DataFrame]:
+    """The three timeline tables of a run, as the contract in docs/hazards.md lays them out."""
+    period = np.arange(1, horizon + 1)
+    fab = np.minimum(1.0, 0.1 + 0.2 * (period - 1))
+    water = np.minimum(1.0, 0.6 + 0.2 * (period - 1))
+    nodes = pd.DataFrame(
+        {
+            "period": np.concatenate([period, period]),
+            "node": ["tsmc_fab18"] * horizon + ["water_tainan"] * horizon,
+            "capacity": np.concatenate([fab, water]),
+            "stock": np.concatenate([np.maximum(0.0, 50.0 - 20 * period), np.zeros(horizon)]),
+        }
+    )
+    service = np.minimum(1.0, 0.5 + 0.15 * (period - 1))
+    lost = (1 - service) * 2e6
+    timeline = pd.DataFrame(
+        {
+            "period": period,
+            "start": (period - 1) * length,
+            "end": period * length,
+            "capacity": (fab + water) / 2,
+            "service_level": service,
+            "lost_profit": lost,
+        }
+    )
+    lossy = period[lost > 0]
+    products = pd.DataFrame(
+        {
+            "period": np.concatenate([lossy, lossy]),
+            "product": ["chip_a"] * len(lossy) + ["chip_b"] * len(lossy),
+            "lost_units": np.concatenate([lost[lost > 0] / 1000, lost[lost > 0] / 4000]),
+            "lost_profit": np.concatenate([lost[lost > 0] * 0.8, lost[lost > 0] * 0.2]),
+        }
+    )
+    return {"timeline": timeline, "timeline_nodes": nodes, "timeline_products": products}
+
+
+def test_run_period_names_days_and_weeks() -> None:
+    assert figs.run_period("week", 1 / 7) == ("day", pytest.approx(1 / 7))
+    assert figs.run_period("week", None) == ("week", 1.0)
+    assert figs.run_period("day", 7) == ("week", 7.0)
+    assert figs.run_period("week", 1 / 168)[0] == "hour"
+    assert figs.run_period("week", 0.3)[0] == "period"
+    assert figs.run_period("shift", 1.0) == ("shift", 1.0)
+    assert figs.run_period("shift", 2.0)[0] == "period"
+
+
+def test_recovery_chart_steps_capacity_and_service_on_one_axis() -> None:
+    tables = timeline_tables()
+    timeline = tables["timeline"]
+    fig = figs.recovery_chart(
+        timeline.iloc[::-1],  # any row order
+        nodes=tables["timeline_nodes"],
+        names={"tsmc_fab18": "TSMC Fab 18"},
+        period="week",
+        period_length=1 / 7,
+        currency="USD",
+    )
+    assert fig.layout.title.text == "Recovery over time"
+    assert fig.layout.meta == {"period_unit": "day", "horizon": 6}
+    (capacity,) = traces(fig, figs.recovery.CAPACITY)
+    (service,) = traces(fig, figs.recovery.SERVICE_LEVEL)
+    (lost,) = traces(fig, figs.recovery.LOST_PROFIT)
+    # Held from each period's start to its end, in days since the event began.
+    assert capacity.x == pytest.approx([0, 1, 2, 3, 4, 5, 6])
+    assert capacity.y == pytest.approx([*timeline["capacity"], timeline["capacity"].iloc[-1]])
+    assert service.y[:-1] == pytest.approx(timeline["service_level"].tolist())
+    assert capacity.line.shape == service.line.shape == "hv"
+    assert capacity.yaxis == service.yaxis == "y" and lost.yaxis == "y2"
+    assert fig.layout.yaxis.range == (0, 1.05) and fig.layout.yaxis.tickformat == ".0%"
+    assert lost.type == "bar" and lost.x == pytest.approx([0.5, 1.5, 2.5, 3.5, 4.5, 5.5])
+    assert lost.y == pytest.approx(timeline["lost_profit"].tolist())
+    assert fig.layout.yaxis2.title.text == "lost profit (USD)"
+    assert fig.layout.xaxis2.title.text == "days since the event began"
+    # Per-site lines, worst first, hidden until clicked in the legend.
+    sites = [t for t in fig.data if t.name in ("TSMC Fab 18", "water_tainan")]
+    assert [t.name for t in sites] == ["TSMC Fab 18", "water_tainan"]
+    assert all(t.visible == "legendonly" for t in sites)
+    json_text = fig.to_json()
+    assert "http://" not in json_text and "https://" not in json_text
+
+
+def test_recovery_chart_in_weeks_without_start_end_and_when_empty() -> None:
+    timeline = timeline_tables(3, 1.0)["timeline"].drop(columns=["start", "end"])
+    fig = figs.recovery_chart(timeline, period="week")
+    assert fig.layout.meta["period_unit"] == "week"
+    assert traces(fig, figs.recovery.CAPACITY)[0].x == pytest.approx([0, 1, 2, 3])
+    assert fig.layout.xaxis2.title.text == "weeks since the event began"
+    assert len(fig.data) == 3
+    empty = figs.recovery_chart(timeline.iloc[:0])
+    assert len(empty.data) == 0 and "No timeline" in empty.layout.annotations[0].text

@@ -353,6 +353,108 @@ def test_other_runs_get_their_summary_and_tables(store: ResultsStore, tri: Netwo
     assert_offline(html)
 
 
+# ------------------------------------------------------------------ recovery over time
+def _timeline_tables(horizon: int, length: float) -> dict[str, pd.DataFrame]:
+    """The three timeline tables of a run, laid out as docs/hazards.md says."""
+    period = np.arange(1, horizon + 1)
+    fab = np.minimum(1.0, 0.2 * period)
+    service = np.minimum(1.0, 0.4 + 0.2 * period)
+    lost = (1 - service) * 1e6
+    lossy = period[lost > 0]
+    return {
+        "timeline": pd.DataFrame(
+            {
+                "period": period,
+                "start": (period - 1) * length,
+                "end": period * length,
+                "capacity": fab,
+                "service_level": service,
+                "lost_profit": lost,
+            }
+        ),
+        "timeline_nodes": pd.DataFrame(
+            {"period": period, "node": "tsmc_fab18", "capacity": fab, "stock": 30.0 / period}
+        ),
+        "timeline_products": pd.DataFrame(
+            {
+                "period": lossy,
+                "product": "tsmc_fab18",
+                "lost_units": lost[lost > 0] / 1500,
+                "lost_profit": lost[lost > 0],
+            }
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["replay", "scenario", "outage"])
+def test_event_runs_draw_their_recovery_over_time(
+    store: ResultsStore, tri: Network, kind: str
+) -> None:
+    timeline = _timeline_tables(6, 1 / 7)
+    sites = pd.DataFrame({"node": ["tsmc_fab18"], "capacity_loss": [0.8]})
+    impact = pd.DataFrame({"loss": [1e6]})
+    tables = {"sites": sites, "impact": impact} if kind != "outage" else {}
+    summary = {"loss": 1e6, "event": "ev_x", "period_length": 1 / 7, "horizon": 6}
+    run_id = store.save(kind, tri, {"network": "tri-cluster"}, {**tables, **timeline}, summary)
+    html = build_report(store, run_id)
+    assert 'id="recovery"' in html and "Recovery over time" in html
+    assert "lowest service level" in html and "60.0%" in html and "in day 1" in html
+    assert "after 4 days" in html  # Fab 18 back to full from day 5 (start 4/7 weeks)
+    assert "Lost per product, by day" in html and "Sites hit, over time" in html
+    assert ">day 2<" in html and ">day 3<" not in html  # one column per day with a loss
+    assert "table-timeline" not in html  # the timeline tables are not dumped raw as well
+    charts = [f for f in figure_blocks(html).values() if f["layout"].get("meta", {}).get("horizon")]
+    (chart,) = charts
+    names = [t.get("name") for t in chart["data"]]
+    assert {"capacity of the sites hit", "service level", "lost profit"} <= set(names)
+    assert chart["layout"]["meta"]["period_unit"] == "day"
+    assert_offline(html)
+
+
+def test_replay_report_draws_the_replays_own_timeline(store: ResultsStore, tri: Network) -> None:
+    from chipstress.workflows.hazards import replay
+
+    run = replay("kumamoto_2016", tri)
+    run_id = store.save("replay", tri, {"network": "tri-cluster"}, run.tables(), run.summary())
+    html = build_report(store, run_id)
+    timeline = run.tables()["timeline"].sort_values("period")
+    (chart,) = [
+        f for f in figure_blocks(html).values() if "period_unit" in f["layout"].get("meta", {})
+    ]
+    capacity, service = chart["data"][:2]
+    assert capacity["y"][:-1] == pytest.approx(timeline["capacity"].tolist())
+    assert service["y"][:-1] == pytest.approx(timeline["service_level"].tolist())
+    assert chart["layout"]["meta"] == {"period_unit": "day", "horizon": len(timeline)}
+    assert "Lost per product, by day" in html and "Sites hit, over time" in html
+    assert_offline(html)
+
+
+def test_many_periods_give_per_product_totals(store: ResultsStore, tri: Network) -> None:
+    timeline = _timeline_tables(20, 1.0)
+    timeline["timeline"]["service_level"] = 0.5  # a loss in each of 20 weeks
+    timeline["timeline_products"] = pd.DataFrame(
+        {"period": range(1, 21), "product": "tsmc_fab18", "lost_units": 1.0, "lost_profit": 5.0}
+    )
+    run_id = store.save("scenario", tri, {"network": "tri-cluster"}, timeline, {"loss": 100.0})
+    html = build_report(store, run_id)
+    assert "Lost per product, by week" in html
+    assert "first week with a loss" in html and "week 20<" not in html
+
+
+def test_runs_stored_without_a_timeline_show_no_recovery(store: ResultsStore, tri: Network) -> None:
+    sites = pd.DataFrame({"node": ["tsmc_fab18"], "capacity_loss": [0.8]})
+    for kind, tables in (("replay", {"sites": sites}), ("outage", {"impact_products": sites})):
+        run_id = store.save(kind, tri, {"network": "tri-cluster"}, tables, {"loss": 1.0})
+        html = build_report(store, run_id)
+        assert "Recovery over time" not in html and "No timeline" not in html
+        assert_offline(html)
+    empty = _timeline_tables(2, 1.0)
+    empty["timeline"] = empty["timeline"].iloc[:0]
+    run_id = store.save("scenario", tri, {"network": "tri-cluster"}, empty, {"loss": 0.0})
+    html = build_report(store, run_id)
+    assert "Recovery over time" not in html and "No timeline" not in html
+
+
 # ------------------------------------------------------------------ CLI
 def test_cli_report(tmp_path: Path, sweep_run: str, store: ResultsStore) -> None:
     runner = CliRunner()

@@ -10,6 +10,13 @@ caller can report ``loss = disrupted − baseline``.
 
 Two ways to solve, with the same answer:
 
+Without ``foresight`` (the default) no stock is built above a node's inventory (see
+:mod:`chipstress.engine.timeline_program`, "Foresight"): a plan cannot prepare for an
+event it has not been told about.
+
+* **Drawn from stock.** Where the regional baseline applies and every hit node's own
+  stock covers its shortfall below the steady state, period by period, nothing is lost
+  and nothing is solved (:meth:`TimelineModel.solve` builds that plan directly).
 * **Whole program.** One HiGHS instance holds the program; each profile changes only the
   production bounds and starts from the previous optimal basis (the baseline's first).
 * **Regional** (the default where it applies). When the undisrupted steady state loses
@@ -43,7 +50,7 @@ import scipy.sparse as sp
 
 from chipstress.engine.formulation import StressModel, compile_network
 from chipstress.engine.solver import BasisStatus, HighsSolver, LPData, Solver, SolveStatus
-from chipstress.engine.timeline_program import TimelineLayout, build_timeline
+from chipstress.engine.timeline_program import TimelineLayout, build_timeline, carry_basis
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
@@ -76,7 +83,7 @@ class TimelineResult:
     stock
         Units of its own output each node holds at the end of each period: inventory
         plus production minus shipments and sales so far (production the plan made but
-        did not need counts as held).
+        did not need counts as held; without foresight, at most the inventory).
     production
         Units made in each period, per node.
     backlog
@@ -174,6 +181,11 @@ class TimelineModel:
         ``lead_time`` column where present, else 0.
     regional
         Solve on certified regions where the steady state allows it (see the module).
+    foresight
+        Plan knowing every future period's capacity, and so build stock ahead of an
+        event. Without it (the default), no node's stock is ever above its inventory:
+        stocks are drawn down and rebuilt to their normal level (a base-stock policy),
+        never built up for an event nobody has announced.
     max_region_fraction
         Above this share of the nodes a region is solved as the whole program.
     solver
@@ -195,6 +207,7 @@ class TimelineModel:
         backlog_penalty: float = 0.0,
         lead_time: np.ndarray | Sequence[float] | None = None,
         regional: bool = True,
+        foresight: bool = False,
         max_region_fraction: float = 0.5,
         solver: Solver | None = None,
     ) -> None:
@@ -215,6 +228,7 @@ class TimelineModel:
             raise InvalidInput(f"give one lead time per source edge ({self.model.n_edges})")
         self.lead = lead_periods(raw, self.period)
         self.max_region_fraction = max_region_fraction
+        self.foresight = bool(foresight)
         self.solver: Solver = solver if solver is not None else HighsSolver()
         model = self.model
         self._out = sp.csr_matrix(
@@ -338,7 +352,11 @@ class TimelineModel:
         hit = np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=1)
         if not hit.any() and block is None:
             return replace(baseline, baseline=baseline)
-        plan = self._solve_regions(profile, hit) if self.regional and block is None else None
+        plan = None
+        if self.regional and block is None:
+            plan = self._drawn_from_stock(profile, hit)
+            if plan is None:
+                plan = self._solve_regions(profile, hit)
         if plan is None:
             plan = self._solve_whole(profile, block)
         return self._result(plan, baseline)
@@ -500,6 +518,7 @@ class TimelineModel:
             backlog_penalty=self.penalty,
             region=region,
             border_flow=steady if region is not None else None,
+            stock_cap=None if self.foresight else self.model.inventory,
         )
 
     def _solve_whole(self, profile: np.ndarray, blocked: np.ndarray | None = None) -> _Plan:
@@ -542,14 +561,38 @@ class TimelineModel:
         """
         return self._reach(hit, self._customers)
 
+    def _drawn_from_stock(self, profile: np.ndarray, hit: np.ndarray) -> _Plan | None:
+        """The steady state with each hit node's shortfall drawn from its own stock, if it can.
+
+        When every hit node's cumulative shortfall below its steady-state production,
+        ``Σ_{τ≤t} p · max(0, u*_i − c[i,τ])``, stays within its inventory, the plan that
+        makes ``min(u*_i, c[i,t])``, draws the rest from stock (which stays between 0 and
+        the inventory) and keeps every other flow at the steady state is feasible and
+        loses nothing: optimal, as the regional baseline is (``None`` otherwise: solve).
+        """
+        steady = self._steady.u[0]
+        nodes = np.flatnonzero(hit)
+        short = np.maximum(0.0, steady[nodes, None] - profile[nodes])
+        drawn = self.period * np.cumsum(short, axis=1)
+        room = self.model.inventory[nodes, None] * (1 - 1e-9)
+        if np.any(drawn > room):
+            return None
+        held = self._held_steady_state()
+        u = held.u.copy()
+        u[:, nodes] = np.minimum(steady[nodes, None], profile[nodes]).T
+        return replace(held, u=u)
+
     def _solve_regions(self, profile: np.ndarray, hit: np.ndarray) -> _Plan | None:
         """Solve on growing regions until the border certificate holds (``None``: too big)."""
         region = self.initial_region(hit)
         held = self._held_steady_state()
+        last: tuple[TimelineLayout, np.ndarray, np.ndarray] | None = None
         while region.sum() <= self.max_region_fraction * self.model.n_nodes:
             data, layout = self._build(profile, region)
             self.solver.load(data)
             start = self._start_basis(layout)
+            if start is not None and last is not None:
+                start = carry_basis(last, layout, start)
             if start is not None:
                 self.solver.set_basis(*start)
             status = self.solver.solve()
@@ -558,6 +601,7 @@ class TimelineModel:
             grow = self._border_violations(layout, self.solver.solution().row_dual, region)
             if not len(grow):
                 return self._plan(status, layout, self.horizon, held)
+            last = (layout, *self.solver.basis())
             region = region.copy()
             region[grow] = True
         return None
@@ -619,6 +663,8 @@ class TimelineModel:
         demand = model.demand[None, :]
         net = np.asarray(self._out.T @ plan.y.T).T + demand - plan.lost + plan.late - plan.u
         stock = model.inventory[None, :] - p * np.cumsum(net, axis=0)
+        if not self.foresight:  # what is made beyond the normal level is not kept
+            stock = np.minimum(stock, model.inventory[None, :])
         premium_cost = p * float(np.sum(plan.y @ model.edge_premium))
         if self.penalty is None:
             lost_units = p * plan.lost[:, products]

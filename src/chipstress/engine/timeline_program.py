@@ -34,6 +34,14 @@ Objective: ``min p · Σ_t (Σ_j margin_j · l[j,t] + Σ_e premium_e · y[e,t])`
 profit is the optimum (currency). With ``H = 1`` and no lead time the program is the
 single-window program over a window of ``p`` periods plus a stock column that can stay 0.
 
+Foresight (option of :class:`chipstress.engine.timeline.TimelineModel`): the program
+plans the whole horizon at once, so it knows every future period's capacity. Without
+foresight (the default) every stock column is bounded above by the node's inventory,
+``s[i,t] ≤ inventory_i``: a base-stock policy (stocks are drawn down and rebuilt to
+their normal level, never built up ahead of an event nobody has announced); production
+beyond it is discarded (the ``≤`` of the stock row). With ``H = 1`` the bound changes
+nothing (the end stock only has to be ≥ 0).
+
 Backlog (option): unmet demand waits instead of being lost. Per product and period a
 served-late rate ``w[j,t] ≥ 0`` enters the stock row like demand (``+ w[j,t]``), and a
 backlog ``b[j,t] ≥ 0`` (units waiting at the end of period t, ``b[j,0] = 0``) obeys
@@ -59,7 +67,7 @@ import scipy.sparse as sp
 from chipstress.engine.formulation import StressModel
 from chipstress.engine.solver import LPData
 
-__all__ = ["TimelineLayout", "build_timeline"]
+__all__ = ["TimelineLayout", "build_timeline", "carry_basis"]
 
 
 @dataclass(frozen=True)
@@ -292,13 +300,16 @@ def _define_bounds_and_costs(
     capacity_profile: np.ndarray,
     period: float,
     backlog_penalty: float | None,
+    stock_cap: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Upper bounds (capacity profile, demand) and per-period costs of every column."""
+    """Upper bounds (capacity profile, demand, stock) and per-period costs of every column."""
     h, products = layout.horizon, layout.products
     col_upper = np.full(layout.n_cols, np.inf)
     profile = np.asarray(capacity_profile, dtype=float)
     col_upper[layout.column_block("u")] = profile[layout.nodes, :h].T.ravel()
     col_upper[layout.column_block("l")] = np.tile(model.demand[products], h)
+    if stock_cap is not None:
+        col_upper[layout.column_block("s")] = np.tile(stock_cap[layout.nodes], h)
     cost = np.zeros(layout.n_cols)
     cost[layout.column_block("y")] = np.tile(model.edge_premium[layout.edges], h)
     if backlog_penalty is None:
@@ -322,6 +333,7 @@ def build_timeline(
     backlog_penalty: float | None = None,
     region: np.ndarray | None = None,
     border_flow: np.ndarray | None = None,
+    stock_cap: np.ndarray | None = None,
 ) -> tuple[LPData, TimelineLayout]:
     """Assemble the time-expanded time-to-recover program.
 
@@ -350,6 +362,9 @@ def build_timeline(
         end outside are held at ``border_flow`` (units per network period) every period.
     border_flow
         Held flow per edge, required with ``region``.
+    stock_cap
+        Upper bound on every node's stock in every period (units, one per node; e.g. the
+        inventories, for a plan without foresight); ``None``: unbounded.
 
     Returns
     -------
@@ -377,7 +392,7 @@ def build_timeline(
     if layout.backlog:
         _define_backlog_constraints(layout, period, triplets)
     col_upper, cost = _define_bounds_and_costs(
-        model, layout, capacity_profile, period, backlog_penalty
+        model, layout, capacity_profile, period, backlog_penalty, stock_cap
     )
     data = LPData.from_triplets(
         np.concatenate(triplets.rows).astype(np.int64),
@@ -391,3 +406,62 @@ def build_timeline(
         row_upper=row_upper,
     )
     return data, layout
+
+
+def carry_basis(
+    last: tuple[TimelineLayout, np.ndarray, np.ndarray],
+    layout: TimelineLayout,
+    start: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A grown region's start: the last region's optimal basis where the items are the same.
+
+    Parameters
+    ----------
+    last
+        The last region's layout and its optimal basis (column and row status codes).
+    layout
+        The grown region's layout (its items a superset of the last's).
+    start
+        The grown region's default start (the steady state's statuses, as codes).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Column and row status codes: the last basis where an item (node, edge, product,
+        BOM line) was in the last region, ``start`` for items new to the region; the
+        solver completes it as an alien basis.
+    """
+    old, old_cols, old_rows = last
+    cols, rows = start[0].copy(), start[1].copy()
+    h = layout.horizon
+    items = {
+        "u": (old.nodes, layout.nodes),
+        "y": (old.edges, layout.edges),
+        "l": (old.products, layout.products),
+        "s": (old.nodes, layout.nodes),
+        "w": (old.products, layout.products),
+        "b": (old.products, layout.products),
+    }
+    row_items = {
+        "bom": (old.bom_lines, layout.bom_lines),
+        "stock": (old.nodes, layout.nodes),
+        "backlog": (old.products, layout.products),
+    }
+    for target, source, blocks, block_of in (
+        (cols, old_cols, items, "column_block"),
+        (rows, old_rows, row_items, "row_block"),
+    ):
+        for name, (before, after) in blocks.items():
+            if name in ("w", "b", "backlog") and not layout.backlog:
+                continue
+            new_slice = getattr(layout, block_of)(name)
+            old_slice = getattr(old, block_of)(name)
+            kept = np.flatnonzero(np.isin(after, before))
+            if not len(kept) or new_slice.stop == new_slice.start:
+                continue
+            where = np.searchsorted(before, after[kept])
+            grid = np.arange(h)[:, None]
+            new_index = new_slice.start + grid * len(after) + kept[None, :]
+            old_index = old_slice.start + grid * len(before) + where[None, :]
+            target[new_index.ravel()] = source[old_index.ravel()]
+    return cols, rows

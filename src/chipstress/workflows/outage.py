@@ -6,9 +6,10 @@
 * :func:`survive` — how long all demand is still met under a lasting disruption
   (:func:`chipstress.engine.time_to_survive`);
 * :func:`outage` — sites taken down for different lengths of time (or hazard events: an
-  earthquake, a water-alert level), measured over one window: the lost profit beyond
-  the undisrupted network's, the time-to-survive and the sites hit. This is the
-  dashboard's what-if.
+  earthquake, a water-alert level), unfolding period by period on the time-expanded
+  program without foresight (:mod:`chipstress.workflows.hazards.unfold`): the lost
+  profit beyond the undisrupted network's, the time-to-survive (the single-window
+  measure) and the sites hit. This is the dashboard's what-if.
 
 Each returns a result satisfying :class:`chipstress.results.RunResult`; see
 ``docs/architecture.md``.
@@ -21,16 +22,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from chipstress.engine import ImpactResult, SurvivalResult, outage_window, time_to_survive
 from chipstress.engine import impact as solve_impact
+from chipstress.engine.timeline import TimelineResult
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind
 
 if TYPE_CHECKING:
     from chipstress.workflows.hazards.replay import HazardResult
+    from chipstress.workflows.hazards.unfold import RunGrid
 
 __all__ = [
     "ImpactRun",
@@ -249,7 +253,7 @@ def survive(
 # ---------------------------------------------------------------------------- outage
 @dataclass(frozen=True)
 class OutageResult:
-    """An ``outage`` run: sites down for different lengths of time, over one window.
+    """An ``outage`` run: sites down for different lengths of time, period by period.
 
     Attributes
     ----------
@@ -258,12 +262,14 @@ class OutageResult:
     outages
         Node id -> (fraction of capacity lost, periods until recovered).
     disruption
-        Node id -> fraction of capacity lost over the whole window
-        (:func:`chipstress.engine.outage_window`).
+        Node id -> fraction of capacity lost over the window model's window
+        (:func:`chipstress.engine.outage_window`; shown, not solved).
     window
-        Length of the window: the longest outage (periods).
-    hit, base
-        The disrupted and undisrupted networks' time-to-recover solutions over the window.
+        Length of the horizon (network periods: ``horizon × period_length``): the
+        longest outage, plus the longest lead time, plus one run period.
+    result
+        The time-expanded program's solve (without foresight), with the undisrupted
+        horizon as its baseline.
     tts, base_tts
         Time-to-survive (periods, ``inf`` = forever) with every site at its peak loss,
         and undisrupted.
@@ -274,19 +280,27 @@ class OutageResult:
         :func:`products_table` of the units lost beyond the undisrupted plan.
     parameters
         ``name`` and ``outages``.
+    period_length, horizon
+        Length of a run period (network periods; days when an outage ends within 8
+        weeks) and the number of run periods.
+    timeline
+        ``timeline``, ``timeline_nodes`` and ``timeline_products``
+        (:func:`chipstress.workflows.hazards.unfold.timeline_tables`).
     """
 
     name: str
     outages: dict[str, tuple[float, float]]
     disruption: dict[str, float]
     window: float
-    hit: ImpactResult = field(repr=False)
-    base: ImpactResult = field(repr=False)
+    result: TimelineResult = field(repr=False)
     tts: SurvivalResult = field(repr=False)
     base_tts: SurvivalResult = field(repr=False)
     sites: pd.DataFrame = field(repr=False)
     products: pd.DataFrame = field(repr=False)
     parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+    period_length: float = 1.0
+    horizon: int = 1
+    timeline: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> RunKind:
@@ -296,33 +310,48 @@ class OutageResult:
     @property
     def loss(self) -> float:
         """Lost profit caused by the outage (currency): disrupted minus undisrupted."""
-        return self.hit.lost_profit - self.base.lost_profit
+        loss = self.result.loss
+        return 0.0 if abs(loss) <= 1e-9 * (1.0 + abs(self.result.lost_profit)) else loss
+
+    @property
+    def lost_profit(self) -> float:
+        """The disrupted horizon's lost profit (currency)."""
+        return self.result.lost_profit
+
+    @property
+    def baseline_lost_profit(self) -> float:
+        """The undisrupted horizon's lost profit (currency)."""
+        base = self.result.baseline
+        return base.lost_profit if base is not None else self.result.lost_profit
 
     @property
     def survives(self) -> bool:
-        """True when the network meets all demand for the whole window."""
-        return bool(self.tts.tts >= self.window)
+        """True when the network meets all demand until the longest outage ends."""
+        longest = max((d for _, d in self.outages.values()), default=0.0)
+        return bool(self.tts.tts >= longest)
 
     @property
     def status(self) -> str:
         """``optimal``, or the first program's status that is not."""
-        return self.hit.status if self.hit.status != "optimal" else self.tts.status
+        return self.result.status if self.result.status != "optimal" else self.tts.status
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``outage_sites`` (the sites down) and ``outage_products`` (units lost)."""
-        return {"outage_sites": self.sites, "outage_products": self.products}
+        """``outage_sites``, ``outage_products`` and the three timeline tables."""
+        return {"outage_sites": self.sites, "outage_products": self.products, **self.timeline}
 
     def summary(self) -> dict[str, Any]:
         """Loss and lost profits (currency), window and time-to-survive (periods)."""
         return {
             "name": self.name,
             "loss": self.loss,
-            "lost_profit": self.hit.lost_profit,
-            "baseline_lost_profit": self.base.lost_profit,
+            "lost_profit": self.lost_profit,
+            "baseline_lost_profit": self.baseline_lost_profit,
             "window": self.window,
             "tts": self.tts.tts,
             "baseline_tts": self.base_tts.tts,
             "status": self.status,
+            "period_length": self.period_length,
+            "horizon": self.horizon,
             "sites_hit": len(self.sites),
         }
 
@@ -351,13 +380,15 @@ def outage(
     events: Sequence[Any] | None = None,
     name: str = "outage",
 ) -> OutageResult | HazardResult:
-    """Sites taken down (or hazard events), measured over one window.
+    """Sites taken down (or hazard events), unfolding period by period.
 
-    The window lasts as long as the longest outage; a site down ``α`` for ``p``
-    periods loses ``α · p / T`` of its capacity over a window of ``T`` periods
-    (:func:`chipstress.engine.outage_window`). The loss is the lost profit beyond the
-    undisrupted network's over the same window; the time-to-survive has every site at
-    its peak loss.
+    A site down ``α`` for ``p`` periods keeps ``1 − α`` of its capacity from the start
+    until ``p``, then all of it, on the time-expanded program without foresight
+    (docs/hazards.md, "Which program measures what"): run periods are days when an
+    outage ends within 8 weeks, else the network's period, over a horizon of the longest
+    outage plus the longest lead time plus one period. The loss is the lost profit
+    beyond the undisrupted network's over the same horizon; the time-to-survive has
+    every site at its peak loss.
 
     Parameters
     ----------
@@ -395,11 +426,12 @@ def outage(
     if events is not None and len(events) > 0:
         return _event_outage(network, events, name)
     chosen = _outages(network, outages)
-    disruption, window = outage_window(chosen)
+    disruption, _ = outage_window(chosen)  # also checks the fractions and durations
     peak = {node: fraction for node, (fraction, _) in chosen.items()}
     info = network.nodes.set_index("id")
-    hit = solve_impact(network, disruption, window)
-    base = solve_impact(network, {}, window)
+    run, grid, tables = _site_timeline(network, chosen)
+    base = run.baseline or run
+    lost = run.lost_units.sum(axis=1) - base.lost_units.sum(axis=1)
     tts = time_to_survive(network, peak)
     base_tts = time_to_survive(network)
     sites = pd.DataFrame(
@@ -417,18 +449,52 @@ def outage(
         name=name,
         outages=chosen,
         disruption=disruption,
-        window=window,
-        hit=hit,
-        base=base,
+        window=grid.window,
+        result=run,
         tts=tts,
         base_tts=base_tts,
         sites=sites,
-        products=products_table(network, hit.lost_units - base.lost_units, window),
+        products=products_table(network, lost, grid.window),
         parameters={
             "name": name,
             "outages": [{"node": n, "fraction": f, "duration": d} for n, (f, d) in chosen.items()],
         },
+        period_length=grid.period,
+        horizon=grid.horizon,
+        timeline=tables,
     )
+
+
+def _site_timeline(
+    network: Network, chosen: Mapping[str, tuple[float, float]]
+) -> tuple[TimelineResult, RunGrid, dict[str, pd.DataFrame]]:
+    """Flat outages from time 0 on the timeline: the solve, its grid and its tables."""
+    from chipstress.workflows.hazards.params import period_days
+    from chipstress.workflows.hazards.unfold import (
+        run_grid,
+        solve_profile,
+        timeline_model,
+        timeline_tables,
+    )
+
+    try:
+        days = period_days(network)
+    except InvalidInput:  # a period that is not a unit of time: run in network periods
+        days = 1.0
+    lead = 0.0
+    if "lead_time" in network.sources:
+        lead = float(np.nan_to_num(network.sources["lead_time"].to_numpy(float)).max(initial=0.0))
+    durations = [d for _, d in chosen.values()]
+    grid = run_grid(durations, max(durations), lead, days)
+    model = timeline_model(network, grid)
+    position = {str(n): k for k, n in enumerate(model.model.node_ids)}
+    starts = grid.period * np.arange(grid.horizon)
+    capacity = np.ones((model.model.n_nodes, grid.horizon))
+    for node, (fraction, periods) in chosen.items():
+        overlap = np.clip(np.minimum(starts + grid.period, periods) - starts, 0.0, grid.period)
+        capacity[position[node]] = 1.0 - fraction * overlap / grid.period
+    run = solve_profile(model, capacity, None)
+    return run, grid, timeline_tables(model, run, capacity)
 
 
 def _event_outage(network: Network, events: Sequence[Any], name: str) -> HazardResult:

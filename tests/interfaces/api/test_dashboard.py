@@ -23,6 +23,7 @@ import pytest
 
 from chipstress import load_builtin
 from chipstress.engine import impact, time_to_survive
+from chipstress.engine.timeline import TimelineModel
 from chipstress.interfaces.api import create_app
 from chipstress.workflows import sweep
 
@@ -102,8 +103,10 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def _watched_page(browser: Any, base: str) -> tuple[Any, Any, list[str], list[str]]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1280})
+def _watched_page(
+    browser: Any, base: str, width: int = 1440, height: int = 1280
+) -> tuple[Any, Any, list[str], list[str]]:
+    context = browser.new_context(viewport={"width": width, "height": height})
     tab = context.new_page()
     outside: list[str] = []
     errors: list[str] = []
@@ -250,16 +253,17 @@ def test_whatif_take_a_site_down(page: Any) -> None:
     page.fill("#outage-duration", "5")
     page.click("#outage-run")
     _wait_text(page, "#whatif-result .verdict", "Kumamoto")
-    hit = impact(network, {"kumamoto_groundwater": 0.6}, 5.0)
-    base = impact(network, {}, 5.0)
+    # Five weeks (back within 8): days, over 5 weeks and one day, without foresight.
+    model = TimelineModel(network, 36, 1 / 7)
+    hit = model.solve(model.profile([({"kumamoto_groundwater": 0.6}, 35)]))
     tts = time_to_survive(network, {"kumamoto_groundwater": 0.6}).tts
     assert _value(page, "#whatif-lost-profit", "data-lost-profit") == pytest.approx(
         hit.lost_profit, rel=1e-9
     )
-    loss = hit.lost_profit - base.lost_profit
+    loss = hit.loss
     assert _value(page, "#whatif-lost-profit") == pytest.approx(loss, rel=1e-9, abs=1e-6)
     assert _shown_number(page, "#whatif-lost-profit") == round(loss)
-    assert _value(page, "#whatif-window") == 5.0
+    assert _value(page, "#whatif-window") == pytest.approx(36 / 7)
     assert _value(page, "#whatif-tts") == pytest.approx(tts, rel=1e-9)
     assert _value(page, "#whatif-sites") == 1
     assert loss > 0, "the check should compare a real loss"
@@ -365,3 +369,134 @@ def test_mitigation_plan_draws_the_tradeoff_curve(page: Any) -> None:
     assert after == expected["value"]
     page.eval_on_selector("#mitigation", "(el) => el.scrollIntoView()")
     _shot(page, "dashboard-mitigation")
+
+
+# ------------------------------------------------------------------ recovery over time
+def _timeline_rows(horizon: int = 6, length: float = 1 / 7) -> list[dict[str, float]]:
+    """A ``timeline`` table's rows, laid out as docs/hazards.md says (days of a weekly network)."""
+    return [
+        {
+            "period": p,
+            "start": (p - 1) * length,
+            "end": p * length,
+            "capacity": min(1.0, 0.2 * p),
+            "service_level": min(1.0, 0.5 + 0.15 * p),
+            "lost_profit": max(0.0, 1 - (0.5 + 0.15 * p)) * 1e6,
+        }
+        for p in range(1, horizon + 1)
+    ]
+
+
+def _serve_results(tab: Any, timeline: bool, seen: list[dict[str, Any]]) -> None:
+    """Route job results through: add a timeline where the run has none (``timeline``), or
+    take it out (``not timeline``, as a result from before timelines); keep what was sent."""
+
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        result = body["result"]
+        if not timeline:
+            for key in ("timeline", "period_length", "horizon"):
+                result.pop(key, None)
+        elif not result.get("timeline"):
+            rows = _timeline_rows()
+            result.update(timeline={"rows": rows}, period_length=1 / 7, horizon=len(rows))
+        seen.append(result)
+        route.fulfill(response=response, json=body)
+
+    tab.route("**/api/jobs/*/result", handle)
+
+
+def _site_down(tab: Any, node: str = "kumamoto_groundwater", marker: str = "Kumamoto") -> None:
+    tab.click(".tabs button[data-tab='outage']")
+    tab.select_option("#outage-node", node)
+    tab.fill("#outage-duration", "2")
+    tab.click("#outage-run")
+    _wait_text(tab, "#whatif-result .verdict", marker)
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_whatif_draws_the_recovery_chart(
+    browser: Any, live_url: str, viewport: tuple[int, int]
+) -> None:
+    width, height = viewport
+    context, tab, outside, errors = _watched_page(browser, live_url, width, height)
+    seen: list[dict[str, Any]] = []
+    _serve_results(tab, True, seen)
+    tab.goto(f"{live_url}/?network=tri-cluster&lang=en")
+    tab.wait_for_selector("body[data-ready='1']")
+    _site_down(tab)
+    tab.wait_for_selector("#whatif-recovery .main-svg")
+    rows = sorted(seen[-1]["timeline"]["rows"], key=lambda r: r["period"])
+    chart = tab.evaluate(
+        """() => { const gd = document.getElementById('whatif-recovery');
+          return { names: gd.data.map((t) => t.name), x: gd.data[0].x, capacity: gd.data[0].y,
+                   service: gd.data[1].y, lost: gd.data[2].y, type: gd.data[2].type,
+                   meta: gd.layout.meta, right: gd.getBoundingClientRect().right,
+                   svg: gd.querySelector('.main-svg').getBoundingClientRect().right }; }"""
+    )
+    assert chart["names"] == ["Capacity of the sites hit", "Service level", "Lost profit"]
+    assert chart["capacity"][:-1] == pytest.approx([r["capacity"] for r in rows])
+    assert chart["service"][:-1] == pytest.approx([r["service_level"] for r in rows])
+    assert chart["lost"] == pytest.approx([r["lost_profit"] for r in rows])
+    assert chart["type"] == "bar" and chart["x"][0] == pytest.approx(0.0)
+    assert chart["meta"]["horizon"] == len(rows)
+    assert chart["right"] <= width and chart["svg"] <= width  # the chart fits the screen
+    assert "Recovery over time" in tab.text_content("#whatif-recovery .gtitle")
+    if chart["meta"]["period_unit"] == "day":
+        assert "days" in tab.text_content("#whatif-recovery .xtitle")
+    tab.eval_on_selector("#whatif-recovery", "(el) => el.scrollIntoView()")
+    _shot(tab, f"dashboard-recovery-{width}")
+    tab.click(".lang-switch button[data-lang='ja']")
+    tab.wait_for_selector("#whatif-recovery .main-svg")
+    assert "復旧の推移" in tab.text_content("#whatif-recovery .gtitle")
+    tab.click(".lang-switch button[data-lang='zh-Hant']")
+    tab.wait_for_selector("#whatif-recovery .main-svg")
+    assert "復原歷程" in tab.text_content("#whatif-recovery .gtitle")
+    tab.click(".lang-switch button[data-lang='en']")
+    context.close()
+    assert not outside, f"the dashboard fetched from outside the server: {outside}"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def test_whatif_without_a_timeline_draws_no_chart(browser: Any, live_url: str) -> None:
+    context, tab, outside, errors = _watched_page(browser, live_url, 1440, 900)
+    seen: list[dict[str, Any]] = []
+    _serve_results(tab, False, seen)
+    tab.goto(f"{live_url}/?network=tri-cluster&lang=en")
+    tab.wait_for_selector("body[data-ready='1']")
+    _site_down(tab)
+    assert "timeline" not in seen[-1]
+    assert tab.query_selector("#whatif-recovery") is None
+    assert tab.query_selector("#whatif-result .main-svg") is None
+    assert "Recovery over time" not in tab.inner_text("#whatif-result")
+    context.close()
+    assert not outside and not errors, (outside, errors)
+
+
+@pytest.mark.parametrize("kind", ["outage", "replay", "scenario"])
+def test_event_jobs_carry_the_timeline_the_chart_draws(run_job: Any, kind: str) -> None:
+    from chipstress.workflows.hazards import default_parameters, evaluate, parse_events, replay
+    from chipstress.workflows.outage import outage
+
+    network = load_builtin()
+    water = {"type": "water_restriction", "district": "hsinchu", "level": "red", "duration": 2}
+    if kind == "outage":
+        body: dict[str, Any] = {"outages": [{"node": "kumamoto_groundwater", "duration": 2}]}
+        expected: Any = outage(network, {"kumamoto_groundwater": (1.0, 2.0)})
+    elif kind == "replay":
+        body = {"event": "kumamoto_2016"}
+        expected = replay("kumamoto_2016", network)
+    else:
+        body = {"events": [water]}
+        params = default_parameters()
+        events = parse_events([water], "events", params)
+        expected = evaluate(events, network, name="scenario", params=params, source="events")
+    result = run_job(kind, {"network": "tri-cluster", **body})["result"]
+    timeline = expected.tables()["timeline"]
+    rows = result["timeline"]["rows"]
+    assert [r["period"] for r in rows] == timeline["period"].tolist()
+    for column in ("start", "end", "capacity", "service_level", "lost_profit"):
+        assert [r[column] for r in rows] == pytest.approx(timeline[column].tolist(), abs=1e-9)
+    assert result["period_length"] == pytest.approx(expected.summary()["period_length"])
+    assert result["horizon"] == expected.summary()["horizon"] == len(rows)

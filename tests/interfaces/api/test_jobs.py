@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from chipstress import load_builtin, read_network
-from chipstress.engine import impact, outage_window, time_to_survive
+from chipstress.engine import impact, time_to_survive
+from chipstress.engine.timeline import TimelineModel
 from chipstress.interfaces.api import tasks
 from chipstress.store import ResultsStore
 from chipstress.workflows import sweep
@@ -151,15 +152,16 @@ def test_outage_matches_the_engine(run_job: RunJob) -> None:
     out = run_job("outage", {"network": "tri-cluster", "outages": outages})
     result = out["result"]
     assert out["job"]["kind"] == "outage" and out["job"]["run_id"].startswith("ou-")
-    disruption, window = outage_window({"port_hakata": (1.0, 3.0), "water_tainan": (0.5, 6.0)})
-    assert result["window"] == window == 6.0
-    hit = impact(network, disruption, window).lost_profit
-    base = impact(network, {}, window).lost_profit
-    assert result["lost_profit"] == pytest.approx(hit)
-    assert result["loss"] == pytest.approx(hit - base)
-    tts = time_to_survive(network, {"port_hakata": 1.0, "water_tainan": 0.5}).tts
+    # Both end within 8 weeks: days, over 6 weeks and one day.
+    assert result["window"] == pytest.approx(43 / 7) and result["horizon"] == 43
+    model = TimelineModel(network, 43, 1 / 7)
+    both = {"port_hakata": 1.0, "water_tainan": 0.5}
+    expected = model.solve(model.profile([(both, 21), ({"water_tainan": 0.5}, 21)]))
+    assert result["lost_profit"] == pytest.approx(expected.lost_profit)
+    assert result["loss"] == pytest.approx(expected.loss) and result["loss"] > 0
+    tts = time_to_survive(network, both).tts
     assert result["tts"] == pytest.approx(tts)
-    assert result["survives"] is (tts >= window)
+    assert result["survives"] is (tts >= 6.0)
     assert [s["site"] for s in result["sites"]] == ["port_hakata", "water_tainan"]
 
 

@@ -33,7 +33,11 @@ def _stored(client: TestClient, run_id: str) -> dict[str, Any]:
     [
         ("impact", {"disruption": {"port_hakata": 1.0}, "duration": 3}, ["impact_products"]),
         ("survive", {"cluster": "kumamoto"}, ["binding"]),
-        ("outage", {"outages": OUTAGES}, ["outage_products", "outage_sites"]),
+        (
+            "outage",
+            {"outages": OUTAGES},
+            ["outage_products", "outage_sites", "timeline", "timeline_nodes", "timeline_products"],
+        ),
         (
             "contingency",
             {"disruption": {"port_hakata": 1.0}, "ttr": [[2, 0.5], [4, 0.5]]},

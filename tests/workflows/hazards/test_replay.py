@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from chipstress import Network
-from chipstress.engine import impact, time_to_survive
+from chipstress.engine import time_to_survive
+from chipstress.engine.timeline import TimelineModel
 from chipstress.errors import InvalidInput
 from chipstress.workflows.hazards import (
     SITE_COLUMNS,
@@ -19,7 +20,9 @@ from chipstress.workflows.hazards import (
     run_scenario,
     translate,
 )
-from chipstress.workflows.hazards.losses import EventLosses, quantise
+from chipstress.workflows.hazards.events import Event
+from chipstress.workflows.hazards.profiles import capacity_profile, timeline_inputs
+from chipstress.workflows.hazards.replay import HazardResult
 
 REQUIRED = (
     "chichi_1999",
@@ -57,14 +60,33 @@ def test_every_catalogue_event_replays_on_tri_cluster(tri: Network, event_id: st
         )
 
 
-def test_replay_loss_is_the_engine_difference_over_the_window(tri: Network) -> None:
+def timeline_loss(
+    events: list[Event] | tuple[Event, ...], network: Network, run: HazardResult
+) -> float:
+    """The events' loss solved directly on the timeline, at the run's grid, without foresight."""
+    model = TimelineModel(network, run.horizon, run.period_length)
+    profile = capacity_profile(events, network, run.horizon, run.period_length)
+    capacity, blocked = timeline_inputs(profile, model)
+    return model.solve(capacity, blocked if blocked.any() else None).loss
+
+
+def test_replay_loss_is_the_timeline_difference_over_the_horizon(tri: Network) -> None:
     result = replay("kumamoto_2016", tri)
-    translation = translate(catalogue()["kumamoto_2016"].events, tri)
-    expected = (
-        impact(tri, translation.disruption, translation.window).lost_profit
-        - impact(tri, {}, translation.window).lost_profit
-    )
-    assert result.loss == pytest.approx(expected) and result.loss > 0
+    events = catalogue()["kumamoto_2016"].events
+    translation = translate(events, tri)
+    assert result.loss == pytest.approx(timeline_loss(events, tri, result)) and result.loss > 0
+    # Back within 8 weeks: days; the horizon holds the last recovery plus one day.
+    assert result.period_length == pytest.approx(1 / 7)
+    ends = capacity_profile(events, tri, 1, 1 / 7).sites["end_periods"].max()
+    assert result.horizon == math.ceil(ends * 7 - 1e-9) + 1
+    assert result.window == pytest.approx(result.horizon / 7)
+    timeline = result.tables()["timeline"]
+    assert list(timeline["period"]) == list(range(1, result.horizon + 1))
+    assert timeline["lost_profit"].sum() == pytest.approx(result.loss, rel=1e-9)
+    assert timeline["service_level"].between(0, 1).all() and timeline["service_level"].min() < 1
+    products = result.tables()["timeline_products"]
+    assert products["lost_profit"].sum() == pytest.approx(result.loss, rel=1e-9)
+    assert result.summary()["horizon"] == result.horizon
     assert result.tts == pytest.approx(time_to_survive(tri, translation.peak).tts)
     assert math.isinf(result.baseline_tts)
     # The mainshock came 28 hours after the foreshock: the window starts with the foreshock.
@@ -76,14 +98,18 @@ def test_replay_loss_is_the_engine_difference_over_the_window(tri: Network) -> N
     assert sony.loc["Kumamoto mainshock", "recovery_weeks"] == pytest.approx(5.3)
 
 
-def test_naka_fire_replay_matches_the_monte_carlo_solver(tri: Network) -> None:
+def test_naka_fire_replay_runs_in_weeks_on_its_recovery_curve(tri: Network) -> None:
     result = replay("naka_fire_2021", tri)
     assert list(result.sites["site"]) == ["jasm_fab1"] and result.loss > 0
-    losses = EventLosses(tri)
-    position = list(tri.nodes["id"]).index("jasm_fab1")
-    key = quantise({position: 0.6 * 13.0}, 13.0)
-    assert key == (130, ((position, 60),), ())
-    assert losses.loss(key) == pytest.approx(result.loss, rel=1e-9)
+    # 13 weeks to recover: longer than 8, so the network's weeks.
+    assert result.period_length == 1.0
+    events = catalogue()["naka_fire_2021"].events
+    assert result.loss == pytest.approx(timeline_loss(events, tri, result), rel=1e-9)
+    assert result.nodes.set_index("node").at["jasm_fab1", "allocated_loss"] == result.loss
+    nodes = result.tables()["timeline_nodes"]
+    fab = nodes[nodes["node"] == "jasm_fab1"].set_index("period")
+    # Down at first (the fire's curve drops all), fully back in the last period.
+    assert fab.at[1, "capacity"] == pytest.approx(0.0) and fab.at[result.horizon, "capacity"] == 1
 
 
 def test_an_event_that_reaches_no_site_costs_nothing_and_says_so(tri: Network) -> None:
@@ -110,7 +136,9 @@ def test_scenario_file(tmp_path: Path, tri: Network) -> None:
     )
     result = run_scenario(path, tri)
     assert result.name == "Hsinchu red" and result.description == "rotation for nine weeks"
-    assert result.loss > 0 and result.window == 9.0
+    # Nine weeks of a flat level (longer than 8 weeks): weekly periods, one more after it.
+    assert result.loss > 0 and result.period_length == 1.0 and result.horizon == 10
+    assert result.window == 10.0
     one = tmp_path / "one.yaml"
     one.write_text("{type: fire, node: jasm_fab1}\n")
     assert run_scenario(one, tri).name == "one"
@@ -137,3 +165,26 @@ def test_evaluate_with_nothing_but_a_zero_cut(tri: Network) -> None:
         tri,
     )
     assert result.loss == 0 and len(result.sites) == 0
+
+
+def water_alert(phases: list[dict[str, str]]) -> list[Event]:
+    """Hsinchu and Taichung (Fabs 12, 15 and 20) through the same phases."""
+    return parse_events(
+        [
+            {"type": "water_restriction", "name": f"{d} alert", "district": d, "phases": phases}
+            for d in ("hsinchu", "taichung")
+        ]
+    )
+
+
+def test_the_issues_table_has_no_artefact_of_averaging(tri: Network) -> None:
+    """A green tail or a yellow lead-in costs at least the red phase alone (issue 12)."""
+    red = [{"level": "red", "duration": "8 weeks"}]
+    alone = evaluate(water_alert(red), tri)
+    green = evaluate(water_alert([*red, {"level": "green", "duration": "8 weeks"}]), tri)
+    yellow = evaluate(water_alert([{"level": "yellow", "duration": "4 weeks"}, *red]), tri)
+    assert alone.loss > 0
+    assert green.loss >= alone.loss * (1 - 1e-9)
+    assert yellow.loss >= alone.loss * (1 - 1e-9)
+    # Without foresight the four yellow weeks build no stock for the red ones.
+    assert green.horizon > alone.horizon and yellow.horizon > alone.horizon

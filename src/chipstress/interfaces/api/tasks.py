@@ -83,6 +83,36 @@ def _fields_body(value: Any) -> dict[str, Any]:
     return body
 
 
+def _with_timeline(body: dict[str, Any], run: Any) -> dict[str, Any]:
+    """``body`` with the run's timeline tables inline, its ``period_length`` and ``horizon``.
+
+    Parameters
+    ----------
+    body
+        A job's JSON result, updated in place.
+    run
+        The event run (replay, scenario, outage) behind it.
+
+    Returns
+    -------
+    dict
+        ``body`` with ``timeline``, ``timeline_nodes`` and ``timeline_products`` as inline
+        tables (``rows``, ``total_rows``, ``truncated``); unchanged when the run has no
+        ``timeline`` table.
+    """
+    tables = run.tables()
+    if "timeline" not in tables:
+        return body
+    for name in ("timeline", "timeline_nodes", "timeline_products"):
+        if name in tables:
+            body[name] = _inline(tables[name])
+    summary = run.summary()
+    for key in ("period_length", "horizon"):
+        if key in summary:
+            body.setdefault(key, plain(summary[key]))
+    return body
+
+
 def _as_api_error(error: Exception, field: str) -> ApiError:
     return ApiError(422, f"{field}: {error}", field=field)
 
@@ -245,7 +275,7 @@ def outage_work(entry: Entry, request: OutageRequest) -> Work:
         report(0.1, "solving the time-to-recover and time-to-survive programs")
         run = outage(network, outages, events=events, name=request.name)
         if not isinstance(run, OutageResult):  # hazard events
-            return Outcome(_fields_body(run), run)
+            return Outcome(_with_timeline(_fields_body(run), run), run)
         result = {
             **plain(run.summary()),
             "survives": run.survives,
@@ -256,7 +286,7 @@ def outage_work(entry: Entry, request: OutageRequest) -> Work:
             "period": network.meta.period,
             "currency": network.meta.currency,
         }
-        return Outcome(result, run)
+        return Outcome(_with_timeline(result, run), run)
 
     return work
 
@@ -278,7 +308,7 @@ def replay_work(entry: Entry, request: ReplayRequest) -> Work:
     def work(report: Report) -> Outcome:
         report(0.1, f"replaying {request.event}")
         run = replay(request.event, network)
-        return Outcome(_fields_body(run), run)
+        return Outcome(_with_timeline(_fields_body(run), run), run)
 
     return work
 
@@ -319,7 +349,7 @@ def scenario_work(entry: Entry, request: ScenarioRequest) -> Work:
             params=default_parameters(),
             source=source,
         )
-        return Outcome(_fields_body(run), run)
+        return Outcome(_with_timeline(_fields_body(run), run), run)
 
     return work
 

@@ -17,6 +17,7 @@ builder                    what it draws
 :func:`contributions_bar`  the largest contributions (by hazard, node, ...) as bars
 :func:`tiered_network`     the supply tiers, products on the right, coloured by a value
 :func:`tradeoff_curve`     a plan's best risk against budget, actions per point, bound
+:func:`recovery_chart`     capacity and service level over time, lost profit per period
 :func:`ranked_risks`       (table) sweep rows worst first
 :func:`cluster_summary`    (table) per cluster: sites, exposures, lost profit, worst site
 =========================  ==============================================================
@@ -34,6 +35,7 @@ from chipstress.interfaces.figures.charts import (
 )
 from chipstress.interfaces.figures.maps import Region, find_regions, site_map
 from chipstress.interfaces.figures.mitigation import tradeoff_curve
+from chipstress.interfaces.figures.recovery import recovery_chart, run_period
 from chipstress.interfaces.figures.tables import RANKED_COLUMNS, cluster_summary, ranked_risks
 from chipstress.interfaces.figures.tiers import node_tiers, tiered_network
 
@@ -50,6 +52,8 @@ __all__ = [
     "fmt_periods",
     "node_tiers",
     "ranked_risks",
+    "recovery_chart",
+    "run_period",
     "site_map",
     "tiered_network",
     "tradeoff_curve",

@@ -11,7 +11,8 @@ map by risk exposure, TTR against TTS, the ranked risks, the per-cluster summary
 tiered network; a simulation the loss-exceedance curve, contributions by hazard and by
 site and their map; a replay or scenario (or an outage of hazard events) the sites hit
 and why; any other run (impact, survive, outage of sites, contingency) its summary and
-tables; a what-if (edits) its deltas by site and cluster and their map; a
+tables. Replays, scenarios and outages with a ``timeline`` table add "Recovery over time"
+(:mod:`chipstress.interfaces.report.recovery`); a what-if (edits) its deltas by site and cluster and their map; a
 plan its trade-off curve and the actions chosen at each budget.
 """
 

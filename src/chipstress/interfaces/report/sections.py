@@ -12,6 +12,7 @@ import pandas as pd
 from chipstress.interfaces import figures as figs
 from chipstress.interfaces.figures import compact, fmt_money, fmt_periods
 from chipstress.interfaces.report._html import Column, Page, cards, escape, number, table
+from chipstress.interfaces.report.recovery import TIMELINE_TABLES, recovery_sections
 from chipstress.model.network import Network
 from chipstress.store import StoredRun
 
@@ -430,7 +431,7 @@ _SITE_COLUMNS = (
 
 
 def hazard_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """A replay or scenario: headlines, the map of sites hit, the table of why, the impact.
+    """A replay or scenario: headlines, sites hit and why, the impact, recovery over time.
 
     Parameters
     ----------
@@ -506,13 +507,14 @@ def hazard_sections(page: Page, run: StoredRun, network: Network, tables: Tables
             "Impact", f"What the disruption costs (money in {escape(currency)}).", "impact"
         )
         page.add(generic_table(impact, currency, limit=60))
-    for name in sorted(set(tables) - {"sites", "impact"}):
+    recovery_sections(page, run, network, tables)
+    for name in sorted(set(tables) - {"sites", "impact"} - TIMELINE_TABLES):
         page.section(f"Table {name}", "", f"table-{name}")
         page.add(generic_table(tables[name], currency, limit=40))
 
 
 def generic_sections(page: Page, run: StoredRun, network: Network, tables: Tables) -> None:
-    """Any other run: its summary as cards and every table (first rows).
+    """Any other run: its summary as cards, its recovery over time (if any), every table.
 
     Parameters
     ----------
@@ -535,7 +537,8 @@ def generic_sections(page: Page, run: StoredRun, network: Network, tables: Table
                 ]
             )
         )
-    for name in sorted(tables):
+    recovery_sections(page, run, network, tables)
+    for name in sorted(set(tables) - TIMELINE_TABLES):
         page.section(f"Table {name}", f"{len(tables[name]):,} rows.", f"table-{name}")
         page.add(generic_table(tables[name], network.meta.currency, limit=50))
 

@@ -1,11 +1,14 @@
 """Replays of historical events and user scenarios on a network as it is today.
 
-:func:`evaluate` runs a list of events: it translates them into one disruption window
-(see :mod:`chipstress.workflows.hazards.translate`), solves the time-to-recover program
-with :func:`chipstress.engine.impact` for the disrupted and the undisrupted network over
-that window, and reports the difference as the event's loss, with the time-to-survive
-of the network with every hit node at its peak loss. :func:`replay` does it for an event
-of the catalogue (``data/catalogue.yaml``), :func:`run_scenario` for a YAML file.
+:func:`evaluate` runs a list of events: it finds the sites they hit (as the window model
+does, :mod:`chipstress.workflows.hazards.translate`), lets them unfold period by period
+(each hit's recovery curve, :func:`chipstress.workflows.hazards.profiles.capacity_profile`)
+on the time-expanded program without foresight
+(:mod:`chipstress.workflows.hazards.unfold`, in days when a hit is back within 8 weeks),
+and reports the lost profit beyond the undisrupted horizon's as the event's loss, with
+the time-to-survive of the network with every hit node at its peak loss (the paper's
+single-window measure). :func:`replay` does it for an event of the catalogue
+(``data/catalogue.yaml``), :func:`run_scenario` for a YAML file.
 """
 
 from __future__ import annotations
@@ -23,15 +26,27 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from chipstress.engine import SolveStatus, impact, time_to_survive
+from chipstress.engine import SolveStatus, time_to_survive
+from chipstress.engine.timeline import TimelineModel, TimelineResult
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind
 from chipstress.workflows.hazards.events import Event
-from chipstress.workflows.hazards.losses import EventLosses, quantise
-from chipstress.workflows.hazards.params import HazardParameters, default_parameters
+from chipstress.workflows.hazards.params import HazardParameters, default_parameters, period_days
 from chipstress.workflows.hazards.parse import load_events, parse_events
-from chipstress.workflows.hazards.translate import translate
+from chipstress.workflows.hazards.profiles import Profile, capacity_profile
+from chipstress.workflows.hazards.translate import Translation, translate
+from chipstress.workflows.hazards.unfold import (
+    NODE_TIMELINE_COLUMNS,
+    PRODUCT_TIMELINE_COLUMNS,
+    TIMELINE_COLUMNS,
+    RunGrid,
+    run_grid,
+    solve_profile,
+    standalone_shares,
+    timeline_model,
+    timeline_tables,
+)
 
 __all__ = ["CatalogueEntry", "HazardResult", "catalogue", "evaluate", "replay", "run_scenario"]
 
@@ -66,22 +81,30 @@ class HazardResult:
     Attributes
     ----------
     loss
-        Lost profit caused by the events over the window (currency): the disrupted
-        network's lost profit minus the undisrupted network's over the same window.
+        Lost profit caused by the events (currency): the disrupted network's lost profit
+        minus the undisrupted network's over the same horizon, on the time-expanded
+        program without foresight.
     lost_profit, baseline_lost_profit
         The two lost profits behind ``loss`` (currency).
     window
-        Length of the disruption window (periods).
+        Length of the horizon the events were run over (network periods:
+        ``horizon × period_length``).
     tts, baseline_tts
         Time-to-survive (periods, ``inf`` = forever) with every hit node at its peak
         capacity loss and the export controls in force, and undisrupted.
     sites
         The sites hit and why: one row per site and event (see ``SITE_COLUMNS``).
     nodes
-        Per node: capacity lost over the window, peak loss, blocked exports, and its
-        share of ``loss`` (in proportion to its standalone loss).
+        Per node: the window model's capacity lost over its window, peak loss, blocked
+        exports, and its share of ``loss`` (in proportion to its standalone timeline loss).
     lost_units
-        Extra units of end-customer demand lost over the window, per product.
+        Extra units of end-customer demand lost over the horizon, per product.
+    period_length, horizon
+        Length of a run period (network periods; ``1/7`` is a day on a weekly network)
+        and the number of run periods.
+    timeline
+        ``timeline``, ``timeline_nodes`` and ``timeline_products``: the run period by
+        period (:func:`chipstress.workflows.hazards.unfold.timeline_tables`).
     kind
         ``replay`` (a catalogue event) or ``scenario`` (user events).
     parameters
@@ -125,6 +148,8 @@ class HazardResult:
             "nodes": self.nodes,
             "impact": impact,
             "lost_units": lost_units,
+            **empty_timeline(),
+            **self.timeline,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -137,6 +162,8 @@ class HazardResult:
             "window": self.window,
             "tts": self.tts,
             "status": self.status,
+            "period_length": self.period_length,
+            "horizon": self.horizon,
             "sites_hit": int(self.sites["node"].nunique())
             if "node" in self.sites
             else len(self.sites),
@@ -145,6 +172,9 @@ class HazardResult:
     currency: str = ""
     kind: RunKind = RunKind.SCENARIO
     parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+    period_length: float = 1.0
+    horizon: int = 0
+    timeline: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def describe(self) -> str:
         """A few lines: loss, window, TTS, how many sites were hit, and the notes."""
@@ -152,8 +182,9 @@ class HazardResult:
         tts = "forever" if math.isinf(self.tts) else f"{self.tts:,.2f} {period}s"
         hit = self.sites["site"].nunique()
         lines = [
-            f"{self.name}: loss {self.loss:,.0f} {self.currency} over a window of "
-            f"{self.window:,.2f} {period}s; {hit} site{'s' if hit != 1 else ''} hit",
+            f"{self.name}: loss {self.loss:,.0f} {self.currency} over "
+            f"{self.window:,.2f} {period}s ({self.horizon} run periods of "
+            f"{self.period_length:.4g} {period}); {hit} site{'s' if hit != 1 else ''} hit",
             f"time to survive if the hit sites stayed at their worst: {tts}",
         ]
         if self.status != SolveStatus.OPTIMAL:
@@ -162,24 +193,36 @@ class HazardResult:
         return "\n".join(lines)
 
 
-def _allocation(network: Network, result_loss: float, translation: Any) -> pd.DataFrame:
-    """Per-node table, with the loss split by standalone losses (quantised, memoised)."""
+def empty_timeline() -> dict[str, pd.DataFrame]:
+    """The three timeline tables with no rows (a run that hit nothing)."""
+    return {
+        "timeline": pd.DataFrame(columns=TIMELINE_COLUMNS),
+        "timeline_nodes": pd.DataFrame(columns=NODE_TIMELINE_COLUMNS),
+        "timeline_products": pd.DataFrame(columns=PRODUCT_TIMELINE_COLUMNS),
+    }
+
+
+def _allocation(
+    network: Network,
+    translation: Translation,
+    run: _Unfolded,
+    result_loss: float,
+) -> pd.DataFrame:
+    """Per-node table, with the loss split by standalone timeline losses."""
     ids = network.nodes["id"].to_numpy(dtype=object)
     position = {str(i): k for k, i in enumerate(ids)}
-    lost = {position[n]: a * translation.window for n, a in translation.disruption.items()}
+    hit = set(np.flatnonzero(np.any(run.capacity < 1.0 - 1e-12, axis=1)).tolist())
+    hit |= {position[n] for n in translation.disruption}
     blocked_by: dict[int, tuple[int, ...]] = {}
-    if translation.blocked is not None:
-        rows = np.flatnonzero(translation.blocked)
-        for row in rows:
+    if run.blocked is not None:
+        for row in np.flatnonzero(run.blocked.any(axis=1)):
             supplier = position[str(network.sources["supplier"].iat[int(row)])]
             blocked_by[supplier] = (*blocked_by.get(supplier, ()), int(row))
-    nodes = sorted(set(lost) | set(blocked_by))
+    nodes = sorted(hit | set(blocked_by))
     if not nodes:
         return pd.DataFrame(columns=NODE_COLUMNS)
-    key = quantise(
-        lost, translation.window, tuple(sorted(r for rs in blocked_by.values() for r in rs))
-    )
-    shares = EventLosses(network).allocate(key, result_loss, blocked_by) if result_loss else {}
+    parts = {p: blocked_by.get(p, ()) for p in nodes}
+    shares = standalone_shares(run.model, run.capacity, run.blocked, parts, result_loss)
     info = network.nodes.set_index("id")
     table = pd.DataFrame(
         {
@@ -194,6 +237,47 @@ def _allocation(network: Network, result_loss: float, translation: Any) -> pd.Da
     return table.sort_values(
         ["allocated_loss", "window_capacity_loss"], ascending=False
     ).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Unfolded:
+    """An event run on the timeline: grid, model, capacity fractions, blocked edges, solve."""
+
+    grid: RunGrid
+    model: TimelineModel
+    profile: Profile
+    capacity: np.ndarray
+    blocked: np.ndarray | None
+    result: TimelineResult
+
+
+def _unfold(
+    events: Sequence[Event],
+    network: Network,
+    params: HazardParameters,
+    source: str,
+    translation: Translation,
+) -> _Unfolded:
+    """Choose the run grid, build the events' profile and solve it on the timeline."""
+    probe = capacity_profile(events, network, 1, 1.0, params=params, source=source)
+    ends = list(probe.sites["end_periods"].astype(float))
+    exports = translation.sites[translation.sites["damage_state"] == "exports blocked"]
+    ends += list((exports["start_periods"] + exports["recovery_periods"]).astype(float))
+    recoveries = (probe.sites["end_periods"] - probe.sites["start_periods"]).astype(float)
+    lead = 0.0
+    if "lead_time" in network.sources:
+        lead = float(np.nan_to_num(network.sources["lead_time"].to_numpy(float)).max(initial=0.0))
+    days = period_days(network)
+    grid = run_grid(list(recoveries), max(ends, default=0.0), lead, days)
+    profile = capacity_profile(
+        events, network, grid.horizon, grid.period, params=params, source=source
+    )
+    model = timeline_model(network, grid)
+    order = pd.Index(profile.node_ids).get_indexer(pd.Index(model.model.node_ids))
+    capacity = profile.capacity[order]
+    blocked = profile.blocked if profile.blocked.any() else None
+    result = solve_profile(model, capacity, blocked)
+    return _Unfolded(grid, model, profile, capacity, blocked, result)
 
 
 def evaluate(
@@ -271,28 +355,33 @@ def evaluate(
     disrupted_network = (
         network.without_sources(translation.blocked) if translation.blocked is not None else network
     )
-    hit = impact(disrupted_network, translation.disruption, translation.window)
-    base = impact(network, {}, translation.window)
+    run = _unfold(events, network, params, source, translation)
+    hit = run.result
+    base = hit.baseline or hit
     status = hit.status if hit.status != SolveStatus.OPTIMAL else base.status
-    loss = hit.lost_profit - base.lost_profit
+    loss = hit.loss
     if abs(loss) <= 1e-9 * (1.0 + abs(hit.lost_profit)):
         loss = 0.0
     tts = time_to_survive(disrupted_network, translation.peak).tts
-    lost_units = (hit.lost_units - base.lost_units).rename("lost_units")
+    lost_units = (hit.lost_units.sum(axis=1) - base.lost_units.sum(axis=1)).rename("lost_units")
+    notes += list(run.grid.notes) + [n for n in run.profile.notes if n not in notes]
     if len(translation.sites) and loss == 0 and status == SolveStatus.OPTIMAL:
         notes.append("the network absorbs it: no demand is lost beyond the undisrupted plan")
     return HazardResult(
         loss=float(loss),
         lost_profit=float(hit.lost_profit),
         baseline_lost_profit=float(base.lost_profit),
-        window=float(translation.window),
+        window=float(run.grid.window),
         tts=float(tts),
         status=status,
-        nodes=_allocation(network, float(loss), translation)
+        nodes=_allocation(network, translation, run, float(loss))
         if status == SolveStatus.OPTIMAL
         else pd.DataFrame(columns=NODE_COLUMNS),
         lost_units=lost_units,
         notes=notes,
+        period_length=run.grid.period,
+        horizon=run.grid.horizon,
+        timeline=timeline_tables(run.model, hit, run.capacity),
         **common,
     )
 

@@ -3,6 +3,7 @@
 import { api, runJob, toast } from "./api.js";
 import { drawMap, hooks, refreshOverlays, setEpicentre, setPlacing } from "./map.js";
 import { bindMitigation, resetMitigation } from "./mitigation.js";
+import { drawRecovery, timelineRows } from "./recovery.js";
 import {
   $,
   S,
@@ -364,6 +365,7 @@ function renderWhatIf() {
         <div class="value" id="whatif-sites" data-value="${new Set(sites.map((s) => s.site)).size}">${new Set(sites.map((s) => s.site)).size}</div></div>
     </div>
     <div class="verdict ${survives ? "ok" : "bad"}">${esc(survives ? t("survives") : t("fails"))} · ${esc(r.name || "")}</div>
+    ${timelineRows(r).length ? '<div id="whatif-recovery" class="recovery-chart"></div>' : ""}
     <div class="table-wrap"><table class="risk-table"><thead><tr><th>${esc(t("site"))}</th><th>${esc(t("cluster"))}</th>
       <th class="num">${esc(t("hit"))}</th><th class="num">${esc(t("recovery"))} (${esc(periodLabel())})</th></tr></thead><tbody>
       ${sites
@@ -373,6 +375,7 @@ function renderWhatIf() {
         .join("")}
     </tbody></table></div>
     ${notes ? `<ul class="notes">${notes}</ul>` : ""}`;
+  drawRecovery($("#whatif-recovery"), r);
 }
 
 // ------------------------------------------------------------------ language

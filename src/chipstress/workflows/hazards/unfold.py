@@ -1,0 +1,290 @@
+"""Events that unfold: the run grid, the timeline solve and its tables, for one run.
+
+``replay``, ``scenario`` and ``outage`` measure an event on the time-expanded program
+(:class:`chipstress.engine.timeline.TimelineModel`, without foresight) instead of one
+aggregate window; docs/hazards.md, "Which program measures what", says why.
+
+* **The run grid** (:func:`run_grid`): days (the network's period divided so that a run
+  period is one day) when any hit is fully back within :data:`DAILY_UP_TO_WEEKS` weeks,
+  else the network's period. The horizon covers the latest recovery end (or export
+  control's end), plus the longest lead time, plus one period, at most
+  :data:`MAX_PERIODS` periods (a note says when it is cut).
+* **The loss** is ``TimelineResult.loss``: the lost profit beyond the undisrupted
+  horizon's (:func:`solve_profile`).
+* **The shares** of the nodes hit (:func:`standalone_shares`): in proportion to each
+  node's standalone timeline loss (its own capacity profile, and the edges blocked at it
+  as a supplier, alone); equal when only the combination hurts.
+* **The tables** (:func:`timeline_tables`): ``timeline`` (per period: mean capacity of
+  the nodes hit, service level, lost profit), ``timeline_nodes`` (per period and node
+  hit: capacity, stock) and ``timeline_products`` (per period and product with a loss:
+  lost units and profit), the contract the recovery chart reads.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chipstress.engine.solver import SolveStatus
+from chipstress.engine.timeline import TimelineModel, TimelineResult
+from chipstress.model.network import Network
+
+__all__ = [
+    "DAILY_UP_TO_WEEKS",
+    "MAX_PERIODS",
+    "NODE_TIMELINE_COLUMNS",
+    "PRODUCT_TIMELINE_COLUMNS",
+    "TIMELINE_COLUMNS",
+    "RunGrid",
+    "run_grid",
+    "solve_profile",
+    "standalone_shares",
+    "timeline_model",
+    "timeline_tables",
+]
+
+DAILY_UP_TO_WEEKS = 8.0  # a hit back within this many weeks runs the event in days
+MAX_PERIODS = 400  # the longest horizon a run solves (periods)
+TIMELINE_COLUMNS = ["period", "start", "end", "capacity", "service_level", "lost_profit"]
+NODE_TIMELINE_COLUMNS = ["period", "node", "capacity", "stock"]
+PRODUCT_TIMELINE_COLUMNS = ["period", "product", "lost_units", "lost_profit"]
+
+
+@dataclass(frozen=True)
+class RunGrid:
+    """Length of a run period (network periods), the horizon (periods) and any note."""
+
+    period: float
+    horizon: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def window(self) -> float:
+        """The horizon's length (network periods)."""
+        return self.horizon * self.period
+
+
+def run_grid(recoveries: Sequence[float], end: float, lead: float, period_days: float) -> RunGrid:
+    """The run's period and horizon for events whose hits recover in ``recoveries``.
+
+    Parameters
+    ----------
+    recoveries
+        Time from each capacity hit to its full recovery (network periods).
+    end
+        When the last hit is back or the last export control lifted, from the
+        scenario's beginning (network periods).
+    lead
+        The longest lead time of a source edge (network periods).
+    period_days
+        Days in one network period.
+
+    Returns
+    -------
+    RunGrid
+        Days (``1 / period_days`` network periods, or the network's period when it is a
+        day or shorter) when a hit is back within :data:`DAILY_UP_TO_WEEKS` weeks, else
+        the network's period; a horizon of ``end + lead`` plus one period, at most
+        :data:`MAX_PERIODS`.
+    """
+    short = DAILY_UP_TO_WEEKS * 7.0 / period_days
+    daily = period_days > 1.0 and any(r <= short for r in recoveries)
+    period = 1.0 / period_days if daily else 1.0
+    needed = math.ceil(max(0.0, end + lead) / period - 1e-9) + 1
+    if needed <= MAX_PERIODS:
+        return RunGrid(period, needed)
+    unit = "days" if daily else "periods"
+    note = (
+        f"the horizon is cut at {MAX_PERIODS} {unit} (the events need {needed}): what "
+        "happens later is not counted"
+    )
+    return RunGrid(period, MAX_PERIODS, (note,))
+
+
+_KEPT = 16
+_LOCAL = threading.local()  # one cache per thread: a model's solver is not shared
+
+
+def timeline_model(network: Network, grid: RunGrid) -> TimelineModel:
+    """The network compiled over a run grid, without foresight (memoised per grid).
+
+    Parameters
+    ----------
+    network
+        The network.
+    grid
+        The run's period and horizon.
+
+    Returns
+    -------
+    TimelineModel
+        One model per network, horizon and period (the last 16 are kept, per thread).
+    """
+    models: OrderedDict[tuple[str, int, float], TimelineModel] = _LOCAL.__dict__.setdefault(
+        "models", OrderedDict()
+    )
+    key = (network.fingerprint(), grid.horizon, grid.period)
+    model = models.pop(key, None)
+    if model is None:
+        model = TimelineModel(network, grid.horizon, grid.period)
+    models[key] = model
+    while len(models) > _KEPT:
+        models.popitem(last=False)
+    return model
+
+
+def solve_profile(
+    model: TimelineModel, capacity: np.ndarray, blocked: np.ndarray | None
+) -> TimelineResult:
+    """Solve a profile of remaining capacity fractions (``n_nodes × H``) on ``model``.
+
+    Parameters
+    ----------
+    model
+        The compiled timeline.
+    capacity
+        Remaining capacity fraction per node and run period (0..1, the model's node order).
+    blocked
+        Source edges blocked per run period, or ``None``.
+
+    Returns
+    -------
+    TimelineResult
+        The solve, with the baseline beside it.
+    """
+    absolute = np.clip(capacity, 0.0, 1.0) * model.model.capacity[:, None]
+    return model.solve(absolute, blocked)
+
+
+def standalone_shares(
+    model: TimelineModel,
+    capacity: np.ndarray,
+    blocked: np.ndarray | None,
+    parts: Mapping[int, Sequence[int]],
+    total: float,
+) -> dict[int, float]:
+    """Split a loss over the nodes hit in proportion to their standalone timeline losses.
+
+    Parameters
+    ----------
+    model
+        The compiled timeline.
+    capacity
+        The whole event's remaining capacity fractions (``n_nodes × H``).
+    blocked
+        The whole event's blocked source edges (``n_edges × H``), or ``None``.
+    parts
+        Node position -> the source rows blocked at it as a supplier (may be empty).
+    total
+        The loss to split (currency).
+
+    Returns
+    -------
+    dict of int to float
+        Node position -> its share of ``total`` (currency); equal shares when every
+        standalone loss is 0 (only the combination hurts).
+    """
+    if not parts or total == 0 or not np.isfinite(total):
+        return dict.fromkeys(parts, 0.0)
+    if len(parts) == 1:
+        return {next(iter(parts)): total}
+    standalone: dict[int, float] = {}
+    for node, rows in parts.items():
+        own = np.ones_like(capacity)
+        own[node] = capacity[node]
+        mask = None
+        if blocked is not None and len(rows):
+            mask = np.zeros_like(blocked)
+            mask[list(rows)] = blocked[list(rows)]
+        result = solve_profile(model, own, mask)
+        standalone[node] = max(0.0, result.loss) if np.isfinite(result.loss) else 0.0
+    weight = sum(standalone.values())
+    if weight <= 0:
+        return {node: total / len(parts) for node in parts}
+    return {node: total * value / weight for node, value in standalone.items()}
+
+
+def timeline_tables(
+    model: TimelineModel, result: TimelineResult, capacity: np.ndarray
+) -> dict[str, pd.DataFrame]:
+    """The ``timeline``, ``timeline_nodes`` and ``timeline_products`` tables of a run.
+
+    Parameters
+    ----------
+    model
+        The compiled timeline ``result`` was solved on.
+    result
+        The solved timeline (with its baseline).
+    capacity
+        Remaining capacity fraction per node and run period (``n_nodes × H``, the
+        model's node order).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The three tables (columns :data:`TIMELINE_COLUMNS`,
+        :data:`NODE_TIMELINE_COLUMNS`, :data:`PRODUCT_TIMELINE_COLUMNS`); see
+        docs/hazards.md, "Results over time". Start and end are network periods from the
+        scenario's beginning; money is currency, units are units over the period.
+    """
+    h, p = result.horizon, result.period
+    periods = np.arange(1, h + 1)
+    base = result.baseline or result
+    hit = np.flatnonzero(np.any(capacity < 1.0 - 1e-12, axis=1))
+    if result.status != SolveStatus.OPTIMAL:
+        return {
+            "timeline": pd.DataFrame(columns=TIMELINE_COLUMNS),
+            "timeline_nodes": pd.DataFrame(columns=NODE_TIMELINE_COLUMNS),
+            "timeline_products": pd.DataFrame(columns=PRODUCT_TIMELINE_COLUMNS),
+        }
+    lost_units = result.lost_units.to_numpy() - base.lost_units.to_numpy()
+    lost_money = result.lost_profit_by_period.to_numpy() - base.lost_profit_by_period.to_numpy()
+    products = result.lost_units.index.to_numpy()
+    node_ids = np.asarray(model.model.node_ids, dtype=object)
+    names = pd.Index([str(n) for n in node_ids])
+    position = names.get_indexer(pd.Index([str(n) for n in products]))
+    demand = p * model.model.demand[position]
+    sold_hit = demand[:, None] - result.lost_units.to_numpy()
+    sold_base = demand[:, None] - base.lost_units.to_numpy()
+    base_total, hit_total = sold_base.sum(axis=0), sold_hit.sum(axis=0)
+    service = np.where(base_total > 0, hit_total / np.where(base_total > 0, base_total, 1.0), 1.0)
+    timeline = pd.DataFrame(
+        {
+            "period": periods,
+            "start": (periods - 1) * p,
+            "end": periods * p,
+            "capacity": capacity[hit].mean(axis=0) if len(hit) else np.ones(h),
+            "service_level": np.clip(service, 0.0, 1.0),
+            "lost_profit": lost_money.sum(axis=0),
+        }
+    )
+    ids = [str(node_ids[k]) for k in hit]
+    stock = result.stock.reindex(ids).to_numpy()
+    nodes = pd.DataFrame(
+        {
+            "period": np.tile(periods, len(hit)),
+            "node": np.repeat(ids, h),
+            "capacity": capacity[hit].ravel() if len(hit) else np.zeros(0),
+            "stock": stock.ravel(),
+        },
+        columns=NODE_TIMELINE_COLUMNS,
+    )
+    tiny = 1e-9 * (1.0 + np.abs(lost_money).max(initial=0.0))
+    row, col = np.nonzero((np.abs(lost_money) > tiny) | (np.abs(lost_units) > 1e-9))
+    product_rows = pd.DataFrame(
+        {
+            "period": periods[col],
+            "product": [str(products[r]) for r in row],
+            "lost_units": lost_units[row, col],
+            "lost_profit": lost_money[row, col],
+        },
+        columns=PRODUCT_TIMELINE_COLUMNS,
+    )
+    product_rows = product_rows.sort_values(["period", "product"]).reset_index(drop=True)
+    return {"timeline": timeline, "timeline_nodes": nodes, "timeline_products": product_rows}
