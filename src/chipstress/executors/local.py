@@ -37,24 +37,8 @@ class InProcessExecutor:
     ) -> list[Any]:
         """Run every chunk here, in order.
 
-        Parameters
-        ----------
-        setup
-            Builds a worker's state, called as ``setup(*setup_args)`` once per worker.
-        setup_args
-            Arguments of ``setup`` (e.g. the compiled network), sent to each worker once.
-        task
-            Called as ``task(state, chunk)`` for each chunk; its result is the chunk's.
-        chunks
-            The chunks of work, in order.
-        on_result
-            Called as ``on_result(index, result)`` in this process as each chunk finishes.
-
-        Returns
-        -------
-        list
-            The results in chunk order, a :class:`~chipstress.executors.ChunkFailure` where a
-            chunk raised.
+        Implements :meth:`chipstress.executors.base.Executor.run` (parameters and
+        result as documented there).
         """
         state = setup(*setup_args)
         results = []
@@ -98,24 +82,8 @@ class ProcessExecutor:
     ) -> list[Any]:
         """Run the chunks on a pool of ``workers`` processes.
 
-        Parameters
-        ----------
-        setup
-            Builds a worker's state, called as ``setup(*setup_args)`` once per worker.
-        setup_args
-            Arguments of ``setup`` (e.g. the compiled network), sent to each worker once.
-        task
-            Called as ``task(state, chunk)`` for each chunk; its result is the chunk's.
-        chunks
-            The chunks of work, in order.
-        on_result
-            Called as ``on_result(index, result)`` in this process as each chunk finishes.
-
-        Returns
-        -------
-        list
-            The results in chunk order, a :class:`~chipstress.executors.ChunkFailure` where a
-            chunk raised.
+        Implements :meth:`chipstress.executors.base.Executor.run` (parameters and
+        result as documented there).
         """
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

@@ -75,24 +75,8 @@ class RayExecutor:
     ) -> list[Any]:
         """Run the chunks on ``workers`` Ray actors, one chunk at a time each.
 
-        Parameters
-        ----------
-        setup
-            Builds a worker's state, called as ``setup(*setup_args)`` once per worker.
-        setup_args
-            Arguments of ``setup`` (e.g. the compiled network), sent to each worker once.
-        task
-            Called as ``task(state, chunk)`` for each chunk; its result is the chunk's.
-        chunks
-            The chunks of work, in order.
-        on_result
-            Called as ``on_result(index, result)`` in this process as each chunk finishes.
-
-        Returns
-        -------
-        list
-            The results in chunk order, a :class:`~chipstress.executors.ChunkFailure` where a
-            chunk raised.
+        Implements :meth:`chipstress.executors.base.Executor.run` (parameters and
+        result as documented there).
         """
         ray = self._ray
         if not chunks:
