@@ -282,6 +282,18 @@ class Solver(Protocol):
         """Start the next solve from these basis codes (an incomplete basis is completed)."""
         ...
 
+    def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds of some columns of the program held, keeping its basis.
+
+        Parameters
+        ----------
+        cols
+            Column indices in the program held.
+        lower, upper
+            Their new bounds, one per column (in the columns' units; ``±inf`` for none).
+        """
+        ...
+
 
 def _silent_highs(threads: int) -> highspy.Highs:
     """A HiGHS instance that prints nothing: no banner, no log."""
@@ -437,6 +449,24 @@ class HighsSolver:
         basis.valid = True
         self.highs.setBasis(basis)
 
+    def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds of columns ``cols`` (HiGHS keeps its basis and factorisation).
+
+        Parameters
+        ----------
+        cols
+            Column indices in the program held.
+        lower, upper
+            Their new bounds, one per column (``±inf`` for none).
+        """
+        index = np.ascontiguousarray(cols, dtype=np.int32)
+        self.highs.changeColsBounds(
+            len(index),
+            index,
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
+        )
+
 
 @dataclass(frozen=True)
 class _FakeSolution:
@@ -543,3 +573,16 @@ class FakeSolver:
 
     def set_basis(self, cols: np.ndarray, rows: np.ndarray) -> None:
         """Nothing to do."""
+
+    def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds in the last program loaded.
+
+        Parameters
+        ----------
+        cols
+            Column indices in the last program loaded.
+        lower, upper
+            Their new bounds.
+        """
+        self.loaded[-1].col_lower[cols] = lower
+        self.loaded[-1].col_upper[cols] = upper

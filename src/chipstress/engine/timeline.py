@@ -252,6 +252,9 @@ class TimelineModel:
             and bool(np.all(paid <= 1e-12))
         )
         self._whole: tuple[LPData, TimelineLayout] | None = None
+        self._whole_loaded = False  # the solver holds the whole program (else: another)
+        self._edges_blocked = False  # the whole program held has edges blocked
+        self.solves = 0  # profiles :meth:`loss` solved (not proven lossless beforehand)
         self._basis: tuple[np.ndarray, np.ndarray] | None = None
         self._baseline: TimelineResult | None = None
 
@@ -360,6 +363,66 @@ class TimelineModel:
         if plan is None:
             plan = self._solve_whole(profile, block)
         return self._result(plan, baseline)
+
+    def loss(self, capacity_profile: np.ndarray, blocked: np.ndarray | None = None) -> float:
+        """What an event costs (currency): :meth:`solve`'s ``loss`` alone, faster.
+
+        No tables and no regions: the whole program stays loaded in the solver and a call
+        changes only its production (and shipment) bounds, starting from the previous
+        call's optimal basis (a hot start; the first from the steady state's). The
+        optimum is the same whatever the start; only its last digits (about 1e-14
+        relative) may differ. A profile every hit node covers from its own stock costs 0
+        without a solve (as in :meth:`solve`). Made for many events on one network (the
+        Monte-Carlo); :attr:`solves` counts the programs solved.
+
+        Parameters
+        ----------
+        capacity_profile
+            Capacity per node and period (``n_nodes × H``, units per network period).
+        blocked
+            Source edges that ship nothing in a period (``n_edges × H``), or ``None``.
+
+        Returns
+        -------
+        float
+            Lost profit beyond the undisrupted horizon's (currency); NaN when the program
+            does not solve to optimality.
+
+        Raises
+        ------
+        InvalidInput
+            A profile or mask of the wrong shape, or a capacity outside [0, capacity].
+        """
+        profile = self._check_profile(capacity_profile)
+        block = self._check_blocked(blocked)
+        baseline = self.baseline()
+        hit = np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=1)
+        if not hit.any() and block is None:
+            return 0.0
+        if self.regional and block is None and self._drawn_from_stock(profile, hit) is not None:
+            return 0.0
+        if self._whole is None:
+            self._whole = self._build(profile)
+        data, layout = self._whole
+        if not self._whole_loaded:
+            self.solver.load(data, presolve=data.n_rows > PRESOLVE_ROWS)
+            self._whole_loaded, self._edges_blocked = True, True
+            start = self._basis if self._basis is not None else self._start_basis(layout)
+            if start is not None:
+                self.solver.set_basis(*start)
+        produced = np.arange(data.n_cols)[layout.column_block("u")]
+        self.solver.change_col_bounds(produced, np.zeros(len(produced)), profile.T.ravel())
+        if block is not None or self._edges_blocked:
+            shipped = np.arange(data.n_cols)[layout.column_block("y")]
+            upper = np.inf if block is None else np.where(block.T, 0.0, np.inf).ravel()
+            self.solver.change_col_bounds(
+                shipped, np.zeros(len(shipped)), np.broadcast_to(upper, len(shipped))
+            )
+            self._edges_blocked = block is not None
+        self.solves += 1
+        if self.solver.solve() != SolveStatus.OPTIMAL:
+            return float("nan")
+        return self.period * self.solver.objective() - baseline.lost_profit
 
     def _check_blocked(self, blocked: np.ndarray | None) -> np.ndarray | None:
         """The blocked-edge mask, checked (``None`` when nothing is blocked)."""
@@ -533,6 +596,7 @@ class TimelineModel:
         )
         start = self._basis if self._basis is not None else self._start_basis(layout)
         self.solver.load(data, presolve=start is None and data.n_rows > PRESOLVE_ROWS)
+        self._whole_loaded, self._edges_blocked = True, blocked is not None
         if start is not None:
             self.solver.set_basis(*start)
         status = self.solver.solve()
@@ -590,6 +654,7 @@ class TimelineModel:
         while region.sum() <= self.max_region_fraction * self.model.n_nodes:
             data, layout = self._build(profile, region)
             self.solver.load(data)
+            self._whole_loaded = False
             start = self._start_basis(layout)
             if start is not None and last is not None:
                 start = carry_basis(last, layout, start)

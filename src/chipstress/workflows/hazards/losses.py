@@ -1,195 +1,504 @@
-"""Event losses from the engine's :class:`~chipstress.engine.RegionalSolver`, memoised.
+"""Simulated event losses on the time-expanded program, memoised by event signature.
 
-The loss of an event is the lost profit of the disrupted network over the event's
-window minus the undisrupted network's lost profit over the same window — both from
-the engine, never from a second formula. Export controls are solved on the network
-without the blocked source edges (one solver per distinct set of blocked edges).
+A simulated event (:class:`~chipstress.workflows.hazards.sampling.SampledEvent`) hits
+nodes; each hit follows its recovery curve (``data/recovery.yaml``, by hazard, node kind
+and damage state, as :func:`~chipstress.workflows.hazards.profiles.curve_for` assigns):
+an immediate drop ``P`` and a recovery time ``D`` that keep the hit's capacity-periods
+lost (:meth:`~chipstress.workflows.hazards.profiles.RecoveryCurve.scaled`), as in a
+replay. Every hit starts at time 0; several hits on one node act as independent causes.
 
-With ``quantise=True`` (the Monte-Carlo) every disruption is rounded before it is
-solved and used as the memo key: the window to 0.1 period (at least 0.1) and each
-node's capacity loss over the window to 1 % (of the capacity-periods it loses, so a
-short outage in a stretched window keeps its size). Equal keys give equal numbers,
-whichever worker or chunk meets them first.
+**The signature** (:data:`EventKey`, the memo key) quantises each hit: the drop to
+0.1 % of capacity (at least 0.1 %) and the recovery time to the minute, an export
+control's length to the minute too. The hazard tables make the sampled drops and
+times discrete, so the rounding merges no different events; it keeps keys exact to
+compare. Equal signatures give equal numbers on any worker and in any chunk.
+
+**The run grid** (:meth:`EventLosses.grid`): an event is resolved in at most
+:data:`SIMULATED_PERIODS` run periods, the shortest of :data:`PERIOD_LADDER_DAYS` that
+covers the latest recovery end (plus the longest lead time, plus one period): a quake
+back within days runs in days, a drought of months in weeks or months. The horizon is
+rounded up to a multiple of 4 periods so that a worker builds few
+:class:`~chipstress.engine.timeline.TimelineModel`; the added periods are at full
+capacity.
+
+**The loss** of a signature is :meth:`TimelineModel.loss
+<chipstress.engine.timeline.TimelineModel.loss>`: the lost profit beyond the undisrupted
+horizon's, each solve hot-started from the previous one (a chunk's signatures are solved
+in sorted order, :meth:`EventLosses.prefetch`), kept to :data:`SIGNIFICANT_DIGITS`
+digits so that it does not depend on which signatures a worker met before. Losses below
+:data:`ZERO_SHARE` of the profit at stake over the horizon count as zero. Before any
+solve, two exact certificates prove a signature lossless: every hit node covers its
+shortfall from its own stock (:meth:`TimelineModel.loss
+<chipstress.engine.timeline.TimelineModel.loss>`), or the plan of
+:class:`ZeroCertificate` (shortfalls passed down the chain) loses no sale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from chipstress.engine import RegionalSolver, StressModel, compile_network
+from chipstress.engine.timeline import TimelineModel
 from chipstress.model.network import Network
+from chipstress.workflows.hazards.params import DAMAGE_STATES
+from chipstress.workflows.hazards.profiles import RecoveryCurve, curve_for, load_curves, mean_loss
+from chipstress.workflows.hazards.sampling import SampledEvent
 
-__all__ = ["DisruptionKey", "EventLosses", "quantise", "quantise_arrays"]
+__all__ = [
+    "DROP_STEP",
+    "PERIOD_LADDER_DAYS",
+    "SIGNIFICANT_DIGITS",
+    "SIMULATED_PERIODS",
+    "ZERO_PROFILES",
+    "ZERO_SHARE",
+    "EventKey",
+    "EventLosses",
+    "Hit",
+    "RawHit",
+    "ZeroCertificate",
+    "event_hits",
+    "event_key",
+]
 
-# (window in tenths of a period, ((node position, capacity loss in %), ...), blocked edges)
-DisruptionKey = tuple[int, tuple[tuple[int, int], ...], tuple[int, ...]]
+DROP_STEP = 0.001  # fraction of capacity
+MINUTES_PER_DAY = 1440.0
+SIMULATED_PERIODS = 16  # run periods an event is resolved in, at most
+PERIOD_LADDER_DAYS = (1.0, 2.0, 4.0, 7.0, 14.0, 28.0, 56.0, 91.0, 182.0, 364.0, 728.0)
+ZERO_SHARE = 1e-6  # losses below this share of the profit at stake over the horizon are 0
+ZERO_PROFILES = 256  # lossless profiles kept per run grid, for dominance
+SIGNIFICANT_DIGITS = 8  # a loss is kept to this many digits (the solver's noise is ~1e-14)
 
-WINDOW_STEP = 0.1  # periods
-LOSS_STEP = 0.01  # fraction of capacity
+# (node position, curve name, drop in 0.1 % of capacity, recovery time D in minutes)
+Hit = tuple[int, str, int, int]
+# (hits sorted, blocked source rows, the export control's length in minutes or None)
+EventKey = tuple[tuple[Hit, ...], tuple[int, ...], int | None]
+# (node position, recovery curve, window-model fraction lost, window-model periods)
+RawHit = tuple[int, RecoveryCurve, float, float]
 
 
-def quantise(
-    lost: Mapping[int, float], window: float, blocked: tuple[int, ...] = ()
-) -> DisruptionKey:
-    """The memo key of a disruption: ``lost`` maps node position → capacity-periods lost.
+def event_hits(event: SampledEvent, kinds: np.ndarray) -> list[RawHit]:
+    """Each hit of a simulated event: node position, recovery curve, fraction and periods.
 
     Parameters
     ----------
-    lost
-        Node position -> capacity-periods lost (fraction of capacity × periods).
-    window
-        The event's window in periods.
-    blocked
-        Source rows (edges) closed by export controls.
+    event
+        The simulated event (fractions lost and outage lengths per node).
+    kinds
+        Node kind per position.
 
     Returns
     -------
-    DisruptionKey
-        Window in tenths of a period, ``(position, loss in %)`` pairs and blocked rows.
+    list of RawHit
+        ``(position, curve, fraction lost, outage periods)`` per hit that loses something.
     """
-    positions = np.fromiter(lost.keys(), dtype=np.int64, count=len(lost))
-    values = np.fromiter(lost.values(), dtype=float, count=len(lost))
-    return quantise_arrays(positions, values, window, blocked)
+    out: list[RawHit] = []
+    states = event.states
+    for k, position in enumerate(event.positions):
+        fraction, periods = float(event.fraction[k]), float(event.periods[k])
+        if fraction <= 0 or periods <= 0:
+            continue
+        state = DAMAGE_STATES[int(states[k])] if states is not None else ""
+        curve = curve_for(event.hazard, str(kinds[position]), state)
+        out.append((int(position), curve, fraction, periods))
+    return out
 
 
-def quantise_arrays(
-    positions: np.ndarray, lost: np.ndarray, window: float, blocked: tuple[int, ...] = ()
-) -> DisruptionKey:
-    """:func:`quantise` for arrays of distinct node positions and capacity-periods lost.
+def _minutes(periods: float, period_days: float) -> int:
+    return max(1, round(periods * period_days * MINUTES_PER_DAY))
+
+
+def event_key(
+    hits: Sequence[RawHit],
+    period_days: float,
+    blocked: Sequence[int] = (),
+    export_periods: float = 0.0,
+) -> EventKey | None:
+    """The quantised signature of an event (``None``: it disrupts nothing).
 
     Parameters
     ----------
-    positions
-        Distinct node positions.
-    lost
-        Capacity-periods lost per position (fraction of capacity × periods).
-    window
-        The event's window in periods.
+    hits
+        ``(position, curve, fraction, periods)`` per hit (:func:`event_hits`).
+    period_days
+        Days in one network period.
     blocked
-        Source rows (edges) closed by export controls.
+        Source rows an export control closes.
+    export_periods
+        How long the export control lasts (network periods).
 
     Returns
     -------
-    DisruptionKey
-        Window in tenths of a period, ``(position, loss in %)`` pairs and blocked rows.
+    EventKey or None
+        Sorted quantised hits (drop and recovery time from the curve, same area), the
+        blocked rows and the control's length in minutes.
     """
-    tenths = max(1, round(window / WINDOW_STEP))
-    span = tenths * WINDOW_STEP
-    order = np.argsort(positions, kind="stable")
-    percent = np.rint(np.minimum(1.0, lost[order] / span) / LOSS_STEP).astype(np.int64)
-    keep = percent > 0
-    entries = tuple(zip(positions[order][keep].tolist(), percent[keep].tolist(), strict=True))
-    return tenths, entries, tuple(sorted(blocked))
+    entries = []
+    for position, curve, fraction, periods in hits:
+        if fraction <= 0 or periods <= 0:
+            continue
+        drop, span = curve.scaled(min(1.0, fraction), periods)
+        step = max(1, round(min(1.0, drop) / DROP_STEP))
+        entries.append((int(position), curve.name, step, _minutes(span, period_days)))
+    export = _minutes(export_periods, period_days) if blocked and export_periods > 0 else None
+    if not entries and export is None:
+        return None
+    rows = tuple(sorted(int(r) for r in blocked)) if export is not None else ()
+    return tuple(sorted(entries)), rows, export
+
+
+class ZeroCertificate:
+    """An exact proof that a profile loses nothing, without solving (when it applies).
+
+    It applies when the undisrupted steady state loses no demand and pays no premium (the
+    timeline's baseline is then that state held, at zero lost profit) and no edge has a
+    lead time. It then builds a plan: every node keeps its steady-state production and
+    shipments, except a node short of them (by its own capacity, or because a supplier
+    ships less). Such a node either covers its whole shortfall over the horizon from its
+    own stock and keeps shipping, or, when it sells to no customer demand, ships less to
+    every customer in proportion. Nodes are taken suppliers first; a customer whose
+    inputs shrink makes what its scarcest input allows. When no node with demand runs
+    short beyond its stock, that plan sells everything the baseline sells at no higher
+    premium, so the loss is 0.
+
+    Parameters
+    ----------
+    model
+        A compiled timeline of the network (any horizon; its steady state is used).
+    """
+
+    def __init__(self, model: TimelineModel) -> None:
+        stress = model.model
+        self.applies = bool(model.regional) and not np.any(model.lead > 0)
+        flow = model.in_transit
+        self.model = stress
+        self.flow = flow
+        self.need = np.bincount(stress.edge_supplier, weights=flow, minlength=stress.n_nodes)
+        self.need = self.need + stress.demand
+        inflow = np.bincount(stress.edge_bom_row, weights=flow, minlength=stress.n_bom)
+        self.inflow = inflow
+        self.order = self._order() if self.applies else None
+        self.applies = self.applies and self.order is not None
+        n_nodes = stress.n_nodes
+        self.out_edges = [
+            np.flatnonzero(stress.edge_supplier == n).tolist() for n in range(n_nodes)
+        ]
+        self.rows = [np.flatnonzero(stress.bom_node == n).tolist() for n in range(n_nodes)]
+        self.row_edges = [
+            np.flatnonzero(stress.edge_bom_row == r).tolist() for r in range(stress.n_bom)
+        ]
+        self.customer = stress.edge_customer.tolist()
+
+    def _order(self) -> list[int] | None:
+        """Nodes with every supplier before its customers (``None`` if there is a cycle)."""
+        stress = self.model
+        indegree = np.bincount(stress.edge_customer, minlength=stress.n_nodes)
+        ready: list[int] = [int(n) for n in np.flatnonzero(indegree == 0)]
+        order: list[int] = []
+        out = [stress.edge_customer[stress.edge_supplier == n] for n in range(stress.n_nodes)]
+        while ready:
+            node = int(ready.pop())
+            order.append(node)
+            for customer in out[node]:
+                indegree[customer] -= 1
+                if indegree[customer] == 0:
+                    ready.append(int(customer))
+        return order if len(order) == stress.n_nodes else None
+
+    def zero(self, lost: np.ndarray, period: float) -> bool:
+        """Whether a profile certainly loses nothing.
+
+        Parameters
+        ----------
+        lost
+            Fraction of capacity lost per node and run period (``n_nodes × H``).
+        period
+            Length of a run period (network periods).
+
+        Returns
+        -------
+        bool
+            ``True``: the loss is 0 (proven); ``False``: not known.
+        """
+        if not self.applies or self.order is None:
+            return False
+        stress = self.model
+        touched = np.any(lost > 0, axis=1).tolist()  # hit, or a supplier ships less
+        cut: dict[int, np.ndarray] = {}  # edge -> share of its steady flow not shipped
+        for node in self.order:
+            if not touched[node]:
+                continue
+            make = (1.0 - lost[node]) * stress.capacity[node]
+            for row in self.rows[node]:
+                short_in = [cut[e] * self.flow[e] for e in self.row_edges[row] if e in cut]
+                arriving = self.inflow[row] - sum(short_in) if short_in else self.inflow[row]
+                make = np.minimum(make, arriving / stress.bom_quantity[row])
+            need = self.need[node]
+            short = np.maximum(0.0, need - make)
+            if short.sum() * period <= stress.inventory[node] + 1e-9 * (1.0 + need):
+                continue
+            if stress.demand[node] > 0 or need <= 0:
+                return False
+            share = np.minimum(1.0, short / need)
+            for edge in self.out_edges[node]:
+                cut[edge] = share
+                touched[self.customer[edge]] = True
+        return True
 
 
 class EventLosses:
-    """Solves (and remembers) event losses of one network.
+    """Solves (and remembers) the timeline losses of event signatures on one network.
 
     Parameters
     ----------
     network
         The supply network.
-    model
-        Its compiled form, if already at hand.
+    period_days
+        Length of the network's period in days.
     """
 
-    def __init__(self, network: Network, model: StressModel | None = None) -> None:
+    def __init__(self, network: Network, period_days: float) -> None:
         self.network = network
-        self.model = model or compile_network(network)
-        self.base = RegionalSolver(self.model)
-        self._solvers: dict[tuple[int, ...], RegionalSolver] = {(): self.base}
-        self.memo: dict[DisruptionKey, float] = {}
-        self.solves = 0
+        self.period_days = float(period_days)
+        self.curves = load_curves()[0]
+        self._models: dict[tuple[int, float], TimelineModel] = {}
+        self.memo: dict[EventKey, float] = {}
+        self.solves = 0  # programs solved
+        self.skipped = 0  # signatures proven lossless without a solve
+        first = self.model(1, 1.0)
+        self.capacity = first.model.capacity
+        self.n_nodes = first.model.n_nodes
+        self.n_edges = first.model.n_edges
+        # The undisrupted network loses nothing and pays no premium: no event gains.
+        self.monotone = first.regional
+        self.stake = float(first.model.margin @ first.model.demand)  # per network period
+        sources = network.sources
+        lead = sources["lead_time"].to_numpy(dtype=float) if "lead_time" in sources else np.zeros(0)
+        self.lead = float(np.nan_to_num(lead).max(initial=0.0))  # network periods
+        self.certificate = ZeroCertificate(first)
+        self._zero_profiles: dict[tuple[int, float], np.ndarray] = {}
+        self._zero_count: dict[tuple[int, float], int] = {}
+        self._hit_rows: dict[tuple[tuple[str, int, int], int, float], np.ndarray] = {}
 
-    def solver(self, blocked: tuple[int, ...]) -> RegionalSolver:
-        """A solver of the network without the source rows ``blocked`` (cached)."""
-        if blocked not in self._solvers:
-            mask = np.zeros(len(self.network.sources), dtype=bool)
-            mask[list(blocked)] = True
-            self._solvers[blocked] = RegionalSolver(
-                compile_network(self.network.without_sources(mask))
-            )
-        return self._solvers[blocked]
+    def model(self, horizon: int, period: float) -> TimelineModel:
+        """The compiled timeline of ``horizon`` periods of ``period`` (cached)."""
+        key = (horizon, period)
+        if key not in self._models:
+            self._models[key] = TimelineModel(self.network, horizon, period)
+        return self._models[key]
 
-    def solve(
-        self, alpha: Mapping[int, float], window: float, blocked: tuple[int, ...] = ()
-    ) -> float:
-        """Loss (currency) of capacity losses ``alpha`` (position → fraction) over ``window``.
+    def periods(self, minutes: int) -> float:
+        """Minutes as network periods."""
+        return minutes / (self.period_days * MINUTES_PER_DAY)
 
-        Parameters
-        ----------
-        alpha
-            Node position -> fraction (0..1) of capacity lost over the window.
-        window
-            The window in periods.
-        blocked
-            Source rows (edges) closed by export controls.
+    def end(self, key: EventKey) -> float:
+        """When the last hit is back or the export control lifted (network periods)."""
+        hits, _, export = key
+        spans = [self.periods(h[3]) for h in hits]
+        return max(spans + ([self.periods(export)] if export is not None else []))
 
-        Returns
-        -------
-        float
-            Lost profit beyond the undisrupted network's over the window (currency); NaN if
-            the program does not solve.
-        """
-        if window <= 0 or (not alpha and not blocked):
-            return 0.0
-        vector = np.zeros(self.model.n_nodes)
-        for node, fraction in alpha.items():
-            vector[node] = fraction
-        result = self.solver(blocked).lost_profit(vector, window)
-        self.solves += 1
-        if result.status != "optimal":
-            return float("nan")
-        value = result.value - self.base.baseline_ttr(window).lost_profit
-        scale = 1e-9 * (1.0 + abs(result.value))
-        return 0.0 if abs(value) <= scale else float(value)
-
-    def loss(self, key: DisruptionKey) -> float:
-        """Loss of a quantised disruption (memoised)."""
-        if key not in self.memo:
-            tenths, entries, blocked = key
-            alpha = {node: percent * LOSS_STEP for node, percent in entries}
-            self.memo[key] = self.solve(alpha, tenths * WINDOW_STEP, blocked)
-        return self.memo[key]
-
-    def allocate(
-        self,
-        key: DisruptionKey,
-        total: float,
-        blocked_by: Mapping[int, tuple[int, ...]] | None = None,
-        loss_of: Callable[[DisruptionKey], float] | None = None,
-    ) -> dict[int, float]:
-        """Split an event's loss over its nodes in proportion to their standalone losses.
-
-        A node's standalone loss is the loss of its own part of the disruption alone (its
-        capacity loss, and the source edges blocked at it as a supplier). When every
-        standalone loss is zero (only the combination hurts) the loss is split equally.
+    def grid(self, key: EventKey) -> tuple[int, float]:
+        """The run grid of a signature: number of run periods and their length.
 
         Parameters
         ----------
         key
-            The event's quantised disruption (:func:`quantise`).
+            The signature (:func:`event_key`).
+
+        Returns
+        -------
+        tuple
+            Horizon (run periods, a multiple of 4) and the run period (network periods):
+            the shortest period of :data:`PERIOD_LADDER_DAYS` that covers the event's
+            end plus the longest lead time plus one period in at most
+            :data:`SIMULATED_PERIODS` periods (the longest of the ladder otherwise).
+        """
+        span = self.end(key) + self.lead
+        horizon, period = 1, 1.0
+        for days in PERIOD_LADDER_DAYS:
+            period = days / self.period_days
+            horizon = math.ceil(span / period - 1e-9) + 1
+            if horizon <= SIMULATED_PERIODS:
+                break
+        return 4 * math.ceil(horizon / 4), period
+
+    def loss_fraction(self, key: EventKey, horizon: int, period: float) -> np.ndarray:
+        """Fraction of capacity lost per node and run period (``n_nodes × H``).
+
+        Parameters
+        ----------
+        key
+            The signature.
+        horizon, period
+            The run grid (:meth:`grid`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Mean loss over each period, in [0, 1]; hits on one node combine as
+            independent causes (remaining capacities multiply).
+        """
+        remaining = np.ones((self.n_nodes, horizon))
+        for hit in key[0]:
+            remaining[hit[0]] *= 1.0 - self._hit_loss(hit[1:], horizon, period)
+        return 1.0 - remaining
+
+    def _hit_loss(self, shape: tuple[str, int, int], horizon: int, period: float) -> np.ndarray:
+        """Mean loss of one hit (curve, drop step, minutes) over each run period (cached)."""
+        cached = self._hit_rows.get((shape, horizon, period))
+        if cached is None:
+            name, step, minutes = shape
+            cached = mean_loss(
+                np.zeros(1),
+                np.array([min(1.0, step * DROP_STEP)]),
+                np.array([self.periods(minutes)]),
+                [self.curves[name]],
+                period * np.arange(horizon + 1),
+            )[0].clip(0.0, 1.0)
+            self._hit_rows[(shape, horizon, period)] = cached
+        return cached
+
+    def blocked(self, key: EventKey, horizon: int, period: float) -> np.ndarray | None:
+        """Blocked source edges per run period (``n_edges × H``), or ``None``.
+
+        Parameters
+        ----------
+        key
+            The signature.
+        horizon, period
+            The run grid (:meth:`grid`).
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``True`` where the export control closes an edge in a period it overlaps.
+        """
+        _, rows, export = key
+        if export is None or not rows:
+            return None
+        mask = np.zeros((self.n_edges, horizon), dtype=bool)
+        overlap = period * np.arange(horizon) < self.periods(export)
+        mask[np.ix_(np.asarray(rows, dtype=np.int64), np.flatnonzero(overlap))] = True
+        return mask
+
+    def solve(self, key: EventKey) -> float:
+        """Timeline loss of a signature (currency; NaN if its program does not solve).
+
+        Parameters
+        ----------
+        key
+            The signature.
+
+        Returns
+        -------
+        float
+            Lost profit beyond the undisrupted horizon's (currency), 0 below
+            :data:`ZERO_SHARE` of the profit at stake over the horizon, else to
+            :data:`SIGNIFICANT_DIGITS` significant digits: a solve starts from the
+            previous one's basis, and the rounding keeps the answer independent of which
+            signatures were solved before.
+        """
+        horizon, period = self.grid(key)
+        lost = self.loss_fraction(key, horizon, period)
+        blocked = self.blocked(key, horizon, period)
+        if blocked is None and (
+            self._dominated((horizon, period), lost) or self.certificate.zero(lost, period)
+        ):
+            self.skipped += 1
+            return 0.0
+        model = self.model(horizon, period)
+        before = model.solves
+        value = model.loss((1.0 - lost) * self.capacity[:, None], blocked)
+        if model.solves > before:
+            self.solves += 1
+        else:
+            self.skipped += 1
+        if not math.isfinite(value):
+            return float("nan")
+        if abs(value) <= ZERO_SHARE * self.stake * horizon * period:
+            if blocked is None:
+                self._remember_zero((horizon, period), lost)
+            return 0.0
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+    def _dominated(self, grid: tuple[int, float], lost: np.ndarray) -> bool:
+        """Whether a profile loses no more, in every node and period, than one that cost 0.
+
+        Exact on one run grid: less capacity lost never costs more (the program's
+        feasible set only grows), and 0 here means below :data:`ZERO_SHARE`.
+        """
+        count = self._zero_count.get(grid, 0)
+        if not count:
+            return False
+        nodes = np.flatnonzero(lost.any(axis=1))
+        stack = self._zero_profiles[grid][:count, nodes, :]
+        return bool(np.all(stack >= lost[nodes][None, :, :], axis=(1, 2)).any())
+
+    def _remember_zero(self, grid: tuple[int, float], lost: np.ndarray) -> None:
+        """Keep a lossless profile (the first :data:`ZERO_PROFILES` per grid) for dominance."""
+        count = self._zero_count.get(grid, 0)
+        if count >= ZERO_PROFILES:
+            return
+        if grid not in self._zero_profiles:
+            self._zero_profiles[grid] = np.zeros((ZERO_PROFILES, *lost.shape))
+        self._zero_profiles[grid][count] = lost
+        self._zero_count[grid] = count + 1
+
+    def prefetch(self, keys: Sequence[EventKey | None]) -> None:
+        """Solve the signatures not yet remembered, in sorted order.
+
+        Sorted, similar signatures follow each other, so each solve starts near its
+        optimum (the previous one's basis); larger drops and longer recoveries of a node
+        come first, so that a lossless one proves the smaller ones lossless.
+        """
+        missing = {key for key in keys if key is not None and key not in self.memo}
+        for key in sorted(missing, reverse=True):
+            self.memo[key] = self.solve(key)
+
+    def loss(self, key: EventKey) -> float:
+        """Loss of a signature (memoised; currency)."""
+        value = self.memo.get(key)
+        if value is None:
+            value = self.memo[key] = self.solve(key)
+        return value
+
+    def allocate(
+        self,
+        key: EventKey,
+        total: float,
+        blocked_by: Mapping[int, tuple[int, ...]] | None = None,
+        loss_of: Callable[[EventKey], float] | None = None,
+    ) -> dict[int, float]:
+        """Split an event's loss over its nodes in proportion to their standalone losses.
+
+        A node's standalone loss is the loss of its own hits alone (and of the source
+        edges blocked at it as a supplier); when every standalone loss is zero (only the
+        combination hurts) the loss is split equally.
+
+        Parameters
+        ----------
+        key
+            The event's signature.
         total
             The event's loss to split (currency).
         blocked_by
             Supplier position -> the source rows blocked at it.
         loss_of
-            The loss of a disruption key (default: this object's memoised loss).
+            The loss of a signature (default: this object's memoised loss).
 
         Returns
         -------
         dict of int to float
             Node position -> its share of ``total`` (currency).
         """
-        tenths, entries, _ = key
-        parts: dict[int, DisruptionKey] = {
-            node: (tenths, ((node, percent),), ()) for node, percent in entries
-        }
+        hits, _, export = key
+        parts: dict[int, EventKey] = {}
+        for position in sorted({h[0] for h in hits}):
+            parts[position] = (tuple(h for h in hits if h[0] == position), (), None)
         for supplier, edges in (blocked_by or {}).items():
-            own = next((e for e in entries if e[0] == supplier), None)
-            parts[supplier] = (tenths, (own,) if own else (), tuple(sorted(edges)))
+            own = tuple(h for h in hits if h[0] == supplier)
+            parts[supplier] = (own, tuple(sorted(edges)), export)
         if not parts or total == 0 or not np.isfinite(total):
             return dict.fromkeys(parts, 0.0)
         if len(parts) == 1:

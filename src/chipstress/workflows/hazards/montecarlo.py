@@ -4,20 +4,16 @@ Years are split into fixed chunks of :data:`CHUNK_YEARS` (independent of the num
 workers); chunk *i* draws its events from ``SeedSequence(seed).spawn(n_chunks)[i]``, so
 the same seed gives the same numbers however the chunks are spread over workers. The
 chunks run through the executor interface (:mod:`chipstress.executors`): each worker
-compiles the network once and keeps a :class:`~chipstress.engine.RegionalSolver`.
+keeps its sampler and its memoised :class:`~chipstress.workflows.hazards.losses.EventLosses`.
 
 Every simulated event is evaluated on its own (events of one year do not interact) and
-a year's loss is the sum of its events' losses. An event's loss is the engine's lost
-profit of its disruption window minus the undisrupted network's over the same window,
-solved on the quantised disruption (window to 0.1 period, capacity losses to 1 %; see
-:mod:`chipstress.workflows.hazards.losses`) and memoised. When the undisrupted network
-loses nothing even without stocks, two exact shortcuts skip the solver for events that
-cannot lose anything: every hit node can still make its share of the undisrupted
-steady-state plan from its remaining capacity plus its own stock over the window; or a
-larger, longer disruption already solved lost nothing (lost profit only grows with the
-capacity lost and with the window). Losses below one millionth of the profit at stake
-over the window count as zero. A multi-node event's loss is split over its nodes in
-proportion to each node's standalone loss.
+a year's loss is the sum of its events' losses. An event unfolds in time as a replay
+does: each hit node drops and recovers along its recovery curve, and the event's loss is
+the time-expanded program's lost profit (without foresight) beyond the undisrupted
+horizon's, solved once per event signature (see
+:mod:`chipstress.workflows.hazards.losses`, which also has the exact certificates that
+prove most events lossless without a solve). A multi-node event's loss is split over its
+nodes in proportion to each node's standalone loss.
 """
 
 from __future__ import annotations
@@ -34,16 +30,10 @@ import pandas as pd
 from chipstress.errors import ChipstressError, InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind
-from chipstress.workflows.hazards.losses import (
-    LOSS_STEP,
-    WINDOW_STEP,
-    DisruptionKey,
-    EventLosses,
-    quantise_arrays,
-)
+from chipstress.workflows.hazards.losses import EventKey, EventLosses, event_hits, event_key
 from chipstress.workflows.hazards.params import HazardParameters, default_parameters
 from chipstress.workflows.hazards.rates import Rates, load_rates
-from chipstress.workflows.hazards.sampling import Sampler
+from chipstress.workflows.hazards.sampling import SampledEvent, Sampler
 from chipstress.workflows.hazards.translate import Sites
 from chipstress.workflows.runner import Runner, run_chunks
 
@@ -59,71 +49,47 @@ __all__ = [
 
 CHUNK_YEARS = 500
 RETURN_PERIODS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 100_000)
-ZERO_SHARE = 1e-6  # losses below this share of the profit at stake over the window are 0
 EVENT_COLUMNS = ["year", "hazard", "source", "description", "sites_hit", "window", "loss"]
 
 
 class SimulationWorker:
-    """A worker's state: sampler, solvers, memo and the zero-loss certificates."""
+    """A worker's state: sampler, the memoised timeline losses and the node kinds."""
 
     def __init__(self, network: Network, rates: Rates, params: HazardParameters) -> None:
         self.sites = Sites.build(network, params)
         self.sampler = Sampler(self.sites, rates)
-        self.losses = EventLosses(network)
-        model = self.losses.model
-        steady = self.losses.base.baseline_ttr(math.inf)
-        self.shortcuts = steady.status == "optimal" and steady.rate <= 0.0
-        need = np.zeros(model.n_nodes)
-        np.add.at(need, model.edge_supplier, steady.flow if steady.status == "optimal" else 0.0)
-        self.need = need + model.demand - (steady.lost_rate if steady.status == "optimal" else 0.0)
-        self.stake = float(model.margin @ model.demand)  # profit per period at stake
-        # Disruptions solved to zero (rows in use: the first ``zeros``), for dominance.
-        self.zero_alpha = np.zeros((64, model.n_nodes))
-        self.zero_window = np.zeros(64)
-        self.zeros = 0
-        self.skipped = 0
+        self.losses = EventLosses(network, self.sites.period_days)
+        self.kinds = self.sites.kinds
+        self._keys: dict[tuple[Any, ...], EventKey | None] = {}
 
-    def _certainly_zero(self, key: DisruptionKey) -> bool:
-        tenths, entries, blocked = key
-        if not self.shortcuts or blocked:
-            return False
-        window = tenths * WINDOW_STEP
-        model = self.losses.model
-        nodes = np.array([n for n, _ in entries], dtype=np.int64)
-        alpha = np.array([p for _, p in entries], dtype=float) * LOSS_STEP
-        short = self.need[nodes] - (1.0 - alpha) * model.capacity[nodes]
-        if np.all(short <= model.inventory[nodes] / window + 1e-9 * (1.0 + self.need[nodes])):
-            return True
-        if self.zeros:
-            rows = np.flatnonzero(self.zero_window[: self.zeros] >= window)
-            if len(rows):
-                covered = self.zero_alpha[np.ix_(rows, nodes)] >= alpha - 1e-12
-                return bool(covered.all(axis=1).any())
-        return False
+    def key(self, event: SampledEvent) -> EventKey | None:
+        """The signature of a simulated event on this network (``None``: no damage).
 
-    def loss(self, key: DisruptionKey) -> float:
-        """Memoised loss of a quantised disruption, with the zero-loss certificates."""
-        memo = self.losses.memo
-        if key in memo:
-            return memo[key]
-        if self._certainly_zero(key):
-            self.skipped += 1
-            memo[key] = 0.0
-            return 0.0
-        value = self.losses.loss(key)
-        if abs(value) <= ZERO_SHARE * self.stake * key[0] * WINDOW_STEP:
-            value = memo[key] = 0.0
-        if value == 0.0 and self.shortcuts and not key[2] and key[1]:
-            if self.zeros == len(self.zero_window):  # grow the buffers
-                self.zero_alpha = np.vstack([self.zero_alpha, np.zeros_like(self.zero_alpha)])
-                self.zero_window = np.concatenate(
-                    [self.zero_window, np.zeros_like(self.zero_window)]
-                )
-            for node, percent in key[1]:
-                self.zero_alpha[self.zeros, node] = percent * LOSS_STEP
-            self.zero_window[self.zeros] = key[0] * WINDOW_STEP
-            self.zeros += 1
-        return value
+        Remembered per drawn disruption (hazard, nodes, fractions, outage lengths, damage
+        states, blocked edges): the hazard tables make most draws repeat.
+        """
+        states = b"" if event.states is None else np.asarray(event.states).tobytes()
+        raw = (
+            event.hazard,
+            event.positions.tobytes(),
+            event.fraction.tobytes(),
+            event.periods.tobytes(),
+            states,
+            event.blocked,
+            event.export_periods,
+        )
+        if raw not in self._keys:
+            self._keys[raw] = event_key(
+                event_hits(event, self.kinds),
+                self.sites.period_days,
+                event.blocked,
+                event.export_periods,
+            )
+        return self._keys[raw]
+
+    def loss(self, key: EventKey | None) -> float:
+        """Memoised timeline loss of a signature (currency; 0 for ``None``)."""
+        return 0.0 if key is None else self.losses.loss(key)
 
 
 def _setup(network: Network, rates: Rates, params: HazardParameters) -> SimulationWorker:
@@ -150,19 +116,16 @@ def _run_chunk(
     first_year, n_years, seed = job
     rng = np.random.default_rng(seed)
     events, drawn = worker.sampler.sample(rng, n_years)
-    n_nodes = worker.losses.model.n_nodes
+    n_nodes = worker.losses.n_nodes
     year_loss = np.zeros(n_years)
     damaging = np.zeros(n_years, dtype=np.int64)
     node_loss = np.zeros(n_nodes)
     node_events = np.zeros(n_nodes, dtype=np.int64)
     table: dict[str, list[Any]] = {c: [] for c in EVENT_COLUMNS}
-    solves = worker.losses.solves
-    skipped = worker.skipped
-    for event in events:
-        window = max(float(event.periods.max(initial=0.0)), event.export_periods)
-        key = quantise_arrays(
-            event.positions, event.fraction * event.periods, window, event.blocked
-        )
+    solves, skipped = worker.losses.solves, worker.losses.skipped
+    keys = [worker.key(event) for event in events]
+    worker.losses.prefetch(keys)
+    for event, key in zip(events, keys, strict=True):
         loss = worker.loss(key)
         if not math.isfinite(loss):
             raise ChipstressError(
@@ -171,11 +134,11 @@ def _run_chunk(
         year = event.year
         damaging[year] += 1
         year_loss[year] += loss
-        parts = {n for n, _ in key[1]} | set(event.blocked_by)
+        parts = ({h[0] for h in key[0]} if key else set()) | set(event.blocked_by)
         for node in parts:
             node_events[node] += 1
         if loss > 0:
-            if len(parts) > 1:
+            if len(parts) > 1 and key is not None:
                 shares = worker.losses.allocate(key, loss, event.blocked_by, worker.loss)
             else:
                 shares = {next(iter(parts)): loss}
@@ -186,7 +149,7 @@ def _run_chunk(
         table["source"].append(event.source)
         table["description"].append(event.label)
         table["sites_hit"].append(len(parts))
-        table["window"].append(key[0] * WINDOW_STEP)
+        table["window"].append(worker.losses.end(key) if key else 0.0)
         table["loss"].append(loss)
     # Compact columns for the trip back to the main process.
     columns: dict[str, Any] = {
@@ -207,7 +170,7 @@ def _run_chunk(
         node_loss,
         node_events,
         worker.losses.solves - solves,
-        worker.skipped - skipped,
+        worker.losses.skipped - skipped,
         len(worker.losses.memo),
     )
 
@@ -223,7 +186,8 @@ class SimulationResult:
         a node or blocked an edge) and ``loss`` (currency).
     events
         One row per damaging event: year, hazard, source, description, sites_hit, window
-        (periods, quantised) and loss (currency).
+        (network periods until the last hit is back or the export control lifted) and
+        loss (currency).
     expected_annual_loss
         Mean annual loss (currency per year).
     var, cvar

@@ -46,6 +46,7 @@ __all__ = [
     "capacity_profile",
     "curve_for",
     "load_curves",
+    "mean_loss",
     "timeline_inputs",
 ]
 
@@ -90,7 +91,7 @@ class RecoveryCurve:
     g: np.ndarray
     source: str
 
-    @property
+    @functools.cached_property
     def area(self) -> float:
         """``∫₀¹ g(x) dx``: the share of ``drop × recovery time`` the curve loses."""
         return float(np.sum(np.diff(self.x) * (self.g[1:] + self.g[:-1]) / 2.0))
@@ -204,7 +205,7 @@ def curve_for(hazard: str, kind: str, state: str) -> RecoveryCurve:
     return curves[str(choice)]
 
 
-def _mean_loss(
+def mean_loss(
     starts: np.ndarray,
     drops: np.ndarray,
     spans: np.ndarray,
@@ -213,8 +214,22 @@ def _mean_loss(
 ) -> np.ndarray:
     """Mean loss of each hit over each run period (hits × periods).
 
-    ``edges`` are the H + 1 period boundaries (network periods); hit ``k`` loses
-    ``drops[k] · g((t − starts[k]) / spans[k])`` while ``0 ≤ t − starts[k] < spans[k]``.
+    Parameters
+    ----------
+    starts, drops, spans
+        Per hit: when it strikes and how long it takes to recover (network periods),
+        and its immediate drop (fraction of capacity).
+    curves
+        Per hit, its recovery curve.
+    edges
+        The H + 1 period boundaries (network periods).
+
+    Returns
+    -------
+    numpy.ndarray
+        Fraction of capacity lost, on average over each period (hits × H): hit ``k``
+        loses ``drops[k] · g((t − starts[k]) / spans[k])`` while
+        ``0 ≤ t − starts[k] < spans[k]``.
     """
     out = np.zeros((len(starts), len(edges) - 1))
     left, right = edges[:-1], edges[1:]
@@ -371,7 +386,7 @@ def capacity_profile(
         ]
         drops = np.array([s[0] for s in scaled])
         spans = np.array([s[1] for s in scaled])
-        loss = _mean_loss(np.full(len(hits), at), drops, spans, curves, edges)
+        loss = mean_loss(np.full(len(hits), at), drops, spans, curves, edges)
         np.multiply.at(remaining, hits.positions, 1.0 - loss)
         for k, p in enumerate(hits.positions):
             rows.append(

@@ -51,6 +51,7 @@ class SampledEvent:
     blocked: tuple[int, ...] = ()
     blocked_by: dict[int, tuple[int, ...]] = field(default_factory=dict)
     export_periods: float = 0.0
+    states: np.ndarray | None = None  # earthquakes: damage-state index per hit (params)
 
 
 def _pick(rng: np.random.Generator, values: list[float], size: int) -> np.ndarray:
@@ -306,6 +307,7 @@ class Sampler:
                         rows[keep],
                         fraction[keep],
                         sites.weeks_to_periods(frag.recovery_weeks[rows[keep], s[keep]]),
+                        states=s[keep],
                     )
                 )
 

@@ -13,7 +13,9 @@ aggregate window; docs/hazards.md, "Which program measures what", says why.
   horizon's (:func:`solve_profile`).
 * **The shares** of the nodes hit (:func:`standalone_shares`): in proportion to each
   node's standalone timeline loss (its own capacity profile, and the edges blocked at it
-  as a supplier, alone); equal when only the combination hurts.
+  as a supplier, alone), solved on a grid of at most :data:`SHARE_PERIODS` periods
+  (consecutive run periods merged, capacities averaged: the shares are proportions; the
+  event's loss itself is solved on the run grid); equal when only the combination hurts.
 * **The tables** (:func:`timeline_tables`): ``timeline`` (per period: mean capacity of
   the nodes hit, service level, lost profit), ``timeline_nodes`` (per period and node
   hit: capacity, stock) and ``timeline_products`` (per period and product with a loss:
@@ -40,6 +42,7 @@ __all__ = [
     "MAX_PERIODS",
     "NODE_TIMELINE_COLUMNS",
     "PRODUCT_TIMELINE_COLUMNS",
+    "SHARE_PERIODS",
     "TIMELINE_COLUMNS",
     "RunGrid",
     "run_grid",
@@ -51,6 +54,7 @@ __all__ = [
 
 DAILY_UP_TO_WEEKS = 8.0  # a hit back within this many weeks runs the event in days
 MAX_PERIODS = 400  # the longest horizon a run solves (periods)
+SHARE_PERIODS = 16  # standalone losses (for the shares) are solved on at most this many
 TIMELINE_COLUMNS = ["period", "start", "end", "capacity", "service_level", "lost_profit"]
 NODE_TIMELINE_COLUMNS = ["period", "node", "capacity", "stock"]
 PRODUCT_TIMELINE_COLUMNS = ["period", "product", "lost_units", "lost_profit"]
@@ -194,6 +198,7 @@ def standalone_shares(
         return dict.fromkeys(parts, 0.0)
     if len(parts) == 1:
         return {next(iter(parts)): total}
+    coarse, capacity, blocked = _share_grid(model, capacity, blocked)
     standalone: dict[int, float] = {}
     for node, rows in parts.items():
         own = np.ones_like(capacity)
@@ -202,12 +207,39 @@ def standalone_shares(
         if blocked is not None and len(rows):
             mask = np.zeros_like(blocked)
             mask[list(rows)] = blocked[list(rows)]
-        result = solve_profile(model, own, mask)
-        standalone[node] = max(0.0, result.loss) if np.isfinite(result.loss) else 0.0
+        loss = coarse.loss(np.clip(own, 0.0, 1.0) * coarse.model.capacity[:, None], mask)
+        standalone[node] = max(0.0, loss) if np.isfinite(loss) else 0.0
     weight = sum(standalone.values())
     if weight <= 0:
         return {node: total / len(parts) for node in parts}
     return {node: total * value / weight for node, value in standalone.items()}
+
+
+def _share_grid(
+    model: TimelineModel, capacity: np.ndarray, blocked: np.ndarray | None
+) -> tuple[TimelineModel, np.ndarray, np.ndarray | None]:
+    """The run grid for standalone losses: at most :data:`SHARE_PERIODS` periods.
+
+    Consecutive run periods are merged ``k`` at a time (capacities averaged, an edge
+    blocked in a merged period when it is in any of its parts); a horizon already within
+    the limit is kept as it is.
+    """
+    h = model.horizon
+    if h <= SHARE_PERIODS:
+        return model, capacity, blocked
+    k = math.ceil(h / SHARE_PERIODS)
+    merged = math.ceil(h / k)
+    pad = merged * k - h
+    fractions = np.pad(capacity, ((0, 0), (0, pad)), constant_values=1.0)
+    fractions = fractions.reshape(len(capacity), merged, k).mean(axis=2)
+    mask: np.ndarray | None = None
+    if blocked is not None:
+        padded = np.pad(blocked, ((0, 0), (0, pad))).reshape(len(blocked), merged, k)
+        mask = np.asarray(padded.any(axis=2))
+    coarse = TimelineModel(
+        model.model, merged, model.period * k, lead_time=model.lead * model.period
+    )
+    return coarse, fractions, mask
 
 
 def timeline_tables(

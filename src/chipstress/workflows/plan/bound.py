@@ -1,5 +1,17 @@
 """The proven lower bound beside the hazard planner's answers: the LP relaxation of the
-exact event program (see :mod:`chipstress.workflows.plan.hazard`)."""
+exact event program (see :mod:`chipstress.workflows.plan.hazard`).
+
+An event's loss is measured on the time-expanded program over its run grid
+(:mod:`chipstress.workflows.hazards.losses`). Its copy here is the single-window
+time-to-recover program over the whole horizon ``T = H · period`` with each node's mean
+capacity loss over it: a relaxation of the time-expanded program when no edge has a lead
+time (any plan period by period, summed over the horizon, is a plan of the window: the
+same capacity in total, the same stocks, the same demand; the window drops the per-period
+limits and the cap on stocks), so its loss is never above the event's. Edges an export
+control closes for part of the horizon stay open in the copy (a window cannot close an
+edge for part of it), which only relaxes it further. With lead times the window is not a
+relaxation and no LP bound is built.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +22,7 @@ import numpy as np
 
 from chipstress.engine.solver import HighsSolver, Solver, SolveStatus
 from chipstress.model.network import Network
-from chipstress.workflows.hazards.losses import LOSS_STEP, WINDOW_STEP, DisruptionKey
+from chipstress.workflows.hazards.losses import EventKey, EventLosses
 from chipstress.workflows.plan.actions import Action
 from chipstress.workflows.plan.program import Assembler, Superset
 from chipstress.workflows.plan.sample import EventSample, KeptEvent
@@ -70,8 +82,12 @@ class RelaxationBound:
             apply_edits(full, [CutTTR(node, to=to) for node, to in cuts.items()]) if cuts else full
         )
         cut_mapper = EventMapper(network, all_cut, sample.rates)
+        losses = EventLosses(full, mapper.period_days)
+        if losses.lead > 0:
+            self.basis = "lead times on source edges: no LP relaxation (a window has none)"
+            return
         ids = network.nodes["id"].to_numpy(dtype=object)
-        groups: dict[DisruptionKey | None, list[int]] = {}
+        groups: dict[EventKey | None, list[int]] = {}
         for index, kept in enumerate(events):
             groups.setdefault(mapper.key(kept.event), []).append(index)
         copies = len(groups) + sum(
@@ -96,7 +112,10 @@ class RelaxationBound:
                 variants.append((cut_mapper.key(events[members[0]].event), []))
             for variant, relaxed in variants:
                 if variant is not None:
-                    _add_group_copy(asm, superset, x0, w0 + g, float(unit[g]), variant, relaxed)
+                    alpha, window = _window(losses, variant)
+                    _add_group_copy(
+                        asm, superset, x0, (w0 + g, float(unit[g])), alpha, window, relaxed
+                    )
         self.budget_row = asm.row([x0 + k for k in range(n_actions)], costs.tolist(), -np.inf, 0.0)
         group_of = {i: g for g, members in enumerate(groups.values()) for i in members}
         constant = sample.year_loss.copy()
@@ -151,15 +170,16 @@ def _add_group_copy(
     asm: Assembler,
     superset: Superset,
     x0: int,
-    w_col: int,
-    unit: float,
-    key: DisruptionKey,
+    w: tuple[int, float],
+    alpha: np.ndarray,
+    window: float,
     relaxed: list[int],
 ) -> None:
-    """One copy of the time-to-recover program for a group's disruption ``key``, and the
-    row ``w_g ≥ T·cost·x/unit − Σ relaxed`` (the cut variant's row has no relaxed terms)."""
-    alpha, window = _alpha(key, superset.model.n_nodes)
-    block = superset.add_copy(asm, x0, alpha, window, key[2])
+    """One copy of the time-to-recover program (``alpha`` over ``window`` periods) for a
+    group, and the row ``w_g ≥ T·cost·x/unit − Σ relaxed`` (``w = (w_g's column, unit)``;
+    the cut variant's row has no relaxed terms)."""
+    w_col, unit = w
+    block = superset.add_copy(asm, x0, alpha, window)
     nonzero = np.flatnonzero(block.cost)
     asm.row(
         [*(block.col + nonzero).tolist(), w_col, *relaxed],
@@ -204,9 +224,7 @@ def _hit(events: list[KeptEvent], members: list[int]) -> set[int]:
     return {int(p) for i in members for p in events[i].event.positions}
 
 
-def _alpha(key: DisruptionKey, n_nodes: int) -> tuple[np.ndarray, float]:
-    tenths, entries, _ = key
-    alpha = np.zeros(n_nodes)
-    for node, percent in entries:
-        alpha[node] = percent * LOSS_STEP
-    return alpha, tenths * WINDOW_STEP
+def _window(losses: EventLosses, key: EventKey) -> tuple[np.ndarray, float]:
+    """Each node's mean capacity loss over the event's horizon, and the horizon (periods)."""
+    horizon, period = losses.grid(key)
+    return losses.loss_fraction(key, horizon, period).mean(axis=1), horizon * period

@@ -7,7 +7,6 @@ something; any set of candidate actions is then measured on the same events (see
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,6 @@ import numpy as np
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
-from chipstress.workflows.hazards.losses import quantise_arrays
 from chipstress.workflows.hazards.montecarlo import SimulationWorker, tail_risk, year_chunks
 from chipstress.workflows.hazards.params import default_parameters
 from chipstress.workflows.hazards.rates import load_rates
@@ -74,17 +72,14 @@ class EventSample:
         self.rates = load_rates(None)
         self.params = default_parameters()
         worker = SimulationWorker(network, self.rates, self.params)
-        steady = worker.losses.base.baseline_ttr(math.inf)
-        self.monotone = steady.status == "optimal" and steady.rate <= 0.0
+        self.monotone = worker.losses.monotone
         self.year_loss = np.zeros(self.n_years)
         kept: list[KeptEvent] = []
         for first, count, chunk_seed in chunks:
             events, _ = worker.sampler.sample(np.random.default_rng(chunk_seed), count)
-            for event in events:
-                window = max(float(event.periods.max(initial=0.0)), event.export_periods)
-                key = quantise_arrays(
-                    event.positions, event.fraction * event.periods, window, event.blocked
-                )
+            keys = [worker.key(event) for event in events]
+            worker.losses.prefetch(keys)
+            for event, key in zip(events, keys, strict=True):
                 loss = worker.loss(key)
                 self.year_loss[first + event.year] += loss
                 if loss > 0 or not self.monotone:
@@ -120,11 +115,9 @@ class EventSample:
         edited = apply_edits(self.network, combined_edits(actions)) if actions else self.network
         mapper = EventMapper(self.network, edited, self.rates)
         worker = SimulationWorker(edited, self.rates, self.params)
-        out = []
-        for kept in events:
-            key = mapper.key(kept.event)
-            out.append(0.0 if key is None else float(worker.loss(key)))
-        return out
+        keys = [mapper.key(kept.event) for kept in events]
+        worker.losses.prefetch(keys)
+        return [float(worker.loss(key)) for key in keys]
 
     def evaluate(self, chosen: frozenset[int]) -> float:
         """The measure (currency per year) with the actions ``chosen`` applied."""

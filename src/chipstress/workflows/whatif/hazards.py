@@ -10,8 +10,8 @@ network an event hits the same sites, mapped by node id:
 * a site whose TTR was cut recovers faster in the same proportion: its outage lasts
   ``periods × ttr_after / ttr_before`` (an assumption: the cut scales every recovery of
   that site, e.g. engineers dispatched from another cluster's talent pool);
-* a reactively qualified line is out for the first ``lead_time`` periods of every event's
-  window (on top of any outage of its own site);
+* a reactively qualified line is out for the first ``lead_time`` periods of every event
+  (at most until the event's last hit is back), on top of any outage of its own site;
 * an export control blocks the same kind of edges (material, supplier country,
   destination) in the edited network, and the lines of a named supplier with it.
 
@@ -32,11 +32,12 @@ import pandas as pd
 from chipstress.errors import ChipstressError
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.events import Duration, ExportControl
-from chipstress.workflows.hazards.losses import DisruptionKey, quantise_arrays
+from chipstress.workflows.hazards.losses import EventKey, RawHit, event_hits, event_key
 from chipstress.workflows.hazards.montecarlo import SimulationWorker as _Worker
 from chipstress.workflows.hazards.montecarlo import tail_risk as _tail
 from chipstress.workflows.hazards.montecarlo import year_chunks
-from chipstress.workflows.hazards.params import HazardParameters, default_parameters
+from chipstress.workflows.hazards.params import HazardParameters, default_parameters, period_days
+from chipstress.workflows.hazards.profiles import load_curves
 from chipstress.workflows.hazards.rates import Rates, load_rates
 from chipstress.workflows.hazards.sampling import SampledEvent
 from chipstress.workflows.hazards.translate import blocked_edges
@@ -61,6 +62,8 @@ class EventMapper:
 
     def __init__(self, before: Network, after: Network, rates: Rates) -> None:
         self.identity = before is after or before.equals(after)
+        self.kinds = before.nodes["kind"].to_numpy(dtype=object)
+        self.period_days = period_days(before)
         before_ids = before.nodes["id"].to_numpy(dtype=object)
         after_position = {str(n): i for i, n in enumerate(after.nodes["id"])}
         self.position = np.array([after_position.get(str(n), -1) for n in before_ids], np.int64)
@@ -92,40 +95,41 @@ class EventMapper:
                 int(r) for r in np.flatnonzero(mask)
             )
 
-    def key(self, event: SampledEvent) -> DisruptionKey | None:
-        """The quantised disruption of ``event`` on the edited network (None: no damage)."""
-        window = max(float(event.periods.max(initial=0.0)), event.export_periods)
+    def key(self, event: SampledEvent) -> EventKey | None:
+        """The signature of ``event`` on the edited network (``None``: no damage).
+
+        Parameters
+        ----------
+        event
+            An event drawn on the network before the edits.
+
+        Returns
+        -------
+        EventKey or None
+            Its hits mapped by node id (each with its recovery curve, the time scaled by
+            the site's TTR cut), its qualified lines hit with it, reactive lines out for
+            their lead time, and the export control's edges on the edited network.
+        """
+        hits = event_hits(event, self.kinds)
         if self.identity:
-            return quantise_arrays(
-                event.positions, event.fraction * event.periods, window, event.blocked
-            )
-        base = event.positions
-        mapped = self.position[base]
-        keep = mapped >= 0
-        positions = [int(p) for p in mapped[keep]]
-        fraction = [float(f) for f in event.fraction[keep]]
-        periods = [float(d) for d in event.periods[keep] * self.factor[base[keep]]]
-        for b, f, d in zip(base[keep], event.fraction[keep], list(periods), strict=True):
-            for line in self.lines.get(int(b), ()):
-                positions.append(int(line))
-                fraction.append(float(f))
-                periods.append(d)
+            return event_key(hits, self.period_days, event.blocked, event.export_periods)
+        mapped: list[RawHit] = []
+        for position, curve, fraction, periods in hits:
+            after = int(self.position[position])
+            if after < 0:
+                continue
+            scaled = periods * float(self.factor[position])
+            mapped.append((after, curve, fraction, scaled))
+            for line in self.lines.get(position, ()):
+                mapped.append((int(line), curve, fraction, scaled))
         blocked = self.exports.get(event.source, ()) if event.blocked else ()
-        window = max(max(periods, default=0.0), event.export_periods)
-        if window <= 0 or (not positions and not blocked):
+        end = max([hit[3] for hit in mapped] + [event.export_periods])
+        if end <= 0 or (not mapped and not blocked):
             return None
-        hits = dict(zip(positions, zip(fraction, periods, strict=True), strict=True))
-        lost = {p: f * d for p, (f, d) in hits.items()}
+        flat = load_curves()[0]["flat"]
         for line, lead in self.delayed:
-            late = min(lead, window)
-            if line in hits:  # out at the start, then for its site's outage after that
-                f, d = hits[line]
-                lost[line] = min(window, late + f * max(0.0, d - late))
-            else:
-                lost[line] = late
-        keys = np.fromiter(lost.keys(), dtype=np.int64, count=len(lost))
-        values = np.fromiter(lost.values(), dtype=float, count=len(lost))
-        return quantise_arrays(keys, values, window, blocked)
+            mapped.append((int(line), flat, 1.0, min(float(lead), end)))
+        return event_key(mapped, self.period_days, blocked, event.export_periods)
 
 
 @dataclass(frozen=True)
@@ -175,14 +179,13 @@ def _pair_chunk(
     after = np.zeros(n_years)
     damaging = np.zeros(n_years, dtype=np.int64)
     rows: list[tuple[Any, ...]] = []
-    for event in events:
-        window = max(float(event.periods.max(initial=0.0)), event.export_periods)
-        key = quantise_arrays(
-            event.positions, event.fraction * event.periods, window, event.blocked
-        )
+    keys = [worker.base.key(event) for event in events]
+    worker.base.losses.prefetch(keys)
+    mapped_keys = keys if worker.same else [worker.mapper.key(event) for event in events]
+    worker.edited.losses.prefetch(mapped_keys)
+    for event, key, mapped in zip(events, keys, mapped_keys, strict=True):
         loss = worker.base.loss(key)
-        mapped = key if worker.same else worker.mapper.key(event)
-        loss_after = 0.0 if mapped is None else worker.edited.loss(mapped)
+        loss_after = worker.edited.loss(mapped)
         if not (math.isfinite(loss) and math.isfinite(loss_after)):
             raise ChipstressError(
                 f"an event ({event.label}) could not be solved; the network may be infeasible"
