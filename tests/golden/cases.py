@@ -136,7 +136,7 @@ def _hazard_tables(results: Mapping[str, Any]) -> Tables:
     The per-period timeline is left out: where several plans lose the same total, which
     period loses is the solver's choice (degenerate optima), not an output to pin.
     """
-    impact, nodes, sites = [], [], []
+    impact, nodes, sites, components = [], [], [], []
     for event, result in results.items():
         impact.append(
             {
@@ -154,7 +154,9 @@ def _hazard_tables(results: Mapping[str, Any]) -> Tables:
         )
         nodes.append(result.nodes.assign(scenario=event))
         sites.append(result.sites.assign(scenario=event))
+        components.append(result.components.assign(scenario=event))
     return {
+        "components": _clean(pd.concat(components), keys=["scenario", "node"]),
         "impact": _clean(pd.DataFrame(impact), keys=["scenario"]),
         "nodes": _clean(pd.concat(nodes), keys=["scenario", "node"], drop=["name"]),
         "sites": _clean(

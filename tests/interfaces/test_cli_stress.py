@@ -367,6 +367,7 @@ def test_outage_command_matches_the_workflow(run, tmp_path: Path) -> None:
         stored = store.run(runs["run_id"].iloc[0])
     assert stored.kind == "outage" and stored.parameters["network"] == "tri-cluster"
     assert sorted(stored.table_names) == [
+        "components",
         "outage_products",
         "outage_sites",
         "timeline",

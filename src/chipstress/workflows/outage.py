@@ -286,6 +286,11 @@ class OutageResult:
     timeline
         ``timeline``, ``timeline_nodes`` and ``timeline_products``
         (:func:`chipstress.workflows.hazards.unfold.timeline_tables`).
+    components
+        The loss components per site (currency,
+        :func:`chipstress.workflows.hazards.components.event_components`): a site outage
+        names no hazard, so its scrap and damage are 0; business interruption is ``loss``
+        without the premiums, which are under mitigation.
     """
 
     name: str
@@ -301,6 +306,7 @@ class OutageResult:
     period_length: float = 1.0
     horizon: int = 1
     timeline: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    components: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> RunKind:
@@ -336,8 +342,11 @@ class OutageResult:
         return self.result.status if self.result.status != "optimal" else self.tts.status
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``outage_sites``, ``outage_products`` and the three timeline tables."""
-        return {"outage_sites": self.sites, "outage_products": self.products, **self.timeline}
+        """``outage_sites``, ``outage_products``, ``components`` and the timeline tables."""
+        tables = {"outage_sites": self.sites, "outage_products": self.products}
+        if self.components is not None:
+            tables["components"] = self.components
+        return {**tables, **self.timeline}
 
     def summary(self) -> dict[str, Any]:
         """Loss and lost profits (currency), window and time-to-survive (periods)."""
@@ -353,7 +362,13 @@ class OutageResult:
             "period_length": self.period_length,
             "horizon": self.horizon,
             "sites_hit": len(self.sites),
+            **self._component_totals(),
         }
+
+    def _component_totals(self) -> dict[str, float]:
+        from chipstress.workflows.hazards.components import component_totals
+
+        return component_totals(self.components) if self.components is not None else {}
 
 
 def _outages(network: Network, outages: Outages | Sequence[Any]) -> dict[str, tuple[float, float]]:
@@ -429,7 +444,7 @@ def outage(
     disruption, _ = outage_window(chosen)  # also checks the fractions and durations
     peak = {node: fraction for node, (fraction, _) in chosen.items()}
     info = network.nodes.set_index("id")
-    run, grid, tables = _site_timeline(network, chosen)
+    run, grid, tables, shares = _site_timeline(network, chosen)
     base = run.baseline or run
     lost = run.lost_units.sum(axis=1) - base.lost_units.sum(axis=1)
     tts = time_to_survive(network, peak)
@@ -462,17 +477,45 @@ def outage(
         period_length=grid.period,
         horizon=grid.horizon,
         timeline=tables,
+        components=_site_components(network, chosen, run, shares),
     )
+
+
+def _site_components(
+    network: Network,
+    chosen: Mapping[str, tuple[float, float]],
+    run: TimelineResult,
+    shares: Mapping[str, float],
+) -> pd.DataFrame:
+    """Loss components of site outages (no hazard: scrap and damage 0)."""
+    from chipstress.workflows.hazards.components import event_components
+
+    hits = pd.DataFrame(
+        {
+            "site": list(chosen),
+            "hazard": "outage",
+            "damage_state": "outage",
+            "capacity_loss": [f for f, _ in chosen.values()],
+            "recovery_periods": [d for _, d in chosen.values()],
+        }
+    )
+    return event_components(network, hits, run, shares)
 
 
 def _site_timeline(
     network: Network, chosen: Mapping[str, tuple[float, float]]
-) -> tuple[TimelineResult, RunGrid, dict[str, pd.DataFrame]]:
-    """Flat outages from time 0 on the timeline: the solve, its grid and its tables."""
+) -> tuple[TimelineResult, RunGrid, dict[str, pd.DataFrame], dict[str, float]]:
+    """Flat outages from time 0 on the timeline: the solve, its grid, its tables and shares.
+
+    The shares split the loss over the sites in proportion to their standalone timeline
+    losses (:func:`chipstress.workflows.hazards.unfold.standalone_shares`).
+    """
+    from chipstress.engine.solver import SolveStatus
     from chipstress.workflows.hazards.params import period_days
     from chipstress.workflows.hazards.unfold import (
         run_grid,
         solve_profile,
+        standalone_shares,
         timeline_model,
         timeline_tables,
     )
@@ -494,7 +537,12 @@ def _site_timeline(
         overlap = np.clip(np.minimum(starts + grid.period, periods) - starts, 0.0, grid.period)
         capacity[position[node]] = 1.0 - fraction * overlap / grid.period
     run = solve_profile(model, capacity, None)
-    return run, grid, timeline_tables(model, run, capacity)
+    loss = run.loss if run.status == SolveStatus.OPTIMAL else 0.0
+    loss = 0.0 if abs(loss) <= 1e-9 * (1.0 + abs(run.lost_profit)) else loss
+    parts = {position[node]: () for node in chosen}
+    by_position = standalone_shares(model, capacity, None, parts, float(loss))
+    shares = {node: by_position[position[node]] for node in chosen}
+    return run, grid, timeline_tables(model, run, capacity), shares
 
 
 def _event_outage(network: Network, events: Sequence[Any], name: str) -> HazardResult:

@@ -46,7 +46,7 @@ def test_sweep_job_matches_the_workflow_and_is_stored(
     pd.testing.assert_series_equal(got["lost_profit"], expected["lost_profit"], rtol=1e-9)
     pd.testing.assert_series_equal(got["tts"], expected["tts"], rtol=1e-9)
     assert result["summary"]["worst_node"] == expected["node"].iloc[0]
-    assert result["total_rows"] == 90 and result["truncated"] is False
+    assert result["total_rows"] == 116 and result["truncated"] is False
     client.app.state.chipstress.store.close()  # let another connection read the file
     with ResultsStore(db_path) as store:
         stored = store.table(job["run_id"], "sweep")

@@ -46,7 +46,7 @@ def test_whatif_edits_job_matches_the_library(client: TestClient, run_job: RunJo
     for row in expected.totals.itertuples(index=False):
         assert got[row.metric][0] == pytest.approx(row.before, rel=1e-9)
         assert got[row.metric][1] == pytest.approx(row.after, rel=1e-9)
-    assert result["total_rows"] == 90 and len(result["edits"]) == 6
+    assert result["total_rows"] == 116 and len(result["edits"]) == 6
     run = client.get(f"/api/runs/{job['run_id']}").json()
     assert run["kind"] == "whatif" and "whatif_totals" in run["tables"]
     report = client.get(f"/api/runs/{job['run_id']}/report")

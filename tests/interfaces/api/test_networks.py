@@ -21,7 +21,7 @@ def test_builtins_and_network_list(client: TestClient) -> None:
     networks = client.get("/api/networks").json()
     assert [n["id"] for n in networks] == ["tri-cluster"]
     tri = networks[0]
-    assert tri["nodes"] == 90 and tri["products"] == 12 and tri["source"] == "builtin"
+    assert tri["nodes"] == 116 and tri["products"] == 16 and tri["source"] == "builtin"
     assert tri["period"] == "week" and tri["currency"] == "USD"
     assert {"kaohsiung", "kumamoto", "arizona"} <= set(tri["clusters"])
     assert tri["fingerprint"] == load_builtin().fingerprint()
@@ -29,9 +29,9 @@ def test_builtins_and_network_list(client: TestClient) -> None:
 
 def test_network_summary_and_nodes(client: TestClient) -> None:
     summary = client.get("/api/networks/tri-cluster").json()
-    assert summary["summary"].startswith("tri-cluster: 90 nodes")
+    assert summary["summary"].startswith("tri-cluster: 116 nodes")
     nodes = client.get("/api/networks/tri-cluster/nodes").json()
-    assert len(nodes) == 90
+    assert len(nodes) == 116
     fab = next(n for n in nodes if n["id"] == "tsmc_fab21_az")
     assert fab["cluster"] == "arizona" and fab["kind"] == "fab" and fab["tier"] == 1
     assert (

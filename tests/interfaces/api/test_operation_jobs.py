@@ -36,7 +36,14 @@ def _stored(client: TestClient, run_id: str) -> dict[str, Any]:
         (
             "outage",
             {"outages": OUTAGES},
-            ["outage_products", "outage_sites", "timeline", "timeline_nodes", "timeline_products"],
+            [
+                "components",
+                "outage_products",
+                "outage_sites",
+                "timeline",
+                "timeline_nodes",
+                "timeline_products",
+            ],
         ),
         (
             "contingency",

@@ -24,7 +24,7 @@ def test_list_show_and_tables(client: TestClient, two_sweeps: list[str]) -> None
     runs = client.get("/api/runs").json()
     assert {r["run_id"] for r in runs} == set(two_sweeps)
     assert runs[0]["created_at"] >= runs[1]["created_at"]  # newest first
-    assert runs[0]["summary"]["nodes"] == 78
+    assert runs[0]["summary"]["nodes"] == 100
     assert client.get("/api/runs", params={"kind": "replay"}).json() == []
     assert client.get("/api/runs", params={"kind": "nonsense"}).status_code == 422
     run = client.get(f"/api/runs/{two_sweeps[0]}").json()
@@ -33,11 +33,11 @@ def test_list_show_and_tables(client: TestClient, two_sweeps: list[str]) -> None
     prefix = client.get(f"/api/runs/{two_sweeps[0][-6:]}").json()
     assert prefix["run_id"] == two_sweeps[0]
     table = client.get(f"/api/runs/{two_sweeps[0]}/tables/sweep", params={"limit": 5}).json()
-    assert table["total_rows"] == 78 and len(table["rows"]) == 5
+    assert table["total_rows"] == 100 and len(table["rows"]) == 5
     csv = client.get(f"/api/runs/{two_sweeps[0]}/tables/sweep", params={"format": "csv"})
     assert csv.headers["content-type"].startswith("text/csv")
     frame = pd.read_csv(io.StringIO(csv.text))
-    assert len(frame) == 78 and frame["node"].iloc[0] == table["rows"][0]["node"]
+    assert len(frame) == 100 and frame["node"].iloc[0] == table["rows"][0]["node"]
 
 
 def test_run_errors(client: TestClient, two_sweeps: list[str]) -> None:

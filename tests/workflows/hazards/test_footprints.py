@@ -12,12 +12,12 @@ from chipstress.workflows.hazards.damage import damage_states, exceedance
 from chipstress.workflows.hazards.footprints import (
     EARTH_RADIUS_KM,
     G_CM_S2,
-    Attenuation,
     distance_to_track_km,
     great_circle_km,
     hypocentral_km,
     inside_polygon,
 )
+from chipstress.workflows.hazards.gmpe import FukushimaTanaka1990
 
 ONE_DEGREE_KM = 2 * math.pi * EARTH_RADIUS_KM / 360  # 111.19493 km
 
@@ -46,10 +46,14 @@ def test_hypocentral_distance() -> None:
 
 
 def test_fukushima_tanaka_pga_by_hand() -> None:
+    # The general model (sites outside Japan and Taiwan; no country given).
     relation = default_parameters().attenuation
+    assert relation.general == FukushimaTanaka1990(
+        0.41, 0.0034, 0.032, 1.30, 0.21, relation.general.source
+    )
     # M7, R = 20 km: 10^(0.41*7) = 741.310; 0.032 * 741.310 = 23.722; log10(43.722) = 1.64070
     # log10 PGA = 2.87 - 1.64070 - 0.068 + 1.30 = 2.46130 -> 289.27 cm/s2 = 0.29497 g
-    assert 10 ** relation.log10_pga_cm_s2(7.0, 20.0) == pytest.approx(289.27, abs=0.01)
+    assert 10 ** relation.general.log10_pga_cm_s2(7.0, 20.0) == pytest.approx(289.27, abs=0.01)
     assert relation.pga_g(7.0, 20.0) == pytest.approx(0.29497, abs=1e-5)
     # M6 at 30 km epicentral, 10 km deep: R = 31.623; 10^2.46 = 288.40 -> 9.229;
     # log10(40.852) = 1.61122; 2.46 - 1.61122 - 0.10752 + 1.30 = 2.04126 -> 109.97 cm/s2
@@ -60,11 +64,12 @@ def test_fukushima_tanaka_pga_by_hand() -> None:
 
 
 def test_pga_falls_with_distance_and_rises_with_magnitude() -> None:
-    relation = Attenuation(0.41, 0.0034, 0.032, 1.30, 0.21)
+    relation = default_parameters().attenuation
     distances = np.array([5.0, 20.0, 80.0, 300.0])
-    pga = relation.pga_g(6.5, distances)
-    assert np.all(np.diff(pga) < 0)
-    assert np.all(relation.pga_g(7.5, distances) > pga)
+    for country in ("Japan", "Taiwan", "USA"):
+        pga = relation.pga_g(6.5, distances, 0.0, [country] * 4, 10.0)
+        assert np.all(np.diff(pga) < 0)
+        assert np.all(relation.pga_g(7.5, distances, 0.0, [country] * 4, 10.0) > pga)
 
 
 def test_track_distance_to_a_segment_and_its_ends() -> None:

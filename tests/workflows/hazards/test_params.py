@@ -64,7 +64,7 @@ def test_every_record_has_a_source_or_an_estimate() -> None:
 
 def test_a_bad_override_file_is_reported(tmp_path: Path) -> None:
     text = (DATA / "fragility.csv").read_text(encoding="utf-8")
-    (tmp_path / "fragility.csv").write_text(text.replace("fab,slight,0.035", "fab,slight,-1"))
+    (tmp_path / "fragility.csv").write_text(text.replace("fab,slight,0.025", "fab,slight,-1"))
     with pytest.raises(InvalidInput, match=r"fragility.csv, row 1: '-1' is not a number"):
         load_parameters(tmp_path)
     (tmp_path / "fragility.csv").write_text(text)

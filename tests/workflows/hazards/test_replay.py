@@ -100,14 +100,14 @@ def test_replay_loss_is_the_timeline_difference_over_the_horizon(tri: Network) -
 
 def test_naka_fire_replay_runs_in_weeks_on_its_recovery_curve(tri: Network) -> None:
     result = replay("naka_fire_2021", tri)
-    assert list(result.sites["site"]) == ["jasm_fab1"] and result.loss > 0
+    assert list(result.sites["site"]) == ["renesas_naka"] and result.loss > 0
     # 13 weeks to recover: longer than 8, so the network's weeks.
     assert result.period_length == 1.0
     events = catalogue()["naka_fire_2021"].events
     assert result.loss == pytest.approx(timeline_loss(events, tri, result), rel=1e-9)
-    assert result.nodes.set_index("node").at["jasm_fab1", "allocated_loss"] == result.loss
+    assert result.nodes.set_index("node").at["renesas_naka", "allocated_loss"] == result.loss
     nodes = result.tables()["timeline_nodes"]
-    fab = nodes[nodes["node"] == "jasm_fab1"].set_index("period")
+    fab = nodes[nodes["node"] == "renesas_naka"].set_index("period")
     # Down at first (the fire's curve drops all), fully back in the last period.
     assert fab.at[1, "capacity"] == pytest.approx(0.0) and fab.at[result.horizon, "capacity"] == 1
 

@@ -31,7 +31,9 @@ def test_quake_near_kumamoto_hits_the_kumamoto_cluster_and_not_arizona(tri: Netw
     assert {"jasm_fab1", "sony_kumamoto_tec", "kumamoto_groundwater", "kyushu_electric"} <= set(
         hit["site"]
     )
-    assert set(hit["cluster"]) == {"kumamoto"}
+    # Kyushu's other plants (the "japan" cluster: SUMCO Imari, 100 km away) may shake
+    # past their weakest state too; Arizona never does.
+    assert "kumamoto" in set(hit["cluster"]) and "arizona" not in set(hit["cluster"])
     arizona = set(tri.nodes.loc[tri.nodes["cluster"] == "arizona", "id"])
     assert not arizona & set(hit["site"])
     assert not arizona & set(result.disruption)

@@ -101,8 +101,8 @@ def find_regions(
 ) -> list[Region]:
     """Up to ``panels`` detail windows where located sites crowd together.
 
-    Sites closer than ``link`` degrees are grouped; the groups with the most sites (at
-    least 3) become panels, each widened to hold every site of its main cluster when that
+    Sites closer than ``link`` degrees are grouped; the groups with the most end-product
+    sites (``demand`` > 0), then the most sites (at least 3), become panels, each widened to hold every site of its main cluster when that
     keeps it under ``max_span`` degrees (so Arizona's panel takes in the Los Angeles
     ports). Titles name the country and clusters. Longitudes are unwrapped as on the map.
 
@@ -127,7 +127,13 @@ def find_regions(
         return []
     lon = _unwrap(located["lon"].to_numpy(dtype=float))
     lat = located["lat"].to_numpy(dtype=float)
-    groups = sorted(_groups(lon, lat, link), key=len, reverse=True)
+    # Clusters of end-product sites first (fabs, packaging), then the most crowded.
+    sells = located["demand"].fillna(0).to_numpy(dtype=float) > 0 if "demand" in located else None
+    groups = sorted(
+        _groups(lon, lat, link),
+        key=lambda g: (int(sells[g].sum()) if sells is not None else 0, len(g)),
+        reverse=True,
+    )
     regions: list[Region] = []
     for members in groups[:panels]:
         if len(members) < 3:

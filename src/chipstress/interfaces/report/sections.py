@@ -12,6 +12,7 @@ import pandas as pd
 from chipstress.interfaces import figures as figs
 from chipstress.interfaces.figures import compact, fmt_money, fmt_periods
 from chipstress.interfaces.report._html import Column, Page, cards, escape, number, table
+from chipstress.interfaces.report.components import COMPONENT_TABLES, components_section
 from chipstress.interfaces.report.recovery import TIMELINE_TABLES, recovery_sections
 from chipstress.model.network import Network
 from chipstress.store import StoredRun
@@ -507,8 +508,9 @@ def hazard_sections(page: Page, run: StoredRun, network: Network, tables: Tables
             "Impact", f"What the disruption costs (money in {escape(currency)}).", "impact"
         )
         page.add(generic_table(impact, currency, limit=60))
+    components_section(page, network, tables)
     recovery_sections(page, run, network, tables)
-    for name in sorted(set(tables) - {"sites", "impact"} - TIMELINE_TABLES):
+    for name in sorted(set(tables) - {"sites", "impact"} - TIMELINE_TABLES - COMPONENT_TABLES):
         page.section(f"Table {name}", "", f"table-{name}")
         page.add(generic_table(tables[name], currency, limit=40))
 
@@ -537,8 +539,9 @@ def generic_sections(page: Page, run: StoredRun, network: Network, tables: Table
                 ]
             )
         )
+    components_section(page, network, tables)
     recovery_sections(page, run, network, tables)
-    for name in sorted(set(tables) - TIMELINE_TABLES):
+    for name in sorted(set(tables) - TIMELINE_TABLES - COMPONENT_TABLES):
         page.section(f"Table {name}", f"{len(tables[name]):,} rows.", f"table-{name}")
         page.add(generic_table(tables[name], network.meta.currency, limit=50))
 

@@ -1,6 +1,6 @@
 """Hazard parameters, read from the data files in ``hazards/data/`` (never set in code).
 
-* ``attenuation.yaml`` — the PGA attenuation relation and the magnitude/depth limits;
+* ``attenuation.yaml`` — the ground-motion models per region and the magnitude/depth limits;
 * ``fragility.csv`` — per node kind and damage state: median PGA (g), lognormal beta,
   capacity loss (fraction) and recovery (weeks);
 * ``storms.csv`` — typhoon/flood/storm damage per severity and node kind;
@@ -294,19 +294,12 @@ def load_parameters(folder: str | Path | None = None) -> HazardParameters:
     """
     reader = _Reader(Path(folder) if folder is not None else None)
     label, att = reader.yaml("attenuation.yaml")
-    relation = att.get("fukushima_tanaka_1990") or {}
     limits = att.get("limits") or {}
-    where = "fukushima_tanaka_1990"
-    a, b, c, d = (
-        reader.number(label, where, relation.get(k), -100, 100) for k in ("a", "b", "c", "d")
-    )
-    attenuation = Attenuation(
-        a=a,
-        b=b,
-        c=c,
-        d=d,
-        sigma=reader.number(label, where, relation.get("sigma_log10"), 0.0, 2.0),
-        source=reader.provenance(label, where, relation),
+    attenuation = Attenuation.from_data(
+        att,
+        lambda where, value, lo, hi: reader.number(label, where, value, lo, hi),
+        lambda where, record: reader.provenance(label, where, record),
+        lambda where, message: reader.problems.append(f"{label}, {where}: {message}"),
     )
     reader.provenance(label, "limits", limits)
     magnitude_range = (

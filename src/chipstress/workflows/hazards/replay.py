@@ -31,6 +31,11 @@ from chipstress.engine.timeline import TimelineModel, TimelineResult
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind
+from chipstress.workflows.hazards.components import (
+    component_totals,
+    empty_components,
+    event_components,
+)
 from chipstress.workflows.hazards.events import Event
 from chipstress.workflows.hazards.params import HazardParameters, default_parameters, period_days
 from chipstress.workflows.hazards.parse import load_events, parse_events
@@ -105,6 +110,11 @@ class HazardResult:
     timeline
         ``timeline``, ``timeline_nodes`` and ``timeline_products``: the run period by
         period (:func:`chipstress.workflows.hazards.unfold.timeline_tables`).
+    components
+        The loss components per node hit (currency): business interruption (``loss``
+        without the premiums), scrap, damage, mitigation (premiums and water trucking),
+        their ``total`` and the downstream revenue at risk, not in it
+        (:func:`chipstress.workflows.hazards.components.event_components`).
     kind
         ``replay`` (a catalogue event) or ``scenario`` (user events).
     parameters
@@ -148,6 +158,7 @@ class HazardResult:
             "nodes": self.nodes,
             "impact": impact,
             "lost_units": lost_units,
+            "components": self.components,
             **empty_timeline(),
             **self.timeline,
         }
@@ -167,6 +178,7 @@ class HazardResult:
             "sites_hit": int(self.sites["node"].nunique())
             if "node" in self.sites
             else len(self.sites),
+            **component_totals(self.components),
         }
 
     currency: str = ""
@@ -175,6 +187,7 @@ class HazardResult:
     period_length: float = 1.0
     horizon: int = 0
     timeline: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    components: pd.DataFrame = field(default_factory=empty_components, repr=False)
 
     def describe(self) -> str:
         """A few lines: loss, window, TTS, how many sites were hit, and the notes."""
@@ -187,6 +200,15 @@ class HazardResult:
             f"{self.period_length:.4g} {period}); {hit} site{'s' if hit != 1 else ''} hit",
             f"time to survive if the hit sites stayed at their worst: {tts}",
         ]
+        if len(self.components):
+            sums = component_totals(self.components)
+            cur = self.currency
+            lines.append(
+                f"components: business interruption {sums['business_interruption']:,.0f}, "
+                f"scrap {sums['scrap']:,.0f}, damage {sums['damage']:,.0f}, mitigation "
+                f"{sums['mitigation']:,.0f}; total {sums['total_loss']:,.0f} {cur}; downstream "
+                f"revenue at risk {sums['downstream_revenue_at_risk']:,.0f} {cur} (not in the total)"
+            )
         if self.status != SolveStatus.OPTIMAL:
             lines.append(f"the programs did not solve cleanly: {self.status}")
         lines += [f"note: {note}" for note in self.notes]
@@ -313,7 +335,8 @@ def evaluate(
     -------
     HazardResult
         The sites hit and why, the disruption, and its lost profit (currency) and
-        time-to-survive (periods).
+        time-to-survive (periods), with its loss components per node hit (currency;
+        docs/hazards.md, "Loss components").
 
     Raises
     ------
@@ -367,6 +390,14 @@ def evaluate(
     notes += list(run.grid.notes) + [n for n in run.profile.notes if n not in notes]
     if len(translation.sites) and loss == 0 and status == SolveStatus.OPTIMAL:
         notes.append("the network absorbs it: no demand is lost beyond the undisrupted plan")
+    nodes = (
+        _allocation(network, translation, run, float(loss))
+        if status == SolveStatus.OPTIMAL
+        else pd.DataFrame(columns=NODE_COLUMNS)
+    )
+    shares = dict(
+        zip(nodes["node"].astype(str), nodes["allocated_loss"].astype(float), strict=True)
+    )
     return HazardResult(
         loss=float(loss),
         lost_profit=float(hit.lost_profit),
@@ -374,14 +405,13 @@ def evaluate(
         window=float(run.grid.window),
         tts=float(tts),
         status=status,
-        nodes=_allocation(network, translation, run, float(loss))
-        if status == SolveStatus.OPTIMAL
-        else pd.DataFrame(columns=NODE_COLUMNS),
+        nodes=nodes,
         lost_units=lost_units,
         notes=notes,
         period_length=run.grid.period,
         horizon=run.grid.horizon,
         timeline=timeline_tables(run.model, hit, run.capacity),
+        components=event_components(network, run.profile, hit, shares),
         **common,
     )
 

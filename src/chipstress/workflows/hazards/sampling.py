@@ -263,6 +263,7 @@ class Sampler:
         lat, lon = sites.lat[located], sites.lon[located]
         trace = np.asarray(record["trace"], dtype=float) if "trace" in record else None
         site_vectors = unit_vectors(lat, lon)
+        country = sites.network.nodes["country"].to_numpy(dtype=object)[located]
         log_median, beta = np.log(frag.median[located]), frag.beta[located]
         batch = max(1, 2_000_000 // max(1, 4 * len(located)))
         for first in range(0, len(years), batch):
@@ -273,7 +274,12 @@ class Sampler:
                 surface = chord_km(unit_vectors(lat0[part], lon0[part]), site_vectors)
             distance = hypocentral_km(surface, depth[part, None])
             pga = sites.params.attenuation.pga_g(
-                magnitude[part, None], distance, epsilon[part, None]
+                magnitude[part, None],
+                distance,
+                epsilon[part, None],
+                country,
+                depth[part, None],
+                str(record["id"]),
             )
             # Most quakes shake no site past its weakest state: find the others first
             # (in logs: ln PGA >= ln median + beta * z for some state).

@@ -176,7 +176,10 @@ def _earthquake(event: Earthquake, sites: Sites, explain: bool) -> Hits:
     else:
         surface = great_circle_km(lat, lon, event.lat, event.lon)
     distance = hypocentral_km(surface, event.depth_km)
-    pga = sites.params.attenuation.pga_g(event.magnitude, distance, event.epsilon)
+    country = sites.network.nodes["country"].to_numpy(dtype=object)[located]
+    pga = sites.params.attenuation.pga_g(
+        event.magnitude, distance, event.epsilon, country, event.depth_km, event.name
+    )
     frag = sites.fragility
     state = damage_states(pga, frag.median[located], frag.beta[located], event.capacity_quantile)
     hit = state >= 0

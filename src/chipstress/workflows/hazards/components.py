@@ -1,0 +1,578 @@
+"""What an event costs, by component: lost margin, scrap, damage, mitigation, and exposure.
+
+A replay, scenario or outage measures the margin of the sales it loses on the
+time-expanded program (:mod:`chipstress.workflows.hazards.unfold`). :func:`event_components`
+adds what that program does not see, per node hit (docs/hazards.md, "Loss components"):
+
+* ``business_interruption`` — the node's share of the run's loss (``allocated_loss``)
+  without the premiums paid on edges, which move to ``mitigation``;
+* ``scrap`` — work in process scrapped: WIP units (steady throughput × cycle time) ×
+  value added so far (a share of the unit value) × a scrap fraction by hazard and
+  severity (earthquakes by damage state, fires by the capacity lost, power outages by
+  outage length, applied to the grid node's customers);
+* ``damage`` — asset value (a multiple of a year's output at capacity) × a damage ratio
+  (earthquakes by damage state, other hazards per unit of the capacity lost), plus a
+  recovery cost per day down where the hazard needs repair or requalification;
+* ``mitigation`` — the premiums paid on edges (part of the program's lost profit) and
+  water trucked in during restrictions (price per m³ × the customers' water need × the
+  cut × the duration);
+* ``downstream_revenue_at_risk`` — the customers' product revenue behind the end-product
+  units lost (unit value × a revenue multiple), split over the nodes like the loss; an
+  exposure, never part of ``total``.
+
+``total`` is the sum of the first four. The figures come from ``data/components.yaml``
+(every number with ``source:`` or ``estimate:``), read by
+:func:`load_component_parameters`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from chipstress.engine.timeline import TimelineResult
+from chipstress.errors import InvalidInput
+from chipstress.model.network import Network
+from chipstress.workflows.hazards.params import DAMAGE_STATES, PERIOD_DAYS
+from chipstress.workflows.hazards.profiles import PROFILE_COLUMNS, Profile
+
+__all__ = [
+    "COMPONENTS",
+    "COMPONENT_COLUMNS",
+    "ComponentParameters",
+    "KindFigures",
+    "component_totals",
+    "default_component_parameters",
+    "empty_components",
+    "event_components",
+    "load_component_parameters",
+]
+
+COMPONENTS: tuple[str, ...] = ("business_interruption", "scrap", "damage", "mitigation")
+COMPONENT_COLUMNS = ["node", "kind", *COMPONENTS, "total", "downstream_revenue_at_risk"]
+KINDS: tuple[str, ...] = (
+    "fab",
+    "product",
+    "packaging",
+    "supplier",
+    "equipment",
+    "utility",
+    "logistics",
+    "talent",
+    "other",
+)
+_FLOW_HAZARDS = ("power_outage",)  # scrap lands at the hit node's customers
+
+
+@dataclass(frozen=True)
+class KindFigures:
+    """The loss-component figures of one node kind (``components.yaml``, ``kinds``).
+
+    Attributes
+    ----------
+    cycle_time_days
+        Time a unit spends in the line (days).
+    value_added_share
+        Share of the unit value embodied in an average unit of WIP.
+    price_per_margin
+        Unit value per unit of margin, where the node sells to demand.
+    unit_value
+        Value per unit of output where the node sells no end product (currency/unit).
+    asset_to_annual_sales
+        Replacement value of the plant per unit of a year's output value at capacity.
+    recovery_cost_per_day
+        Recovery cost per day of full capacity lost (share of the asset value).
+    water_m3_per_unit
+        Process water per unit of output (m³/unit).
+    revenue_multiple
+        Customers' product revenue per unit of end-product value.
+    """
+
+    cycle_time_days: float
+    value_added_share: float
+    price_per_margin: float
+    unit_value: float
+    asset_to_annual_sales: float
+    recovery_cost_per_day: float
+    water_m3_per_unit: float
+    revenue_multiple: float
+
+
+_LIMITS: dict[str, tuple[float, float]] = {
+    "cycle_time_days": (0.0, 730.0),
+    "value_added_share": (0.0, 1.0),
+    "price_per_margin": (1.0, 100.0),
+    "unit_value": (0.0, 1e9),
+    "asset_to_annual_sales": (0.0, 20.0),
+    "recovery_cost_per_day": (0.0, 0.1),
+    "water_m3_per_unit": (0.0, 1e6),
+    "revenue_multiple": (0.0, 1000.0),
+}
+
+
+@dataclass(frozen=True)
+class ComponentParameters:
+    """The loss-component data (``data/components.yaml``).
+
+    Attributes
+    ----------
+    currency
+        Currency of the absolute figures (unit values, water trucking).
+    utilisation
+        Share of capacity used when the undisrupted throughput is not at hand.
+    kinds
+        Figures per node kind (``other`` is the fallback).
+    materials
+        Unit value per material (currency/unit), before a kind's ``unit_value``.
+    quake_scrap, quake_damage
+        Scrap fraction of WIP and damage ratio of the asset value, per damage state.
+    power_scrap
+        ``(class, max_hours, scrap fraction)`` of power outages, shortest first.
+    hazard_scrap, hazard_damage
+        Scrap fraction and damage ratio (per unit of capacity lost; fires' scrap too)
+        of the other hazards.
+    recovery_hazards
+        Hazards whose days down cost recovery.
+    trucking_per_m3
+        Price of water trucked in (currency per m³).
+    provenance
+        Where each number comes from, by its path in the file.
+    """
+
+    currency: str
+    utilisation: float
+    kinds: Mapping[str, KindFigures]
+    materials: Mapping[str, float]
+    quake_scrap: Mapping[str, float]
+    quake_damage: Mapping[str, float]
+    power_scrap: tuple[tuple[str, float, float], ...]
+    hazard_scrap: Mapping[str, float]
+    hazard_damage: Mapping[str, float]
+    recovery_hazards: frozenset[str]
+    trucking_per_m3: float
+    provenance: Mapping[str, str]
+
+    def kind(self, kind: str) -> KindFigures:
+        """The figures of a node kind (``other`` when the file has none for it)."""
+        return self.kinds.get(str(kind), self.kinds["other"])
+
+
+class _Checker:
+    """Reads ``{value, source|estimate}`` records, collecting problems."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.problems: list[str] = []
+        self.provenance: dict[str, str] = {}
+
+    def record(self, where: str, raw: Any, lo: float, hi: float) -> float:
+        if not isinstance(raw, Mapping):
+            self.problems.append(f"{where}: expected {{value: ..., source|estimate: ...}}")
+            return math.nan
+        text = str(raw.get("source") or raw.get("estimate") or "").strip()
+        if not text:
+            self.problems.append(f"{where}: no 'source:' or 'estimate:'")
+        elif raw.get("estimate") and not raw.get("source"):
+            text = f"estimate: {text}"
+        self.provenance[where] = text
+        try:
+            value = float(raw["value"])
+        except (KeyError, TypeError, ValueError):
+            value = math.nan
+        if math.isnan(value) or not lo <= value <= hi:
+            self.problems.append(f"{where}: {raw.get('value')!r} is not a number in [{lo}, {hi}]")
+        return value
+
+
+def _kinds(check: _Checker, data: Mapping[str, Any]) -> dict[str, KindFigures]:
+    raw_kinds: Mapping[str, Any] = data.get("kinds") or {}
+    done: dict[str, dict[str, float]] = {}
+
+    def figures(kind: str, seen: tuple[str, ...] = ()) -> dict[str, float]:
+        if kind in done:
+            return done[kind]
+        spec = raw_kinds.get(kind)
+        if not isinstance(spec, Mapping) or kind in seen:
+            check.problems.append(f"kinds.{kind}: missing, or an 'as:' loop")
+            return dict.fromkeys(_LIMITS, math.nan)
+        values: dict[str, float] = {}
+        base = spec.get("as")
+        if base is not None:
+            values = dict(figures(str(base), (*seen, kind)))
+            for name in values:
+                check.provenance[f"kinds.{kind}.{name}"] = f"estimate: as {base}"
+        for name, (lo, hi) in _LIMITS.items():
+            if name in spec:
+                values[name] = check.record(f"kinds.{kind}.{name}", spec[name], lo, hi)
+            elif name not in values:
+                check.problems.append(f"kinds.{kind}: no {name}")
+                values[name] = math.nan
+        done[kind] = values
+        return values
+
+    return {kind: KindFigures(**figures(kind)) for kind in (*KINDS, *raw_kinds)}
+
+
+def _power_classes(check: _Checker, raw: Any) -> tuple[tuple[str, float, float], ...]:
+    classes = []
+    for name, record in (raw or {}).items():
+        where = f"scrap.power_outage.{name}"
+        fraction = check.record(where, record, 0.0, 1.0)
+        hours = (
+            float(record.get("max_hours", math.nan)) if isinstance(record, Mapping) else math.nan
+        )
+        if math.isnan(hours) or hours <= 0:
+            check.problems.append(f"{where}: max_hours must be > 0 (.inf for the last class)")
+        classes.append((str(name), hours, fraction))
+    classes.sort(key=lambda c: c[1])
+    if not classes or classes[-1][1] != math.inf:
+        check.problems.append("scrap.power_outage: the last class needs max_hours: .inf")
+    return tuple(classes)
+
+
+def load_component_parameters(path: str | Path | None = None) -> ComponentParameters:
+    """Read and check the loss-component data.
+
+    Parameters
+    ----------
+    path
+        A ``components.yaml`` to read instead of the packaged one.
+
+    Returns
+    -------
+    ComponentParameters
+        The figures, with the source or estimate of each.
+
+    Raises
+    ------
+    InvalidInput
+        The file is not valid YAML, a number is missing or out of range, a record has
+        no ``source:`` or ``estimate:``, a kind or damage state is missing.
+    """
+    if path is None:
+        label = "hazards/data/components.yaml"
+        text = (
+            resources.files("chipstress.workflows.hazards")
+            .joinpath("data", "components.yaml")
+            .read_text("utf-8")
+        )
+    else:
+        label, text = str(path), Path(path).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{label}: not valid YAML ({error})") from None
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"{label}: expected a mapping at the top level")
+    check = _Checker(label)
+    utilisation = check.record("utilisation", data.get("utilisation"), 0.01, 1.0)
+    kinds = _kinds(check, data)
+    materials = {
+        str(m): check.record(f"materials.{m}", r, 0.0, 1e9)
+        for m, r in (data.get("materials") or {}).items()
+    }
+    scrap: Mapping[str, Any] = data.get("scrap") or {}
+    damage: Mapping[str, Any] = data.get("damage") or {}
+    quake_scrap, quake_damage = {}, {}
+    for state in DAMAGE_STATES:
+        quake_scrap[state] = check.record(
+            f"scrap.earthquake.{state}", (scrap.get("earthquake") or {}).get(state), 0.0, 1.0
+        )
+        quake_damage[state] = check.record(
+            f"damage.earthquake.{state}", (damage.get("earthquake") or {}).get(state), 0.0, 1.0
+        )
+    power = _power_classes(check, scrap.get("power_outage"))
+    hazard_scrap = {
+        str(h): check.record(f"scrap.{h}", r, 0.0, 1.0)
+        for h, r in scrap.items()
+        if h not in ("earthquake", "power_outage")
+    }
+    hazard_damage = {
+        str(h): check.record(f"damage.{h}", r, 0.0, 1.0)
+        for h, r in damage.items()
+        if h != "earthquake"
+    }
+    recovery = data.get("recovery_cost") or {}
+    if not (recovery.get("source") or recovery.get("estimate")):
+        check.problems.append("recovery_cost: no 'source:' or 'estimate:'")
+    trucking = check.record("water_trucking", data.get("water_trucking"), 0.0, 1e4)
+    if check.problems:
+        listed = "\n  - ".join(check.problems[:25])
+        raise InvalidInput(f"{len(check.problems)} problem(s) in {label}:\n  - {listed}")
+    return ComponentParameters(
+        currency=str(data.get("currency") or ""),
+        utilisation=utilisation,
+        kinds=kinds,
+        materials=materials,
+        quake_scrap=quake_scrap,
+        quake_damage=quake_damage,
+        power_scrap=power,
+        hazard_scrap=hazard_scrap,
+        hazard_damage=hazard_damage,
+        recovery_hazards=frozenset(map(str, recovery.get("hazards") or ())),
+        trucking_per_m3=trucking,
+        provenance=dict(check.provenance),
+    )
+
+
+@cache
+def default_component_parameters() -> ComponentParameters:
+    """The packaged loss-component data (read once)."""
+    return load_component_parameters()
+
+
+def empty_components() -> pd.DataFrame:
+    """A components table with no rows."""
+    return pd.DataFrame(
+        {c: pd.Series(dtype=object if c in ("node", "kind") else float) for c in COMPONENT_COLUMNS}
+    )
+
+
+def component_totals(components: pd.DataFrame) -> dict[str, float]:
+    """The run's sums of a components table (currency).
+
+    Parameters
+    ----------
+    components
+        From :func:`event_components` (columns :data:`COMPONENT_COLUMNS`).
+
+    Returns
+    -------
+    dict of str to float
+        ``business_interruption``, ``scrap``, ``damage``, ``mitigation``, ``total_loss``
+        (their sum) and ``downstream_revenue_at_risk`` (not in ``total_loss``).
+    """
+    sums = {c: float(components[c].sum()) if c in components else 0.0 for c in COMPONENTS}
+    sums["total_loss"] = float(sum(sums.values()))
+    column = "downstream_revenue_at_risk"
+    sums[column] = float(components[column].sum()) if column in components else 0.0
+    return sums
+
+
+def _period_days(network: Network) -> float:
+    name = str(network.meta.period).strip().lower()
+    name = name[:-1] if name.endswith("s") else name
+    return PERIOD_DAYS.get(name, 1.0)
+
+
+def _throughput(network: Network, result: TimelineResult | None, utilisation: float) -> pd.Series:
+    """Units each node makes per network period in the undisrupted steady state."""
+    ids = network.nodes["id"].astype(str)
+    fallback = pd.Series(
+        network.nodes["capacity"].to_numpy(dtype=float) * utilisation, index=ids.to_numpy()
+    )
+    if result is None:
+        return fallback
+    base = result.baseline or result
+    production = base.production
+    if production is None or production.empty or not base.period > 0:
+        return fallback
+    made = production.mean(axis=1) / base.period
+    made.index = made.index.astype(str)
+    made = made.reindex(fallback.index)
+    return made.where(np.isfinite(made), fallback)
+
+
+def _unit_values(network: Network, params: ComponentParameters) -> pd.Series:
+    """Value per unit of each node's output (currency/unit)."""
+    values = {}
+    for row in network.nodes.itertuples(index=False):
+        figures = params.kind(str(row.kind))
+        margin = float(getattr(row, "margin", math.nan) or math.nan)
+        demand = float(getattr(row, "demand", math.nan) or math.nan)
+        material = str(getattr(row, "material", ""))
+        if demand > 0 and margin > 0:
+            values[str(row.id)] = margin * figures.price_per_margin
+        elif material in params.materials:
+            values[str(row.id)] = params.materials[material]
+        else:
+            values[str(row.id)] = figures.unit_value
+    return pd.Series(values, dtype=float)
+
+
+def _customers(network: Network) -> dict[str, list[str]]:
+    edges = network.sources
+    out: dict[str, list[str]] = {}
+    for supplier, customer in zip(
+        edges["supplier"].astype(str), edges["customer"].astype(str), strict=True
+    ):
+        out.setdefault(supplier, []).append(customer)
+    return out
+
+
+def _power_fraction(params: ComponentParameters, hours: float) -> float:
+    for _, limit, fraction in params.power_scrap:
+        if hours <= limit:
+            return fraction
+    return params.power_scrap[-1][2]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Per node: kind, figures, throughput (units/period), unit value, WIP and asset value."""
+
+    days: float
+    kinds: pd.Series
+    figures: dict[str, KindFigures]
+    made: pd.Series
+    value: pd.Series
+    wip: dict[str, float]
+    assets: dict[str, float]
+    customers: dict[str, list[str]]
+    params: ComponentParameters
+
+    @classmethod
+    def build(
+        cls, network: Network, result: TimelineResult | None, params: ComponentParameters
+    ) -> _Context:
+        days = _period_days(network)
+        kinds = network.nodes.set_index(network.nodes["id"].astype(str))["kind"].astype(str)
+        capacity = pd.Series(network.nodes["capacity"].to_numpy(dtype=float), index=kinds.index)
+        made = _throughput(network, result, params.utilisation)
+        value = _unit_values(network, params)
+        figures = {str(node): params.kind(str(kind)) for node, kind in kinds.items()}
+        wip = {
+            n: float(made[n] * f.cycle_time_days / days * value[n] * f.value_added_share)
+            for n, f in figures.items()
+        }
+        assets = {
+            n: float(f.asset_to_annual_sales * capacity[n] * (365.25 / days) * value[n])
+            for n, f in figures.items()
+        }
+        return cls(days, kinds, figures, made, value, wip, assets, _customers(network), params)
+
+
+@dataclass
+class _Hits:
+    """What the hits on one node add up to (shares kept combine as independent causes)."""
+
+    kept_wip: float = 1.0
+    kept_asset: float = 1.0
+    flow_scrap: float = 0.0
+    recovery: float = 0.0
+    trucking: float = 0.0
+
+    def add(
+        self, ctx: _Context, node: str, hazard: str, state: str, fraction: float, periods: float
+    ) -> None:
+        params = ctx.params
+        if hazard == "earthquake":
+            scrap_share = params.quake_scrap.get(state, 0.0)
+            damage_share = params.quake_damage.get(state, 0.0)
+        else:
+            scrap_share = params.hazard_scrap.get(hazard, 0.0)
+            damage_share = params.hazard_damage.get(hazard, 0.0) * fraction
+            if hazard == "fire":
+                scrap_share *= fraction
+        customers = ctx.customers.get(node, [])
+        if hazard in _FLOW_HAZARDS:
+            cut = _power_fraction(params, periods * ctx.days * 24.0) * fraction
+            self.flow_scrap += sum(ctx.wip.get(c, 0.0) * cut for c in customers)
+        else:
+            self.kept_wip *= 1.0 - scrap_share
+        self.kept_asset *= 1.0 - damage_share
+        if hazard in params.recovery_hazards and node in ctx.figures:
+            rate = ctx.figures[node].recovery_cost_per_day
+            self.recovery += rate * ctx.assets[node] * fraction * periods * ctx.days
+        if hazard == "water_restriction":
+            need = sum(float(ctx.made[c]) * ctx.figures[c].water_m3_per_unit for c in customers)
+            self.trucking += params.trucking_per_m3 * need * fraction * periods
+
+
+def _premium_and_exposure(ctx: _Context, result: TimelineResult | None) -> tuple[float, float]:
+    """Premiums paid beyond the baseline's, and the revenue behind the units lost (currency)."""
+    if result is None:
+        return 0.0, 0.0
+    base = result.baseline or result
+    premium = float(result.premium_cost - base.premium_cost) if result.baseline else 0.0
+    lost = (result.lost_units.sum(axis=1) - base.lost_units.sum(axis=1)).clip(lower=0.0)
+    exposure = 0.0
+    for product, units in lost.items():
+        name = str(product)
+        if units > 0 and name in ctx.figures:
+            exposure += float(units) * ctx.value[name] * ctx.figures[name].revenue_multiple
+    return premium, exposure
+
+
+def event_components(
+    network: Network,
+    profile: Profile | pd.DataFrame,
+    result: TimelineResult | None,
+    shares: Mapping[str, float],
+    params: ComponentParameters | None = None,
+) -> pd.DataFrame:
+    """The loss components of a run, one row per node hit.
+
+    Parameters
+    ----------
+    network
+        The network the run was solved on (kinds, capacities, margins, edges).
+    profile
+        The run's time profile (its ``sites``: one row per hit with ``site``, ``hazard``,
+        ``damage_state``, ``capacity_loss`` (fraction) and ``recovery_periods`` (network
+        periods)), or that table itself.
+    result
+        The run's timeline solve with its baseline (throughput, premiums, lost units);
+        ``None``: throughput is capacity × utilisation, and no premium or unit is lost.
+    shares
+        Node id -> its share of the run's loss (currency; ``allocated_loss``, premiums
+        included).
+    params
+        Loss-component data (default: the packaged ``data/components.yaml``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COMPONENT_COLUMNS`, money in the network's currency, sorted by
+        ``total`` (largest first). ``total`` = business interruption + scrap + damage +
+        mitigation; ``downstream_revenue_at_risk`` is not in it.
+    """
+    params = params or default_component_parameters()
+    sites = profile.sites if isinstance(profile, Profile) else profile
+    sites = sites.reindex(columns=PROFILE_COLUMNS)
+    ctx = _Context.build(network, result, params)
+    nodes = list(dict.fromkeys([*map(str, sites["site"].dropna()), *map(str, shares)]))
+    hits = {n: _Hits() for n in nodes}
+    for site, hazard, state, fraction, periods in zip(
+        sites["site"].astype(str),
+        sites["hazard"].astype(str),
+        sites["damage_state"].astype(str),
+        sites["capacity_loss"].to_numpy(dtype=float),
+        sites["recovery_periods"].to_numpy(dtype=float),
+        strict=True,
+    ):
+        hits[site].add(ctx, site, hazard, state, float(fraction), float(periods))
+    loss = float(sum(shares.values()))
+    premium, lost_value = _premium_and_exposure(ctx, result)
+    moved = min(max(premium / loss, 0.0), 1.0) if loss > 0 else 0.0
+    weights = {n: max(float(shares.get(n, 0.0)), 0.0) for n in nodes}
+    weight = sum(weights.values())
+    rows = []
+    for n in nodes:
+        share = float(shares.get(n, 0.0))
+        row = {
+            "node": n,
+            "kind": ctx.kinds.get(n, ""),
+            "business_interruption": share * (1.0 - moved),
+            "scrap": (1.0 - hits[n].kept_wip) * ctx.wip.get(n, 0.0) + hits[n].flow_scrap,
+            "damage": (1.0 - hits[n].kept_asset) * ctx.assets.get(n, 0.0) + hits[n].recovery,
+            "mitigation": share * moved + hits[n].trucking,
+        }
+        row["total"] = sum(row[c] for c in COMPONENTS)
+        row["downstream_revenue_at_risk"] = lost_value * (
+            weights[n] / weight if weight > 0 else 1.0 / len(nodes)
+        )
+        rows.append(row)
+    if not rows:
+        return empty_components()
+    table = pd.DataFrame(rows, columns=COMPONENT_COLUMNS)
+    return table.sort_values(["total", "node"], ascending=[False, True]).reset_index(drop=True)
