@@ -208,6 +208,12 @@ def test_replay_job(run_job: RunJob, client: TestClient) -> None:
     out = run_job("replay", {"network": "tri-cluster", "event": "kumamoto_2016"})
     expected = replay("kumamoto_2016", load_builtin())
     assert out["result"]["loss"] == pytest.approx(expected.loss)
+    components = out["result"]["components"]
+    assert components["total_rows"] == len(expected.components)
+    by_node = {row["node"]: row for row in components["rows"]}
+    sony = expected.components.set_index("node").loc["sony_kumamoto_tec"]
+    assert by_node["sony_kumamoto_tec"]["total"] == pytest.approx(sony["total"])
+    assert out["result"]["total_loss"] == pytest.approx(expected.components["total"].sum())
     assert out["job"]["run_id"].startswith("re-")
     response = client.post("/api/jobs/replay", json={"network": "tri-cluster", "event": "atlantis"})
     assert response.status_code == 404 and response.json()["field"] == "event"

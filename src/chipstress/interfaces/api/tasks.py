@@ -83,6 +83,16 @@ def _fields_body(value: Any) -> dict[str, Any]:
     return body
 
 
+COMPONENT_FIELDS = (
+    "business_interruption",
+    "scrap",
+    "damage",
+    "mitigation",
+    "total_loss",
+    "downstream_revenue_at_risk",
+)
+
+
 def _with_timeline(body: dict[str, Any], run: Any) -> dict[str, Any]:
     """``body`` with the run's timeline tables inline, its ``period_length`` and ``horizon``.
 
@@ -96,18 +106,19 @@ def _with_timeline(body: dict[str, Any], run: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``body`` with ``timeline``, ``timeline_nodes`` and ``timeline_products`` as inline
-        tables (``rows``, ``total_rows``, ``truncated``); unchanged when the run has no
-        ``timeline`` table.
+        ``body`` with ``timeline``, ``timeline_nodes``, ``timeline_products`` and the loss
+        ``components`` per node hit as inline tables (``rows``, ``total_rows``,
+        ``truncated``), and the summary's component totals; unchanged when the run has
+        no ``timeline`` table.
     """
     tables = run.tables()
     if "timeline" not in tables:
         return body
-    for name in ("timeline", "timeline_nodes", "timeline_products"):
+    for name in ("timeline", "timeline_nodes", "timeline_products", "components"):
         if name in tables:
             body[name] = _inline(tables[name])
     summary = run.summary()
-    for key in ("period_length", "horizon"):
+    for key in ("period_length", "horizon", *COMPONENT_FIELDS):
         if key in summary:
             body.setdefault(key, plain(summary[key]))
     return body
