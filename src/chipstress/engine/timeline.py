@@ -349,10 +349,7 @@ class TimelineModel:
         InvalidInput
             A profile or mask of the wrong shape, or a capacity outside [0, capacity].
         """
-        profile = self._check_profile(capacity_profile)
-        block = self._check_blocked(blocked)
-        baseline = self.baseline()
-        hit = np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=1)
+        profile, block, baseline, hit = self._inputs(capacity_profile, blocked)
         if not hit.any() and block is None:
             return replace(baseline, baseline=baseline)
         plan = None
@@ -393,10 +390,7 @@ class TimelineModel:
         InvalidInput
             A profile or mask of the wrong shape, or a capacity outside [0, capacity].
         """
-        profile = self._check_profile(capacity_profile)
-        block = self._check_blocked(blocked)
-        baseline = self.baseline()
-        hit = np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=1)
+        profile, block, baseline, hit = self._inputs(capacity_profile, blocked)
         if not hit.any() and block is None:
             return 0.0
         if self.regional and block is None and self._drawn_from_stock(profile, hit) is not None:
@@ -423,6 +417,15 @@ class TimelineModel:
         if self.solver.solve() != SolveStatus.OPTIMAL:
             return float("nan")
         return self.period * self.solver.objective() - baseline.lost_profit
+
+    def _inputs(
+        self, capacity_profile: np.ndarray, blocked: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None, TimelineResult, np.ndarray]:
+        """The checked profile and mask, the baseline and which nodes are hit (mask)."""
+        profile = self._check_profile(capacity_profile)
+        block = self._check_blocked(blocked)
+        hit = np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=1)
+        return profile, block, self.baseline(), hit
 
     def _check_blocked(self, blocked: np.ndarray | None) -> np.ndarray | None:
         """The blocked-edge mask, checked (``None`` when nothing is blocked)."""
