@@ -83,16 +83,6 @@ def _fields_body(value: Any) -> dict[str, Any]:
     return body
 
 
-COMPONENT_FIELDS = (
-    "business_interruption",
-    "scrap",
-    "damage",
-    "mitigation",
-    "total_loss",
-    "downstream_revenue_at_risk",
-)
-
-
 def _with_timeline(body: dict[str, Any], run: Any) -> dict[str, Any]:
     """``body`` with the run's timeline tables inline, its ``period_length`` and ``horizon``.
 
@@ -118,7 +108,9 @@ def _with_timeline(body: dict[str, Any], run: Any) -> dict[str, Any]:
         if name in tables:
             body[name] = _inline(tables[name])
     summary = run.summary()
-    for key in ("period_length", "horizon", *COMPONENT_FIELDS):
+    from chipstress.workflows.hazards.components import TOTAL_FIELDS
+
+    for key in ("period_length", "horizon", *TOTAL_FIELDS):
         if key in summary:
             body.setdefault(key, plain(summary[key]))
     return body

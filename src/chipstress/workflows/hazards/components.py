@@ -31,23 +31,23 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from chipstress.engine.timeline import TimelineResult
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
-from chipstress.workflows.hazards.params import DAMAGE_STATES, PERIOD_DAYS
+from chipstress.model.schema import NODE_KINDS
+from chipstress.workflows.hazards.params import DAMAGE_STATES, PERIOD_DAYS, read_data_yaml
 from chipstress.workflows.hazards.profiles import PROFILE_COLUMNS, Profile
 
 __all__ = [
     "COMPONENTS",
     "COMPONENT_COLUMNS",
+    "TOTAL_FIELDS",
     "ComponentParameters",
     "KindFigures",
     "component_totals",
@@ -59,17 +59,9 @@ __all__ = [
 
 COMPONENTS: tuple[str, ...] = ("business_interruption", "scrap", "damage", "mitigation")
 COMPONENT_COLUMNS = ["node", "kind", *COMPONENTS, "total", "downstream_revenue_at_risk"]
-KINDS: tuple[str, ...] = (
-    "fab",
-    "product",
-    "packaging",
-    "supplier",
-    "equipment",
-    "utility",
-    "logistics",
-    "talent",
-    "other",
-)
+# The summary fields of a run with components (:func:`component_totals`).
+TOTAL_FIELDS: tuple[str, ...] = (*COMPONENTS, "total_loss", "downstream_revenue_at_risk")
+KINDS: tuple[str, ...] = NODE_KINDS
 _FLOW_HAZARDS = ("power_outage",)  # scrap lands at the hit node's customers
 
 
@@ -258,21 +250,7 @@ def load_component_parameters(path: str | Path | None = None) -> ComponentParame
         The file is not valid YAML, a number is missing or out of range, a record has
         no ``source:`` or ``estimate:``, a kind or damage state is missing.
     """
-    if path is None:
-        label = "hazards/data/components.yaml"
-        text = (
-            resources.files("chipstress.workflows.hazards")
-            .joinpath("data", "components.yaml")
-            .read_text("utf-8")
-        )
-    else:
-        label, text = str(path), Path(path).read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{label}: not valid YAML ({error})") from None
-    if not isinstance(data, Mapping):
-        raise InvalidInput(f"{label}: expected a mapping at the top level")
+    label, data = read_data_yaml("components.yaml", path)
     check = _Checker(label)
     utilisation = check.record("utilisation", data.get("utilisation"), 0.01, 1.0)
     kinds = _kinds(check, data)

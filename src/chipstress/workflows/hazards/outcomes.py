@@ -24,15 +24,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
+from chipstress.workflows.hazards.components import COMPONENTS as PARTS
+from chipstress.workflows.hazards.params import read_data_yaml
 
 __all__ = [
     "BAND",
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 BAND = 3.0  # a costed event passes within this factor of its reported range
-COMPONENTS = ("business_interruption", "scrap", "damage", "mitigation", "total")
+COMPONENTS = (*PARTS, "total")
 VALIDATION_COLUMNS = [
     "event",
     "company",
@@ -158,8 +158,7 @@ def load_outcomes() -> tuple[Outcome, ...]:
     InvalidInput
         A record without its event, sites, basis or source, or a bad figure.
     """
-    text = resources.files("chipstress.workflows.hazards").joinpath("data/outcomes.yaml")
-    raw = yaml.safe_load(text.read_text(encoding="utf-8"))
+    _, raw = read_data_yaml("outcomes.yaml")
     return tuple(
         outcome_from_record(record, f"outcomes.yaml, record {i + 1}")
         for i, record in enumerate(raw["outcomes"])

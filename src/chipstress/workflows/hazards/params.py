@@ -43,7 +43,9 @@ __all__ = [
     "WaterSystem",
     "default_parameters",
     "load_parameters",
+    "parse_yaml_mapping",
     "period_days",
+    "read_data_yaml",
 ]
 
 DAMAGE_STATES: tuple[str, ...] = ("slight", "moderate", "extensive", "complete")
@@ -138,6 +140,69 @@ class HazardParameters:
     incidents: Mapping[str, tuple[float, float]]
 
 
+def read_data_yaml(name: str, path: str | Path | None = None) -> tuple[str, dict[str, Any]]:
+    """A hazard data file parsed as YAML: ``path``, or the packaged ``hazards/data/NAME``.
+
+    Parameters
+    ----------
+    name
+        The packaged file's name (e.g. ``rates.yaml``).
+    path
+        A file to read instead (``None``: the packaged one).
+
+    Returns
+    -------
+    tuple
+        The label errors name the file by (``hazards/data/NAME`` or the path) and the
+        top-level mapping.
+
+    Raises
+    ------
+    InvalidInput
+        The file cannot be read, is not valid YAML, or is not a mapping at the top level.
+    """
+    if path is None:
+        label = f"hazards/data/{name}"
+        packaged = resources.files("chipstress.workflows.hazards").joinpath("data", name)
+        text = packaged.read_text(encoding="utf-8")
+    else:
+        label = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"{label}: cannot read ({error})") from None
+    return label, parse_yaml_mapping(label, text)
+
+
+def parse_yaml_mapping(label: str, text: str) -> dict[str, Any]:
+    """``text`` parsed as YAML, which must be a mapping (errors name ``label``).
+
+    Parameters
+    ----------
+    label
+        What the text is (a file name), for the error message.
+    text
+        The YAML text.
+
+    Returns
+    -------
+    dict
+        The top-level mapping.
+
+    Raises
+    ------
+    InvalidInput
+        Not valid YAML, or not a mapping at the top level.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{label}: not valid YAML ({error})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{label}: expected a mapping at the top level")
+    return data
+
+
 class _Reader:
     """Reads data files from an override folder or the package, collecting problems."""
 
@@ -154,13 +219,7 @@ class _Reader:
 
     def yaml(self, name: str) -> tuple[str, dict[str, Any]]:
         label, text = self.text(name)
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise InvalidInput(f"{label}: not valid YAML ({error})") from None
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{label}: expected a mapping at the top level")
-        return label, data
+        return label, parse_yaml_mapping(label, text)
 
     def csv(self, name: str, columns: tuple[str, ...]) -> tuple[str, list[dict[str, str]]]:
         label, text = self.text(name)

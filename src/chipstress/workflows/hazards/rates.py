@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chipstress.errors import InvalidInput
-from chipstress.workflows.hazards.params import INCIDENTS, STORM_HAZARDS, STORM_SEVERITIES
+from chipstress.workflows.hazards.params import (
+    INCIDENTS,
+    STORM_HAZARDS,
+    STORM_SEVERITIES,
+    read_data_yaml,
+)
 
 __all__ = ["Rates", "load_rates"]
 
@@ -160,21 +162,5 @@ def load_rates(path: str | Path | Mapping[str, Any] | None = None) -> Rates:
     """
     if isinstance(path, Mapping):
         return _check("<rates>", path)
-    if path is None:
-        label = "hazards/data/rates.yaml"
-        text = (
-            resources.files("chipstress.workflows.hazards")
-            .joinpath("data", "rates.yaml")
-            .read_text("utf-8")
-        )
-    else:
-        label = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput(f"{path}: cannot read ({error})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{label}: not valid YAML ({error})") from None
+    label, data = read_data_yaml("rates.yaml", path)
     return _check(label, data)
