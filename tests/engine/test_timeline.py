@@ -167,6 +167,25 @@ def test_regions_agree_with_the_whole_program(
     assert min(sizes) < network.n_nodes
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_an_event_that_ends_early_is_solved_up_to_its_end_exactly(seed: int) -> None:
+    # Regions solve only the periods up to the last one short of capacity and hold the
+    # steady state after; the whole program over all 20 periods must agree, and so must
+    # every period's lost units (the held periods lose nothing).
+    network = generate_network(150, 4, seed)
+    rng = np.random.default_rng(seed)
+    regional, whole = (TimelineModel(network, 20, 1.0, regional=r) for r in (True, False))
+    profile = regional.full_profile()
+    for node in rng.choice(network.n_nodes, size=4, replace=False):
+        profile[node, : int(rng.integers(1, 6))] *= float(rng.uniform(0.0, 0.6))
+    a, b = regional.solve(profile), whole.solve(profile)
+    assert close(a.lost_profit, b.lost_profit, 1e-7)
+    last = int(np.flatnonzero((profile < regional.full_profile()).any(axis=0)).max())
+    assert np.allclose(a.lost_units.to_numpy()[:, last + 1 :], 0.0)
+    assert np.allclose(a.lost_units.to_numpy().sum(), b.lost_units.to_numpy().sum(), rtol=1e-7)
+    assert a.production.shape == b.production.shape == (network.n_nodes, 20)
+
+
 def test_a_green_tail_or_a_yellow_lead_in_costs_at_least_the_red_phase() -> None:
     """The issue's table, on tri-cluster: no row is an artefact of averaging any more."""
     fabs = ["tsmc_fab20", "tsmc_fab12", "tsmc_fab15"]

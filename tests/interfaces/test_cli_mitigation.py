@@ -225,6 +225,7 @@ def test_contingency_command(run, folder: Path, tmp_path: Path) -> None:
         "shipments.csv",
         "inventory.csv",
         "lost.csv",
+        "lost_by_period.csv",
     }
     assert len(pd.read_csv(out / "scenarios.csv")) == 2
     assert run("contingency", folder, "-d", "gas_a").exit_code == 2

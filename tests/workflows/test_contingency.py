@@ -1,8 +1,11 @@
-"""Contingency plans: one known duration is exactly the time-to-recover program
-(``impact``); an uncertain recovery is hand-computed on a tiny network; no plan made for
-a single duration beats the stochastic plan on the distribution."""
+"""Contingency plans on the time-expanded program: one known duration is the timeline's
+optimum with foresight (and ``impact`` where nothing unfolds in time); an uncertain
+recovery, a transit lead time and a reactive line are hand-computed on tiny networks; no
+plan made for a single duration beats the stochastic plan on the distribution."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from builders import build, random_network
 
 from chipstress import Network, load_builtin
 from chipstress.engine import impact
+from chipstress.engine.timeline import TimelineModel
 from chipstress.errors import InvalidInput
 from chipstress.workflows.contingency import contingency_plan, parse_ttr_distribution
 from chipstress.workflows.whatif import QualifySource, apply_edits
@@ -28,7 +32,9 @@ def two_products() -> Network:
     )
 
 
-def test_one_duration_is_impact() -> None:
+def test_one_duration_is_impact_where_nothing_unfolds() -> None:
+    # No transit lead times and capacities that meet demand without stock: a constant
+    # disruption gains nothing from the periods, so the fan is the single window.
     tri = load_builtin("tri-cluster")
     for disruption, duration in (
         ({"asml_veldhoven": 1.0}, 13.0),
@@ -41,12 +47,64 @@ def test_one_duration_is_impact() -> None:
         lost = plan.lost.set_index("product")["lost_units"]
         assert lost.sum() == pytest.approx(expected.lost_units.sum(), rel=1e-6, abs=1e-6)
     for seed in range(5):
-        network = random_network(seed, "mixed")
+        network = random_network(seed, "ample")
         node = str(network.nodes["id"].iloc[seed % network.n_nodes])
         plan = contingency_plan(network, {node: 1.0}, 3.0)
         assert plan.expected_lost_profit == pytest.approx(
             impact(network, {node: 1.0}, 3.0).lost_profit, rel=1e-9, abs=1e-9
         )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_duration_is_the_timeline_with_foresight(seed: int) -> None:
+    # An independent path: the timeline model's own (regional) solve of the same profile.
+    network = random_network(seed, "mixed")
+    node = str(network.nodes["id"].iloc[seed % network.n_nodes])
+    plan = contingency_plan(network, {node: 0.8}, 3.0)
+    model = TimelineModel(network, plan.parameters["horizon"], 1.0, foresight=True)
+    profile = model.profile([({node: 0.8}, 3)])
+    assert plan.expected_lost_profit == pytest.approx(
+        model.solve(profile).lost_profit, rel=1e-9, abs=1e-9
+    )
+    by_period = plan.lost_by_period["lost_profit"].sum()
+    assert by_period == pytest.approx(plan.expected_lost_profit, rel=1e-9, abs=1e-9)
+
+
+def test_losses_go_on_after_recovery_while_the_pipeline_refills() -> None:
+    # raw ships to P with one week in transit. Down two weeks: week 1 is served from
+    # what was already on its way, weeks 2 and 3 get nothing (raw's weeks 1 and 2), week 4
+    # gets raw's first shipment after recovery: 2 x 5 units x margin 2 = 20.
+    network = build(
+        [
+            {"id": "raw", "material": "r", "capacity": 10},
+            {"id": "P", "material": "p", "capacity": 100, "demand": 5, "margin": 2},
+        ],
+        [("P", "r", 1.0)],
+        [("raw", "P")],
+    )
+    network = Network.from_tables(
+        network.nodes, network.bom, network.sources.assign(lead_time=1.0), meta=network.meta
+    )
+    plan = contingency_plan(network, {"raw": 1.0}, 2.0)
+    assert plan.parameters["horizon"] == 4
+    assert plan.lost_by_period["lost_profit"].tolist() == pytest.approx([0.0, 10.0, 10.0, 0.0])
+    assert plan.expected_lost_profit == pytest.approx(20.0)
+    assert plan.segments["end"].tolist() == [1.0, 2.0]
+
+
+def test_durations_off_the_period_grid() -> None:
+    # 1.5 weeks runs on half weeks; 10 days (10/7 weeks) on days.
+    half = contingency_plan(two_products(), {"raw": 1.0}, 1.5)
+    assert half.parameters["period"] == pytest.approx(0.5)
+    days = contingency_plan(two_products(), {"raw": 1.0}, [(10 / 7, 0.5), (1.0, 0.5)])
+    assert days.parameters["period"] == pytest.approx(1 / 7)
+    assert days.segments["end"].iloc[-1] == pytest.approx(10 / 7)
+    # 10 units of stock for 1.5 weeks of 5 + 5: 5 units short, all of P2 (margin 1).
+    assert half.expected_lost_profit == pytest.approx(5.0)
+    odd = contingency_plan(two_products(), {"raw": 1.0}, math.pi)
+    assert odd.parameters["rounded_to_days"] == [pytest.approx(22 / 7)]
+    with pytest.raises(InvalidInput, match="run periods"):
+        contingency_plan(two_products(), {"raw": 1.0}, 5000.0)
 
 
 def test_uncertain_recovery_hand_computed() -> None:
@@ -82,6 +140,7 @@ def test_uncertain_recovery_hand_computed() -> None:
         "shipments",
         "inventory",
         "lost",
+        "lost_by_period",
     }
 
 
@@ -116,7 +175,8 @@ def test_reactive_line_waits_for_its_lead_time() -> None:
     plan = contingency_plan(edited, {"gas_a": 1.0}, 4.0)
     # Week 1 lost (10 x 100), weeks 2-4 served from the line at 2 per unit.
     assert plan.expected_lost_profit == pytest.approx(1000 + 30 * 2)
-    assert plan.segments["end"].tolist() == [1.0, 4.0]
+    assert plan.segments["end"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert plan.segments["lost_profit"].tolist() == pytest.approx([1000, 20, 20, 20])
     # The line's site down takes the line with it.
     plan = contingency_plan(edited, {"gas_b": 1.0}, 2.0)
     assert plan.expected_lost_profit == pytest.approx(2 * 5 * 50)

@@ -313,6 +313,27 @@ class TimelineModel:
             raise InvalidInput("a profile cannot exceed a node's capacity")
         return np.minimum(profile, capacity)
 
+    def program(self, capacity_profile: np.ndarray) -> tuple[LPData, TimelineLayout]:
+        """The whole time-expanded program under a capacity profile, to extend or solve.
+
+        Parameters
+        ----------
+        capacity_profile
+            Capacity per node and period (``n_nodes × H``, units per network period).
+
+        Returns
+        -------
+        tuple of LPData and TimelineLayout
+            A fresh program (its optimum times ``period`` is the lost profit, currency)
+            and where its blocks are (:func:`chipstress.engine.timeline_program.build_timeline`).
+
+        Raises
+        ------
+        InvalidInput
+            A profile of the wrong shape, negative, or above a node's capacity.
+        """
+        return self._build(self._check_profile(capacity_profile))
+
     # ------------------------------------------------------------------ solving
     def baseline(self) -> TimelineResult:
         """The horizon at full capacity (computed once)."""
@@ -356,7 +377,7 @@ class TimelineModel:
         if self.regional and block is None:
             plan = self._drawn_from_stock(profile, hit)
             if plan is None:
-                plan = self._solve_regions(profile, hit)
+                plan = self._solve_regions_until_recovered(profile, hit)
         if plan is None:
             plan = self._solve_whole(profile, block)
         return self._result(plan, baseline)
@@ -516,7 +537,7 @@ class TimelineModel:
         if self._steady_basis is None:
             return None
         per_node, y, bom, stock = self._steady_basis
-        h = self.horizon
+        h = layout.horizon
         lower, basic = np.int8(BasisStatus.LOWER), np.int8(BasisStatus.BASIC)
         cols = [
             np.tile(per_node["u"][layout.nodes], h),
@@ -553,9 +574,9 @@ class TimelineModel:
             backlog[:, layout.products] = x[layout.column_block("b")].reshape(h, -1)
         return _Plan(status, self.solver.objective(), u, y, lost, late, backlog, layout.n_nodes)
 
-    def _held_steady_state(self) -> _Plan:
+    def _held_steady_state(self, horizon: int | None = None) -> _Plan:
         """The steady state in every period (lost nothing: the regional baseline)."""
-        steady, h = self._steady, self.horizon
+        steady, h = self._steady, self.horizon if horizon is None else horizon
         tile = np.ones((h, 1))
         zeros = np.zeros((h, self.model.n_nodes))
         return _Plan(
@@ -572,11 +593,11 @@ class TimelineModel:
     def _build(
         self, profile: np.ndarray, region: np.ndarray | None = None
     ) -> tuple[LPData, TimelineLayout]:
-        """The program over the horizon, for the whole network or a region."""
+        """The program over the profile's periods, for the whole network or a region."""
         steady = np.nan_to_num(self._steady.y[0])  # NaN only if the steady state failed
         return build_timeline(
             self.model,
-            self.horizon,
+            profile.shape[1],
             self.period,
             profile,
             self.lead,
@@ -649,10 +670,46 @@ class TimelineModel:
         u[:, nodes] = np.minimum(steady[nodes, None], profile[nodes]).T
         return replace(held, u=u)
 
+    def _solve_regions_until_recovered(self, profile: np.ndarray, hit: np.ndarray) -> _Plan | None:
+        """:meth:`_solve_regions` over the periods up to recovery, the steady state after.
+
+        Let ``E`` be the last period in which a node is short of capacity. Without
+        backlog and lead times, the periods after ``E`` cost nothing in an optimal plan:
+        dropping them is a relaxation (costs are >= 0 and the first ``E`` periods of any
+        plan are a plan of the shorter program), and the shorter program's optimum
+        followed by the steady state (lossless, needing no stock, feasible from any
+        stock level at full capacity) is a plan of the whole horizon with the same cost.
+        So the shorter program is solved and the steady state held after it — exact, and
+        ``H / E`` times smaller. With a lead time, arrivals after ``E`` depend on what was
+        shipped before: the whole horizon is solved (``None`` if too big).
+        """
+        short = np.flatnonzero(np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=0))
+        end = int(short.max(initial=-1)) + 1
+        if self.penalty is not None or np.any(self.lead > 0) or end >= self.horizon:
+            return self._solve_regions(profile, hit)
+        plan = self._solve_regions(profile[:, :end], hit)
+        if plan is None or plan.status != SolveStatus.OPTIMAL:
+            return plan
+        after = self._held_steady_state(self.horizon - end)
+        return _Plan(
+            plan.status,
+            plan.objective + after.objective,
+            np.vstack([plan.u, after.u]),
+            np.vstack([plan.y, after.y]),
+            np.vstack([plan.lost, after.lost]),
+            np.vstack([plan.late, after.late]),
+            np.vstack([plan.backlog, after.backlog]),
+            plan.region_size,
+        )
+
     def _solve_regions(self, profile: np.ndarray, hit: np.ndarray) -> _Plan | None:
-        """Solve on growing regions until the border certificate holds (``None``: too big)."""
+        """Solve on growing regions until the border certificate holds (``None``: too big).
+
+        The program runs over the profile's periods (the horizon, or fewer).
+        """
+        horizon = profile.shape[1]
         region = self.initial_region(hit)
-        held = self._held_steady_state()
+        held = self._held_steady_state(horizon)
         last: tuple[TimelineLayout, np.ndarray, np.ndarray] | None = None
         while region.sum() <= self.max_region_fraction * self.model.n_nodes:
             data, layout = self._build(profile, region)
@@ -668,7 +725,7 @@ class TimelineModel:
                 return None
             grow = self._border_violations(layout, self.solver.solution().row_dual, region)
             if not len(grow):
-                return self._plan(status, layout, self.horizon, held)
+                return self._plan(status, layout, horizon, held)
             last = (layout, *self.solver.basis())
             region = region.copy()
             region[grow] = True
@@ -683,7 +740,7 @@ class TimelineModel:
         π_bom(line, t + L_e)`` (the BOM term only while ``t + L_e < H``), each dual from
         the region's program when its row is inside and 0 outside.
         """
-        model, h = self.model, self.horizon
+        model, h = self.model, layout.horizon
         node_local = np.full(model.n_nodes, -1, dtype=np.int64)
         node_local[layout.nodes] = np.arange(layout.n_nodes)
         bom_local = np.full(model.n_bom, -1, dtype=np.int64)

@@ -3,24 +3,26 @@
 Given a disruption (node -> fraction of capacity lost) and its time to recover — one
 duration, or a distribution ``[(T_1, p_1), ..., (T_K, p_K)]`` — find the production and
 allocation plan across the network (which site makes what, which supplier ships to
-which customer, which stocks are drawn) that minimises the **expected** lost profit
-(margin of demand lost plus premiums paid on qualified sources).
+which customer, which stocks are drawn or built) that minimises the **expected** lost
+profit (margin of demand lost plus premiums paid on qualified sources).
 
-The model is time-staged. The window is cut at every possible recovery time (and at
-every reactive source's lead time) into segments ``(b_{j-1}, b_j]``. A segment's plan
-is one decision, shared by every scenario still disrupted in it — we do not know yet
-whether recovery will come at the next boundary — and a scenario stops counting once
-it has recovered. So scenario ``k`` loses the sum over segments ``b_j ≤ T_k``, and
+It runs on the time-expanded program (:mod:`chipstress.engine.timeline_program`), with
+foresight (the disruption is known: stock may be built up from undisrupted suppliers for
+the periods ahead) and no forecast of its end. Each recovery time is a branch: the
+program under "disrupted for the first ``D_k`` periods, then recovered", over a horizon
+that runs past the longest one by the longest transit lead time and one period (stocks
+and pipelines refill: a scenario keeps counting after its recovery). A period's
+production, shipments and stock are one decision shared by every branch still disrupted
+in it — we do not know yet whether recovery will come at its end
+(:mod:`chipstress.engine.scenario_tree`). Minimise ``Σ_k p_k · lost profit_k``: a
+multi-stage stochastic program on a fan of scenarios, written as one LP.
 
-    minimise  Σ_j w_j · (Σ margin · L_j + Σ premium · Y_j),  w_j = P(T ≥ b_j)
-
-subject to, per segment j: the BOM rows, capacity ``U_j ≤ (1−α)·capacity·len_j`` (a
-reactively qualified line only after its lead time), ``L_j ≤ demand·len_j``, and per
-node the *cumulative* flow ``Σ_{j'≤j} (shipped + sold − made) ≤ inventory`` (stock can
-be drawn, or built up early for later). ``U, Y, L`` are units over the segment. This is
-a multi-stage stochastic LP on a fan of scenarios, written as one LP because the only
-information revealed is "recovered yet or not". With one duration it is exactly the
-time-to-recover program of :func:`chipstress.engine.impact`.
+The run period is the network's period, or the largest ``1/k`` of it (k ≤ 168: days or
+hours on a weekly network) on which every duration is a whole number of periods; where
+none is, durations are rounded up to days (``1/7``) and the plan says so. A reactively
+qualified line produces only after its lead time (a partial period pro rata). With one
+duration and no transit lead times the expected loss is exactly :func:`chipstress.engine.impact`
+(a constant disruption gains nothing from the periods).
 
 The result also evaluates, for each scenario ``k``, the plan one would make believing
 ``T = T_k`` for sure, run until ``T_k`` (re-planned optimally after that if the
@@ -37,16 +39,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from chipstress.engine.formulation import ProgramKind, build_lp, compile_network, disruption_vector
+from chipstress.engine.formulation import disruption_vector
+from chipstress.engine.scenario_tree import build_scenario_tree, column_periods
 from chipstress.engine.solver import HighsSolver, LPData, Solver, SolveStatus
+from chipstress.engine.timeline import TimelineModel, lead_periods
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind
 from chipstress.workflows.whatif.apply import site_links
 
-__all__ = ["ContingencyPlan", "check_distribution", "contingency_plan", "parse_ttr_distribution"]
+__all__ = [
+    "MAX_PERIODS",
+    "ContingencyPlan",
+    "check_distribution",
+    "contingency_plan",
+    "parse_ttr_distribution",
+]
 
 
 def parse_ttr_distribution(text: str) -> list[tuple[float, float]]:
@@ -127,20 +136,28 @@ class ContingencyPlan:
         duration been known), ``planned_for_this`` (expected lost profit of the plan made
         for this duration alone, scored on the distribution).
     segments
-        ``segment, start, end, weight`` (probability the disruption lasts into it).
+        ``segment, start, end, weight, lost_profit`` — one row per run period while the
+        disruption may last (start/end in network periods; ``weight``: probability that it
+        lasts into the period; ``lost_profit`` of the plan in it, currency).
     production
-        ``node, segment, start, end, units`` (units made over the segment).
+        ``node, segment, start, end, units`` (units made over the period, while disrupted).
     shipments
         ``supplier, customer, material, segment, start, end, quantity`` (units).
     inventory
         ``node, segment, start, end, drawn, closing`` — units of the node's own stock used
-        in the segment (negative: built up) and left at its end.
+        in the period (negative: built up) and left at its end.
     lost
-        ``product, duration, probability, lost_units, lost_profit`` per scenario.
+        ``product, duration, probability, lost_units, lost_profit`` per scenario, over the
+        whole horizon (recovery tail included).
     status
         ``optimal`` or what went wrong (a :class:`chipstress.engine.SolveStatus`).
     parameters
-        The disruption and the recovery time(s) asked for.
+        The disruption and the recovery time(s) asked for, the run ``period`` (network
+        periods) and ``horizon`` (run periods); ``rounded_to_days`` where durations were
+        rounded up.
+    lost_by_period
+        ``duration, period, start, end, lost_profit``: each scenario's lost profit per run
+        period over the whole horizon (currency).
     """
 
     expected_lost_profit: float
@@ -153,6 +170,7 @@ class ContingencyPlan:
     status: SolveStatus = SolveStatus.OPTIMAL
     disruption: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+    lost_by_period: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def kind(self) -> RunKind:
@@ -179,84 +197,133 @@ class ContingencyPlan:
             "shipments": self.shipments,
             "inventory": self.inventory,
             "lost": self.lost,
+            "lost_by_period": self.lost_by_period,
         }
 
 
-class _Program:
-    """The time-staged LP of one disruption over fixed segment boundaries."""
+MAX_PERIODS = 730
+"""Most periods a contingency horizon may have (two years of days on a weekly network)."""
+
+_MAX_STEPS = 168  # finest run period: 1/168 of a network period (an hour of a week)
+_ROUNDING_STEPS = 7  # durations off every grid are rounded up to 1/7 (days of a week)
+
+
+def _run_grid(durations: Sequence[float]) -> tuple[int, list[int], bool]:
+    """Run periods per network period, each duration in run periods, and whether rounded."""
+    for steps in range(1, _MAX_STEPS + 1):
+        scaled = [t * steps for t in durations]
+        if all(abs(x - round(x)) <= 1e-9 * max(1.0, x) for x in scaled):
+            return steps, [max(1, round(x)) for x in scaled], False
+    steps = _ROUNDING_STEPS
+    return steps, [math.ceil(t * steps - 1e-9) for t in durations], True
+
+
+class _Fan:
+    """The contingency fan of one disruption: its branches, program and solves."""
 
     def __init__(
         self,
         network: Network,
         alpha: np.ndarray,
-        bounds: list[float],
         late: dict[int, float],
-        solver: Solver | None = None,
+        pairs: list[tuple[float, float]],
+        solver: Solver | None,
     ) -> None:
-        model = compile_network(network)
-        self.model = model
-        data, layout = build_lp(model, ProgramKind.TTR, alpha, np.inf)
-        self.layout = layout
-        n_bom, n = layout.n_bom, model.n_nodes
-        matrix = data.matrix.tocsr()
-        bom_rows, flow_rows = matrix[:n_bom], matrix[n_bom:]
-        self.bounds = bounds
-        starts = [0.0, *bounds[:-1]]
-        lengths = np.diff([0.0, *bounds])
-        segments = len(bounds)
-        self.width = data.n_cols
-        eye = sp.identity(segments, format="csr")
-        lower = sp.csr_matrix(np.tril(np.ones((segments, segments))))
-        self.matrix = sp.vstack([sp.kron(eye, bom_rows), sp.kron(lower, flow_rows)]).tocsc()
-        col_upper = []
-        per_period = data.col_upper.copy()  # (1−α)·capacity, inf, demand
-        for start, length in zip(starts, lengths, strict=True):
-            upper = per_period * length
-            for node, lead in late.items():
-                if start < lead - 1e-12:  # a reactive line has not started yet
-                    upper[node] = 0.0
-            col_upper.append(upper)
-        self.col_upper = np.concatenate(col_upper)
-        self.unit_cost = data.cost  # per unit: premium on y, margin on l
-        rhs_flow = [model.inventory - model.demand * end for end in bounds]
-        self.row_upper = np.concatenate([np.zeros(n_bom * segments), *rhs_flow])
-        self.n_nodes = n
+        steps, periods, self.rounded = _run_grid([t for t, _ in pairs])
+        self.period = 1.0 / steps
+        self.pairs = pairs
+        self.branch_of = periods  # per pair: its disrupted periods
+        self.splits = sorted(set(periods))
+        lead = np.zeros(0)
+        if "lead_time" in network.sources:
+            lead = np.nan_to_num(network.sources["lead_time"].to_numpy(dtype=float), nan=0.0)
+        tail = int(lead_periods(lead, self.period).max(initial=0)) + 1
+        horizon = self.splits[-1] + tail
+        if horizon > MAX_PERIODS:
+            raise InvalidInput(
+                f"the longest duration ({pairs[-1][0]:g} periods) with lead times needs "
+                f"{horizon} run periods of {self.period:g}; at most {MAX_PERIODS}: give "
+                "durations in whole network periods or days"
+            )
+        self.timeline = TimelineModel(
+            network, horizon, self.period, foresight=True, regional=False, solver=solver
+        )
+        self.model = self.timeline.model
+        self.horizon = horizon
+        self.alpha, self.late = alpha, late
+        self.probabilities = [
+            sum(p for (_, p), d in zip(pairs, periods, strict=True) if d == split)
+            for split in self.splits
+        ]
+        data, layout = self.timeline.program(self.profile(self.splits[-1]))
+        self.data, self.layout = data, layout
+        self.uppers = []
+        for split in self.splits:
+            upper = data.col_upper.copy()
+            upper[layout.column_block("u")] = self.profile(split).T.ravel()
+            self.uppers.append(upper)
+        self.tree = build_scenario_tree(data, layout, self.uppers, self.splits, self.probabilities)
         self.solver: Solver = HighsSolver() if solver is None else solver
 
-    def solve(
-        self, weights: Sequence[float], fixed: Mapping[int, np.ndarray] | None = None
-    ) -> tuple[SolveStatus, np.ndarray]:
-        """Minimise the weighted loss; ``fixed`` pins segments' ``u`` and ``y`` columns."""
-        cost = np.concatenate([w * self.unit_cost for w in weights])
-        lower = np.zeros_like(self.col_upper)
-        upper = self.col_upper.copy()
-        extra = self.layout.extra_column
-        for segment, values in (fixed or {}).items():
-            first = segment * self.width
-            lower[first : first + extra] = values[:extra]
-            upper[first : first + extra] = values[:extra]
-        data = LPData.from_matrix(
-            self.matrix,
-            cost=cost,
-            col_lower=lower,
-            col_upper=upper,
-            row_lower=np.full(len(self.row_upper), -np.inf),
-            row_upper=self.row_upper,
-        )
+    def profile(self, disrupted: int) -> np.ndarray:
+        """Capacity per node and run period when recovery comes after ``disrupted`` periods."""
+        capacity = self.model.capacity
+        down = (np.arange(self.horizon) < disrupted).astype(float)
+        profile = capacity[:, None] * (1.0 - self.alpha[:, None] * down[None, :])
+        ends = (np.arange(self.horizon) + 1) * self.period
+        for node, lead in self.late.items():
+            started = np.clip((ends - lead) / self.period, 0.0, 1.0)
+            profile[node] *= started
+        return profile
+
+    def solve(self, data: LPData) -> tuple[SolveStatus, np.ndarray]:
+        """Solve ``data``: status and column values (empty unless optimal)."""
         self.solver.load(data, presolve=True)
         status = self.solver.solve()
         if status != SolveStatus.OPTIMAL:
             return status, np.zeros(0)
         return status, self.solver.solution().col_value
 
-    def segment_losses(self, x: np.ndarray) -> np.ndarray:
-        """Lost profit (currency) in each segment."""
-        return np.array(
-            [
-                float(self.unit_cost @ x[j * self.width : (j + 1) * self.width])
-                for j in range(len(self.bounds))
-            ]
+    def branch(self, split: int) -> LPData:
+        """The program of the branch recovering after ``split`` periods alone."""
+        data = self.data
+        index = self.splits.index(split)
+        return LPData(
+            data.start,
+            data.index,
+            data.value,
+            data.cost,
+            data.col_lower,
+            self.uppers[index],
+            data.row_lower,
+            data.row_upper,
         )
+
+    def fixed(self, values: np.ndarray, periods: int) -> LPData:
+        """The fan with its shared decisions of the first ``periods`` periods pinned."""
+        tree = self.tree.data
+        pinned = np.flatnonzero(column_periods(self.layout) < periods)
+        lower, upper = tree.col_lower.copy(), tree.col_upper.copy()
+        lower[pinned] = upper[pinned] = values[pinned]
+        return LPData(
+            tree.start,
+            tree.index,
+            tree.value,
+            tree.cost,
+            lower,
+            upper,
+            tree.row_lower,
+            tree.row_upper,
+        )
+
+    def branch_loss(self, x: np.ndarray, split: int) -> float:
+        """Lost profit (currency) of one branch's columns of the fan's solution."""
+        columns = self.tree.columns[self.splits.index(split)]
+        return float(self.data.cost @ x[columns]) * self.period
+
+    def local(self, x: np.ndarray, split: int) -> np.ndarray:
+        """One branch's columns of the fan's solution, in the branch program's order."""
+        return x[self.tree.columns[self.splits.index(split)]]
 
 
 def contingency_plan(
@@ -272,7 +339,7 @@ def contingency_plan(
     ----------
     network
         The supply network (its qualified lines go down with their sites; reactive
-        ones start after their lead time).
+        ones start after their lead time; source edges' ``lead_time`` is transit time).
     disruption
         Node id -> fraction of capacity lost (1.0 = down) until recovery.
     ttr
@@ -288,15 +355,12 @@ def contingency_plan(
     Raises
     ------
     InvalidInput
-        Unknown nodes, fractions outside (0, 1], bad durations or probabilities.
+        Unknown nodes, fractions outside (0, 1], bad durations or probabilities, or a
+        horizon of more than :data:`MAX_PERIODS` run periods.
     """
     if not disruption:
         raise InvalidInput("name at least one disrupted node")
     pairs = check_distribution(ttr)
-    asked = {
-        "disruption": {str(k): float(v) for k, v in disruption.items()},
-        "ttr": [[float(t), float(p)] for t, p in pairs],
-    }
     alpha = disruption_vector(network, disruption)
     links = site_links(network)
     index = network.index
@@ -306,149 +370,185 @@ def contingency_plan(
                 alpha[index.positions(lines)], float(disruption[site])
             )
     late = {int(index.positions([line])[0]): lead for line, lead in links.delayed.items()}
-    horizon = pairs[-1][0]
-    bounds = sorted({t for t, _ in pairs} | {lead for lead in late.values() if lead < horizon})
-    weights = [sum(p for t, p in pairs if t >= end - 1e-12) for end in bounds]
-    program = _Program(network, alpha, bounds, late, solver)
-    status, x = program.solve(weights)
-    ids = network.nodes["id"].to_numpy(dtype=object)
+    fan = _Fan(network, alpha, late, pairs, solver)
+    asked: dict[str, Any] = {
+        "disruption": {str(k): float(v) for k, v in disruption.items()},
+        "ttr": [[float(t), float(p)] for t, p in pairs],
+        "period": fan.period,
+        "horizon": fan.horizon,
+    }
+    if fan.rounded:
+        asked["rounded_to_days"] = [d * fan.period for d in fan.branch_of]
+    status, x = fan.solve(fan.tree.data)
     if status != SolveStatus.OPTIMAL:
         empty = pd.DataFrame()
         return ContingencyPlan(
-            np.nan, empty, empty, empty, empty, empty, empty, status, dict(disruption), asked
+            np.nan,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            status,
+            dict(disruption),
+            asked,
+            lost_by_period=empty,
         )
-    losses = program.segment_losses(x)
-    expected = float(np.dot(weights, losses))
+    loss_of = {split: fan.branch_loss(x, split) for split in fan.splits}
+    expected = float(np.dot(fan.probabilities, [loss_of[s] for s in fan.splits]))
     # The plan for each duration alone, and that plan scored on the distribution.
-    rows = []
-    for duration, probability in pairs:
-        alone = [1.0 if end <= duration + 1e-12 else 0.0 for end in bounds]
-        _, own = program.solve(alone)
-        perfect = float(np.dot(alone, program.segment_losses(own)))
-        kept = {
-            j: own[j * program.width : (j + 1) * program.width]
-            for j, end in enumerate(bounds)
-            if end <= duration + 1e-12
-        }
-        fixed_status, scored = program.solve(weights, kept)
-        rows.append(
-            {
-                "duration": duration,
-                "probability": probability,
-                "lost_profit": float(np.dot(alone, losses)),
-                "perfect_information": perfect,
-                "planned_for_this": (
-                    float(np.dot(weights, program.segment_losses(scored)))
-                    if fixed_status == SolveStatus.OPTIMAL
-                    else np.nan
-                ),
-            }
+    perfect: dict[int, float] = {}
+    scored: dict[int, float] = {}
+    for split in fan.splits:
+        branch_status, own = fan.solve(fan.branch(split))
+        if branch_status != SolveStatus.OPTIMAL:
+            perfect[split] = scored[split] = np.nan
+            continue
+        perfect[split] = float(fan.data.cost @ own) * fan.period
+        fixed_status, rescored = fan.solve(fan.fixed(own, split))
+        scored[split] = (
+            float(fan.tree.data.cost @ rescored) * fan.period
+            if fixed_status == SolveStatus.OPTIMAL
+            else np.nan
         )
-    scenarios = pd.DataFrame(rows)
+    scenarios = pd.DataFrame(
+        {
+            "duration": [t for t, _ in pairs],
+            "probability": [p for _, p in pairs],
+            "lost_profit": [loss_of[d] for d in fan.branch_of],
+            "perfect_information": [perfect[d] for d in fan.branch_of],
+            "planned_for_this": [scored[d] for d in fan.branch_of],
+        }
+    )
+    ids = network.nodes["id"].to_numpy(dtype=object)
+    plan = fan.local(x, fan.splits[-1])
     return ContingencyPlan(
         expected_lost_profit=expected,
         scenarios=scenarios,
-        segments=pd.DataFrame(
-            {
-                "segment": np.arange(1, len(bounds) + 1),
-                "start": [0.0, *bounds[:-1]],
-                "end": bounds,
-                "weight": weights,
-                "lost_profit": losses,
-            }
-        ),
-        production=_production(program, x, ids),
-        shipments=_shipments(network, program, x),
-        inventory=_inventory(program, x, ids),
-        lost=_lost(network, program, x, pairs),
+        segments=_segments(fan, plan),
+        production=_production(fan, plan, ids),
+        shipments=_shipments(network, fan, plan),
+        inventory=_inventory(fan, plan, ids),
+        lost=_lost(fan, x, ids),
         status=status,
         disruption=dict(disruption),
         parameters=asked,
+        lost_by_period=_lost_by_period(fan, x),
     )
 
 
-def _segment_frame(program: _Program, j: int) -> dict[str, Any]:
-    return {"segment": j + 1, "start": ([0.0, *program.bounds])[j], "end": program.bounds[j]}
+def _blocks(fan: _Fan, values: np.ndarray, name: str) -> np.ndarray:
+    """Block ``name`` of one branch's columns as ``H × items``."""
+    return values[fan.layout.column_block(name)].reshape(fan.horizon, -1)
 
 
-def _production(program: _Program, x: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+def _span(fan: _Fan, t: int) -> dict[str, Any]:
+    return {"segment": t + 1, "start": t * fan.period, "end": (t + 1) * fan.period}
+
+
+def _segments(fan: _Fan, plan: np.ndarray) -> pd.DataFrame:
+    """Each period while the disruption may last: its weight and lost profit."""
+    periods = column_periods(fan.layout)
+    rows = []
+    for t in range(fan.splits[-1]):
+        weight = sum(p for s, p in zip(fan.splits, fan.probabilities, strict=True) if s > t)
+        mask = periods == t
+        rows.append(
+            {
+                **_span(fan, t),
+                "weight": weight,
+                "lost_profit": float(fan.data.cost[mask] @ plan[mask]) * fan.period,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _lost_by_period(fan: _Fan, x: np.ndarray) -> pd.DataFrame:
+    """Every scenario's lost profit per run period, over the whole horizon."""
+    periods = column_periods(fan.layout)
+    per_period = {
+        split: np.bincount(
+            periods, weights=fan.data.cost * fan.local(x, split), minlength=fan.horizon
+        )
+        * fan.period
+        for split in fan.splits
+    }
+    rows = [
+        {"duration": duration, **_span(fan, t), "lost_profit": float(per_period[split][t])}
+        for (duration, _), split in zip(fan.pairs, fan.branch_of, strict=True)
+        for t in range(fan.horizon)
+    ]
+    frame = pd.DataFrame(rows).rename(columns={"segment": "period"})
+    return frame
+
+
+def _production(fan: _Fan, plan: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    made = _blocks(fan, plan, "u") * fan.period
     frames = []
-    n = len(program.layout.nodes)
-    for j in range(len(program.bounds)):
-        u = x[j * program.width : j * program.width + n]
-        keep = u > 1e-9
+    for t in range(fan.splits[-1]):
+        keep = made[t] > 1e-9
         frames.append(
-            pd.DataFrame({"node": ids[keep], **_segment_frame(program, j), "units": u[keep]})
+            pd.DataFrame(
+                {"node": ids[fan.layout.nodes[keep]], **_span(fan, t), "units": made[t][keep]}
+            )
         )
     return pd.concat(frames, ignore_index=True)
 
 
-def _shipments(network: Network, program: _Program, x: np.ndarray) -> pd.DataFrame:
-    layout = program.layout
-    n = len(layout.nodes)
+def _shipments(network: Network, fan: _Fan, plan: np.ndarray) -> pd.DataFrame:
+    layout = fan.layout
+    shipped = _blocks(fan, plan, "y") * fan.period
     edges = network.sources.iloc[layout.edges]
     material = network.nodes["material"].to_numpy(dtype=object)[
-        program.model.edge_supplier[layout.edges]
+        fan.model.edge_supplier[layout.edges]
     ]
     frames = []
-    for j in range(len(program.bounds)):
-        y = x[j * program.width + n : j * program.width + layout.extra_column]
-        keep = y > 1e-9
+    for t in range(fan.splits[-1]):
+        keep = shipped[t] > 1e-9
         frames.append(
             pd.DataFrame(
                 {
                     "supplier": edges["supplier"].to_numpy(dtype=object)[keep],
                     "customer": edges["customer"].to_numpy(dtype=object)[keep],
                     "material": material[keep],
-                    **_segment_frame(program, j),
-                    "quantity": y[keep],
+                    **_span(fan, t),
+                    "quantity": shipped[t][keep],
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
 
 
-def _inventory(program: _Program, x: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
-    model, layout = program.model, program.layout
-    n = len(layout.nodes)
-    stock = model.inventory.copy()
+def _inventory(fan: _Fan, plan: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Stock of each node's own output drawn (negative: built up) and left per period."""
+    stock = _blocks(fan, plan, "s")
+    held = fan.model.inventory[fan.layout.nodes] > 0
+    opening = fan.model.inventory[fan.layout.nodes]
     frames = []
-    lengths = np.diff([0.0, *program.bounds])
-    for j in range(len(program.bounds)):
-        block = x[j * program.width : (j + 1) * program.width]
-        u = block[:n]
-        y = block[n : layout.extra_column]
-        lost = np.zeros(n)
-        lost[layout.products] = block[layout.extra_column :]
-        shipped = np.bincount(model.edge_supplier[layout.edges], weights=y, minlength=n)
-        sold = model.demand * lengths[j] - lost
-        drawn = shipped + sold - u
-        stock = stock - drawn
-        keep = (model.inventory > 0) | (np.abs(drawn) > 1e-9)
+    for t in range(fan.splits[-1]):
+        drawn = opening - stock[t]
+        keep = held | (np.abs(drawn) > 1e-9) | (stock[t] > 1e-9)
         frames.append(
             pd.DataFrame(
                 {
-                    "node": ids[keep],
-                    **_segment_frame(program, j),
+                    "node": ids[fan.layout.nodes[keep]],
+                    **_span(fan, t),
                     "drawn": drawn[keep],
-                    "closing": np.maximum(stock[keep], 0.0),
+                    "closing": np.maximum(stock[t][keep], 0.0),
                 }
             )
         )
+        opening = stock[t]
     return pd.concat(frames, ignore_index=True)
 
 
-def _lost(
-    network: Network, program: _Program, x: np.ndarray, pairs: list[tuple[float, float]]
-) -> pd.DataFrame:
-    layout, model = program.layout, program.model
-    ids = network.nodes["id"].to_numpy(dtype=object)
+def _lost(fan: _Fan, x: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Lost units and margin per product and scenario, over the whole horizon."""
+    layout, model = fan.layout, fan.model
     rows = []
-    for duration, probability in pairs:
-        units = np.zeros(len(layout.products))
-        for j, end in enumerate(program.bounds):
-            if end <= duration + 1e-12:
-                units += x[j * program.width + layout.extra_column : (j + 1) * program.width]
+    for (duration, probability), split in zip(fan.pairs, fan.branch_of, strict=True):
+        units = _blocks(fan, fan.local(x, split), "l").sum(axis=0) * fan.period
         for product, lost in zip(layout.products, units, strict=True):
             rows.append(
                 {

@@ -48,7 +48,15 @@ def _stored(client: TestClient, run_id: str) -> dict[str, Any]:
         (
             "contingency",
             {"disruption": {"port_hakata": 1.0}, "ttr": [[2, 0.5], [4, 0.5]]},
-            ["inventory", "lost", "production", "scenarios", "segments", "shipments"],
+            [
+                "inventory",
+                "lost",
+                "lost_by_period",
+                "production",
+                "scenarios",
+                "segments",
+                "shipments",
+            ],
         ),
     ],
 )
