@@ -15,7 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from chipstress import load_builtin
-from chipstress.workflows.hazards.outcomes import BAND, median_ratio, validation_table
+from chipstress.workflows.hazards.outcomes import (
+    BAND,
+    OUTPUT_SHARE,
+    median_ratio,
+    validation_table,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
 
@@ -27,7 +32,10 @@ compared with the figure it reported (`src/chipstress/workflows/hazards/data/out
 copied from the sourced facts table with its source). The compared component is chosen
 like with like: a revenue hit made up in the next quarter is deferred revenue, so the
 gross-margin hit (points × the quarter's revenue) is used instead; a loss after insurance
-is below chipstress's gross loss. Goal: every costed event within a factor of {band:g} of
+is below chipstress's gross loss; an event of 1999, when the company had a thirtieth of
+today's revenue, is compared on the share of output it lost, not on money. Idle is the
+fixed cost (depreciation, fixed labour) of the output the hit sites did not make
+(docs/hazards.md, "Loss components"). Goal: every costed event within a factor of {band:g} of
 its reported range, the median within a factor of 2, no event reported without loss
 above 10 M USD. `tests/workflows/hazards/test_outcomes.py` recomputes this table and
 fails when an event leaves its band (events still outside are strict expected failures,
@@ -47,20 +55,26 @@ def render(table: pd.DataFrame) -> str:
     lines = [HEAD.format(band=BAND)]
     lines.append(
         "| event | company | compared | reported (USD) | chipstress (USD) | ratio | within "
-        "| BI | scrap | damage | mitigation | total | sites hit |"
+        "| BI | idle | scrap | damage | mitigation | total | sites hit |"
     )
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in table.itertuples():
+        value = _money(row.chipstress)
         if row.compare == "no production loss":
             reported, ratio = "no production loss", "—"
+        elif row.compare == OUTPUT_SHARE:
+            low, high = f"{row.reported_low:.0%}", f"{row.reported_high:.0%}"
+            reported = f"{low}–{high} of output"
+            value, ratio = f"{row.chipstress:.0%} of output", f"{row.ratio:.2f}"
         else:
             low, high = _money(row.reported_low), _money(row.reported_high)
             reported = low if row.reported_low == row.reported_high else f"{low}–{high}"
             ratio = f"{row.ratio:.2f}"
         lines.append(
             f"| {row.event} | {row.company} | {row.compare} | {reported} | "
-            f"{_money(row.chipstress)} | {ratio} | {'yes' if row.within_band else '**no**'} | "
-            f"{_money(row.business_interruption)} | {_money(row.scrap)} | "
+            f"{value} | {ratio} | {'yes' if row.within_band else '**no**'} | "
+            f"{_money(row.business_interruption)} | {_money(row.idle_capacity)} | "
+            f"{_money(row.scrap)} | "
             f"{_money(row.damage)} | {_money(row.mitigation)} | {_money(row.total)} | "
             f"{row.sites_hit or '—'} |"
         )

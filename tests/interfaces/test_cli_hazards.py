@@ -108,10 +108,12 @@ def test_simulate_writes_years_and_events(run, tmp_path: Path) -> None:
     assert "Loss-exceedance curve" in result.stdout and "top hazards" in result.stdout
     years = pd.read_csv(out)
     events = pd.read_csv(tmp_path / "sim-events.csv")
-    assert (
-        list(years.columns) == ["year", "events", "damaging_events", "loss"] and len(years) == 300
+    columns = ["year", "events", "damaging_events", "loss", "total_loss"]
+    assert list(years.columns) == columns and len(years) == 300
+    assert {"hazard", "source", "loss", "idle_capacity", "scrap", "damage", "trucking"} <= set(
+        events.columns
     )
-    assert {"hazard", "source", "loss"} <= set(events.columns)
+    assert "expected annual total loss" in result.stdout
     again = tmp_path / "again.parquet"
     assert run("simulate", "tri-cluster", "-n", "300", "-s", "4", "-o", again).exit_code == 0
     assert pd.read_parquet(again)["loss"].equals(years["loss"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from chipstress.interfaces.cli import app
@@ -111,3 +112,33 @@ def test_resume_refuses_a_run_of_another_kind(small_json: Path) -> None:
     assert "sw-nope" in unknown.output
     with ResultsStore() as store:
         assert len(store.runs()) == 1  # nothing half-started
+
+
+def test_runs_import_stores_a_kept_run_and_reports_a_bad_folder(
+    small_json: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chipstress.model.io import read_network
+    from chipstress.store.errors import StoreBusy
+    from chipstress.store.spill import save_or_keep
+    from chipstress.workflows.outage import outage
+
+    network = read_network(small_json)
+    result = outage(network, {str(network.nodes["id"].iloc[0]): (1.0, 2.0)})
+    db = tmp_path / "runs.duckdb"
+
+    def busy(*args: object, **kwargs: object) -> str:
+        raise StoreBusy("busy for the test", "busy")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ResultsStore, "save_result", busy)
+        kept = save_or_keep(str(db), result, network, {"duration": 2.0})
+    assert not kept.stored and kept.kept is not None
+    assert f"chipstress runs import {kept.kept}" in kept.message
+    imported = run("runs", "import", kept.kept, "--db", db)
+    assert imported.exit_code == 0, imported.output
+    assert f"imported run {kept.run_id}" in imported.stdout
+    with ResultsStore(db) as store:
+        assert store.runs()["run_id"].tolist() == [kept.run_id]
+    again = run("runs", "import", tmp_path, "--db", db)
+    assert again.exit_code == 1 and "not a kept run" in again.stderr
+    assert "Traceback" not in again.output

@@ -175,7 +175,7 @@ def test_a_cycle_in_the_supply_graph(network_folder: Folder, tiny_tables: dict[s
     assert problems_of(folder) == [
         Problem(
             "sources.csv",
-            "row 5, row 4, row 1",
+            "rows 5, 4 and 1",
             "supplier",
             "cycle in the supply graph: fab -> gas -> resist_a -> fab",
         )

@@ -239,7 +239,9 @@ def test_resolve_list_delete_and_errors(store: ResultsStore, small: Network) -> 
         store.save("guess", small, {}, {})
     with pytest.raises(InvalidInput, match="result table name"):
         store.save("sweep", small, {}, {"Bad Name": pd.DataFrame({"x": [1]})})
-    assert store.delete(a[-6:]) == a
+    with pytest.raises(InvalidInput, match="no run"):
+        store.delete(a[-6:])  # deleting takes the whole id only
+    assert store.delete(a) == a
     assert store.runs()["run_id"].tolist() == [b]
     assert store.count_rows(["sweep"]) == {"sweep": 0}
 

@@ -22,6 +22,7 @@ is disrupted in that period), which :func:`build_scenario_tree` checks.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -112,7 +113,7 @@ def build_scenario_tree(
     branches = len(split)
     if not (len(col_uppers) == len(probabilities) == branches) or branches == 0:
         raise ValueError("give one upper-bound vector, split and probability per branch")
-    if any(b <= a for a, b in zip(split, split[1:], strict=False)) or split[-1] > layout.horizon:
+    if any(b <= a for a, b in itertools.pairwise(split)) or split[-1] > layout.horizon:
         raise ValueError("splits must increase strictly and stay within the horizon")
     col_period, row_period = column_periods(layout), row_periods(layout)
     matrix = data.matrix.tocoo()
@@ -136,7 +137,9 @@ def build_scenario_tree(
     total_cost = np.concatenate(cost)
     for b in range(branches - 1):
         np.add.at(total_cost, columns[b], probabilities[b] * data.cost)
-    rows, cols, vals = [matrix.row], [matrix.col], [matrix.data]
+    rows: list[np.ndarray] = [matrix.row.astype(np.int64)]
+    cols: list[np.ndarray] = [matrix.col.astype(np.int64)]
+    vals: list[np.ndarray] = [matrix.data]
     row_upper, row_lower = [data.row_upper], [data.row_lower]
     next_row = data.n_rows
     for b in range(branches - 1):

@@ -685,8 +685,8 @@ class TimelineModel:
         """
         short = np.flatnonzero(np.any(profile < self.model.capacity[:, None] * (1 - 1e-12), axis=0))
         end = int(short.max(initial=-1)) + 1
-        if self.penalty is not None or np.any(self.lead > 0) or end >= self.horizon:
-            return self._solve_regions(profile, hit)
+        if self.penalty is not None or np.any(self.lead > 0) or end > 0.75 * self.horizon:
+            return self._solve_regions(profile, hit)  # (a cut of a few periods saves little)
         plan = self._solve_regions(profile[:, :end], hit)
         if plan is None or plan.status != SolveStatus.OPTIMAL:
             return plan

@@ -1,9 +1,21 @@
-"""In-process and local-process executors."""
+"""In-process and local-process executors.
+
+Worker processes never outlive the process that started them, even when it is killed
+with ``kill -9`` (which runs no clean-up): on Linux each worker asks the kernel for
+``SIGKILL`` when its parent dies (``prctl(PR_SET_PDEATHSIG)``), and on every platform a
+watchdog thread in each worker ends it within about a second of the parent going away
+(the worker's parent process id changes). See ``docs/scaling.md``.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -11,7 +23,10 @@ from typing import Any
 
 from chipstress.executors.base import ChunkFailure, OnResult, Setup, Task, guarded
 
-__all__ = ["InProcessExecutor", "ProcessExecutor", "default_workers"]
+__all__ = ["InProcessExecutor", "ProcessExecutor", "default_workers", "die_with_parent"]
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_WATCH_SECONDS = 0.5  # how often a worker's watchdog looks at its parent (seconds)
 
 
 def default_workers() -> int:
@@ -53,8 +68,43 @@ class InProcessExecutor:
 _worker_state: Any = None
 
 
-def _initialise(setup: Setup, setup_args: tuple[Any, ...]) -> None:
+def die_with_parent(parent: int, interval: float = _WATCH_SECONDS) -> None:
+    """Make this process end when process ``parent`` ends, however it ends.
+
+    Called first thing in a worker process. On Linux the kernel sends ``SIGKILL`` to
+    this process when the thread that started it exits (``PR_SET_PDEATHSIG``); a daemon
+    thread also polls the parent process id every ``interval`` seconds and ends the
+    process with status 1 once it is not ``parent`` any more (the parent died and the
+    process was adopted by another). A parent already gone ends the process at once.
+
+    Parameters
+    ----------
+    parent
+        The process id of the parent (``os.getpid()`` in the parent, before starting).
+    interval
+        Seconds between two looks at the parent.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no usable libc
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            threading.Event().wait(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="chipstress-parent-watch", daemon=True).start()
+
+
+def _initialise(parent: int, setup: Setup, setup_args: tuple[Any, ...]) -> None:
     global _worker_state
+    die_with_parent(parent)
     _worker_state = setup(*setup_args)
 
 
@@ -66,7 +116,9 @@ class ProcessExecutor:
     """Runs chunks on ``workers`` local processes (forked where the platform allows).
 
     The setup arguments (e.g. the compiled network) reach each worker once, when it
-    starts; chunks and results travel by pickling.
+    starts; chunks and results travel by pickling. Workers end with this process, also
+    when it is killed (:func:`die_with_parent`); when the run stops early (an error,
+    Ctrl-C) the chunks not started are cancelled.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -92,19 +144,23 @@ class ProcessExecutor:
             max_workers=min(self.workers, max(1, len(chunks))),
             mp_context=context,
             initializer=_initialise,
-            initargs=(setup, setup_args),
+            initargs=(os.getpid(), setup, setup_args),
         ) as pool:
             pending = {
                 pool.submit(_call, task, chunk, index): index for index, chunk in enumerate(chunks)
             }
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = pending.pop(future)
-                    try:
-                        results[index] = future.result()
-                    except BrokenProcessPool as error:  # a worker died (killed, out of memory)
-                        results[index] = ChunkFailure(index, f"worker process died: {error}")
-                    if on_result is not None:
-                        on_result(index, results[index])
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = pending.pop(future)
+                        try:
+                            results[index] = future.result()
+                        except BrokenProcessPool as error:  # a worker died (killed, OOM)
+                            results[index] = ChunkFailure(index, f"worker process died: {error}")
+                        if on_result is not None:
+                            on_result(index, results[index])
+            except BaseException:  # stop early: do not compute the chunks not started
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         return results

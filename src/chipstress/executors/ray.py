@@ -4,6 +4,13 @@ The setup arguments go into Ray's object store once (``ray.put``); each worker i
 actor that builds its state from them once and then runs chunk after chunk, so the
 network is shipped once per worker, never once per chunk. Chunks are handed to the
 first idle actor; results come back in chunk order.
+
+When the driver (the chipstress process) dies, even by ``kill -9``: a private local
+instance (``address=None``) goes with it, as Ray starts its own processes sharing the
+driver's fate (on Linux with a parent-death signal, elsewhere through Ray's reaper
+process) and the raylet's end stops its workers; on a cluster (``auto``,
+``ray://...``) the actors are not detached, so Ray ends them once it sees the driver's
+job gone. Neither case leaves chipstress workers behind.
 """
 
 from __future__ import annotations

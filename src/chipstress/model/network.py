@@ -30,7 +30,12 @@ import pandas as pd
 
 from chipstress.errors import InvalidInput, Problem
 from chipstress.model.meta import NetworkMeta
-from chipstress.model.validation import RawTable, meta_from_mapping, validate_tables
+from chipstress.model.validation import (
+    MAX_MAGNITUDE,
+    RawTable,
+    meta_from_mapping,
+    validate_tables,
+)
 
 __all__ = ["Network", "NetworkIndex", "NetworkMeta", "build_network"]
 
@@ -212,15 +217,22 @@ class Network:
     def with_node_values(self, column: str, values: Mapping[str, float]) -> Network:
         """A copy with ``column`` set to ``values[id]`` for the nodes named.
 
-        Numbers are checked: finite and >= 0 (``margin`` too).
+        Numbers are checked: finite, >= 0 and at most
+        :data:`~chipstress.model.validation.MAX_MAGNITUDE` (``margin`` too).
         """
         if column not in ("capacity", "inventory", "ttr", "demand", "margin"):
             raise InvalidInput(f"cannot set node column {column!r}")
         pos = self.index.positions(values.keys())
-        new = np.asarray(list(values.values()), dtype=float)
-        bad = [k for k, v in zip(values.keys(), new, strict=True) if not np.isfinite(v) or v < 0]
+        new = np.array([_as_float(v) for v in values.values()], dtype=float)
+        pairs = list(zip(values.keys(), new, strict=True))
+        bad = [k for k, v in pairs if not np.isfinite(v) or v < 0]
         if bad:
-            raise InvalidInput(f"{column} must be finite and >= 0; got bad values for {bad}")
+            raise InvalidInput(f"{column} must be finite and >= 0; got bad values for {bad[:10]}")
+        large = [k for k, v in pairs if v > MAX_MAGNITUDE]
+        if large:
+            raise InvalidInput(
+                f"{column} must be at most {MAX_MAGNITUDE:g}; got larger values for {large[:10]}"
+            )
         column_values = self.nodes[column].to_numpy(dtype=float, copy=True)
         column_values[pos] = new
         nodes = self.nodes.copy()
@@ -345,6 +357,16 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.summary()}>"
+
+
+def _as_float(value: Any) -> float:
+    """A number as a float; NaN for anything else (an integer beyond a float is inf)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def build_network(

@@ -7,8 +7,10 @@ to their schema types and checks every rule at once:
 
 * missing columns, wrong cell types, empty tables;
 * duplicate ids, unknown kinds, empty materials;
-* negative, NaN or infinite capacity, inventory, ttr, demand, margin, quantity,
-  source premium or source lead time;
+* negative, NaN, infinite or too large (see :data:`MAX_MAGNITUDE`) capacity,
+  inventory, ttr, demand, margin, quantity, source premium or source lead time;
+* node ids with a character that cannot stand in a URL path or a file name
+  (``/``, ``\\``, control characters);
 * latitude/longitude out of range;
 * BOM and source rows naming unknown nodes, duplicate rows, self-supply;
 * a source edge shipping a material its customer does not need;
@@ -30,12 +32,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from chipstress.errors import InvalidNetwork, Problem
+from chipstress.errors import InvalidNetwork, Problem, excerpt
 from chipstress.model.canonical import canonical_nodes, canonical_table, infer_tiers, supply_cycles
+from chipstress.model.coerce import coerce_float, coerce_str
 from chipstress.model.meta import NetworkMeta
 from chipstress.model.schema import NODE_KINDS, table_schema
 
 __all__ = [
+    "MAX_MAGNITUDE",
     "RawTable",
     "ValidTables",
     "Where",
@@ -45,6 +49,13 @@ __all__ = [
 
 # Most problems of one kind reported per table and field before summarising the rest.
 MAX_PROBLEMS_PER_CHECK = 25
+
+# The largest magnitude of a quantity (units, periods, currency per unit). HiGHS
+# treats a bound of 1e20 or more as infinite and refuses matrix values of 1e15 or
+# more, and the programs multiply these numbers (margin x demand x periods in an
+# objective, quantity x flow in a balance row): 1e12 keeps every product far from
+# both while leaving six orders of magnitude above the largest real supply chain.
+MAX_MAGNITUDE = 1e12
 
 Where = Callable[[int, str], tuple[str, str]]
 
@@ -135,88 +146,13 @@ class _Problems:
             )
 
 
-# --------------------------------------------------------------------------- coercion
-_NAN_WORDS = {"nan", "+nan", "-nan"}
-
-
-def _coerce_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numbers of a column: ``(values, missing, not_a_number)``.
-
-    ``values`` holds NaN both where a cell is missing and where it literally says NaN;
-    ``missing`` and ``not_a_number`` (a cell that is text or a boolean) tell them apart.
-    """
-    n = len(series)
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return np.full(n, np.nan), np.zeros(n, bool), np.ones(n, bool)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        values = np.array(series.to_numpy(dtype=float, na_value=np.nan), copy=True)
-        return values, np.isnan(values), np.zeros(n, bool)
-    if (
-        pd.api.types.is_string_dtype(series.dtype)
-        and series.map(
-            lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v))
-        ).all()
-    ):
-        text = series.fillna("").astype(str).str.strip()
-        missing = (text == "").to_numpy()
-        values = np.array(pd.to_numeric(text.where(~missing, None), errors="coerce"), dtype=float)
-        nan_word = text.str.lower().isin(_NAN_WORDS).to_numpy()
-        bad = ~missing & np.isnan(values) & ~nan_word
-        return values, missing, bad
-    # Mixed Python objects (YAML, JSON): element by element.
-    values = np.full(n, np.nan)
-    missing = np.zeros(n, bool)
-    bad = np.zeros(n, bool)
-    for i, v in enumerate(series.tolist()):
-        if v is None or (isinstance(v, str) and v.strip() == ""):
-            missing[i] = True
-        elif isinstance(v, bool):
-            bad[i] = True
-        elif isinstance(v, int | float | np.integer | np.floating):
-            values[i] = float(v)
-        elif isinstance(v, str):
-            try:
-                values[i] = float(v)
-            except ValueError:
-                bad[i] = True
-        else:
-            bad[i] = True
-    return values, missing, bad
-
-
-def _coerce_str(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Text of a column, stripped, missing cells as ``""``: ``(text, not_text)``."""
-    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
-        series.dtype
-    ):
-        return series.fillna("").str.strip().astype("str"), np.zeros(len(series), bool)
-    bad = np.zeros(len(series), bool)
-    out = []
-    for i, v in enumerate(series.tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            out.append("")
-        elif isinstance(v, list | dict | tuple | set | bytes | np.ndarray):
-            bad[i] = True
-            out.append("")
-        elif isinstance(v, float) and v.is_integer():
-            out.append(str(int(v)))
-        else:
-            out.append(str(v).strip())
-    return pd.Series(out, index=series.index, dtype="str"), bad
-
-
-def _describe(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 # Messages of rows with a problem, ``partial``-ed with what they name: ``(row) -> message``.
 def _said(message: str, row: int) -> str:
     return message
 
 
 def _not_a(values: pd.Series, kind: str, row: int) -> str:
-    return f"{_describe(values.iloc[row])} is not {kind}"
+    return f"{excerpt(values.iloc[row], 40)} is not {kind}"
 
 
 def _out_of_range(column: str, bound: float, values: np.ndarray, row: int) -> str:
@@ -249,12 +185,12 @@ def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
             continue
         original = frame[name]
         if attribute.dtype == "string":
-            text, bad = _coerce_str(original)
+            text, bad = coerce_str(original)
             problems.rows(raw, bad, name, partial(_not_a, original, "text"))
             out[name] = text
             wrong_type[name] = bad
             continue
-        values, absent, bad = _coerce_float(original)
+        values, absent, bad = coerce_float(original)
         kind = "a whole number" if attribute.dtype == "integer" else "a number"
         problems.rows(raw, bad, name, partial(_not_a, original, kind))
         values[bad] = np.nan
@@ -262,7 +198,7 @@ def _typed_table(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
         wrong_type[name] = bad
     for name in columns:
         if name not in schema:
-            out[name] = _coerce_str(frame[name])[0]
+            out[name] = coerce_str(frame[name])[0]
     typed = pd.DataFrame(
         {k: (v[0] if isinstance(v, tuple) else v) for k, v in out.items()}, index=frame.index
     )
@@ -296,7 +232,16 @@ def _check_number(
     nan = np.isnan(values) & ~absent
     problems.rows(raw, nan, column, lambda r: f"{column} is NaN: give a number{unit}")
     problems.rows(raw, np.isinf(values), column, lambda r: f"{column} is infinite")
-    finite = np.where(np.isfinite(values), values, 0.0)
+    problems.rows(
+        raw,
+        np.isfinite(values) & (np.abs(np.nan_to_num(values)) > MAX_MAGNITUDE),
+        column,
+        lambda r: (
+            f"{column} {values[r]:g} is out of range: give a number of magnitude at most "
+            f"{MAX_MAGNITUDE:g}"
+        ),
+    )
+    finite = np.where(np.abs(np.nan_to_num(values)) <= MAX_MAGNITUDE, values, 0.0)
     if positive:
         problems.rows(
             raw,
@@ -341,10 +286,15 @@ def _check_nodes(raw: RawTable, problems: _Problems) -> pd.DataFrame | None:
     if "tier" in nodes:
         tier = nodes["tier"].to_numpy(dtype=float)
         present = ~np.isnan(tier)
-        bad_tier = present & ((tier < 1) | (np.mod(np.where(present, tier, 1), 1) != 0))
+        whole = np.mod(np.where(present & np.isfinite(tier), tier, 1), 1) == 0
+        bad_tier = present & ((tier < 1) | ~whole)
         problems.rows(
-            raw, bad_tier, "tier", lambda r: f"tier must be a whole number >= 1, got {tier[r]:g}"
+            raw,
+            bad_tier,
+            "tier",
+            lambda r: f"tier must be a whole number >= 1, got {tier[r]:g}",
         )
+        problems.rows(raw, present & (tier > 10_000), "tier", partial(_said, "tier is above 10000"))
     if "demand" in nodes and "margin" in nodes:
         demand = np.nan_to_num(nodes["demand"].to_numpy(dtype=float), nan=0.0)
         no_margin = (demand > 0) & nodes.attrs["absent"]["margin"] & ~wrong_type["margin"]
@@ -357,6 +307,17 @@ def _check_node_ids(raw: RawTable, nodes: pd.DataFrame, problems: _Problems) -> 
     ids = nodes["id"]
     wrong_type = nodes.attrs["wrong_type"]
     problems.rows(raw, (ids == "").to_numpy() & ~wrong_type["id"], "id", lambda r: "id is empty")
+    # Ids name API paths (/nodes/{id}) and file names: no slash, backslash or control character.
+    odd = ids.str.contains(r"[/\\\x00-\x1f\x7f]", regex=True).to_numpy(dtype=bool)
+    problems.rows(
+        raw,
+        odd,
+        "id",
+        lambda r: (
+            f"id {excerpt(ids.iat[r], 40)} contains '/', '\\' or a control character: "
+            "ids may use any other character (letters, digits, spaces, - _ . : and so on)"
+        ),
+    )
     first_row: dict[Any, int] = {}
     duplicate = np.zeros(len(ids), bool)
     dup_mask = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
@@ -645,7 +606,13 @@ def _check_cycles(
     """One problem per cycle of the supply graph, located at the edges that close it."""
     for cycle, edges in supply_cycles(len(ids), sup, cus, ids):
         places = [raw.where(int(rows[e]), "supplier") for e in edges]
-        location = ", ".join(place for place, _ in places[:12])
+        names = [place for place, _ in places[:12]]
+        location = ", ".join(names)
+        if all(name.startswith("row ") for name in names):  # "rows 5 and 1", not "row 5, row 1"
+            numbers = [name.removeprefix("row ") for name in names]
+            location = f"row {numbers[0]}" if len(numbers) == 1 else "rows " + ", ".join(numbers)
+            if 1 < len(numbers) == len(places):
+                location = f"rows {', '.join(numbers[:-1])} and {numbers[-1]}"
         if len(places) > 12:
             location += f", ... ({len(places)} edges)"
         found.found.append(
@@ -687,7 +654,9 @@ def meta_from_mapping(
         if value is None:
             continue
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            collected.append(Problem(file, "", key, f"{key} must be text, got {_describe(value)}"))
+            collected.append(
+                Problem(file, "", key, f"{key} must be text, got {excerpt(value, 40)}")
+            )
         else:
             values[key] = str(value)
     materials = data.get("materials") or {}

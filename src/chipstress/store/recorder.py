@@ -5,15 +5,17 @@ See :class:`RunRecorder` and ``docs/scaling.md`` ("Crash safety").
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from chipstress.errors import InvalidInput
+from chipstress.store.errors import StoreBusy, StoreError, StoreWriteFailed
 from chipstress.store.rows import Rows, split_by_chunk, to_json, utc_now
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ __all__ = ["FLUSH_CHUNKS", "FLUSH_SECONDS", "RunRecorder"]
 
 FLUSH_SECONDS = 2.0  # a recorder writes its buffered chunks at least this often (seconds)
 FLUSH_CHUNKS = 64  # ... and whenever this many chunks are buffered
+_RESUMABLE_COMMANDS = ("sweep", "simulate")  # run kinds whose command takes --resume
 
 
 class RunRecorder:
@@ -37,6 +40,12 @@ class RunRecorder:
     marker are written in the same transaction, so a stored chunk is always whole: a
     crash loses at most the chunks buffered since the last write, which a resumed run
     computes again (see ``docs/scaling.md``, "Crash safety").
+
+    When the database is busy (another process holds a DuckDB file past the store's
+    deadline), a write due after :meth:`add_chunk` is put off and the chunks stay
+    buffered. When a write fails otherwise (disk full, I/O error, busy at
+    :meth:`flush` or :meth:`finish`), :class:`~chipstress.store.errors.StoreWriteFailed`
+    says in one line what is kept and the command that finishes the run.
 
     Parameters
     ----------
@@ -54,6 +63,8 @@ class RunRecorder:
     fresh
         True for a run just started (nothing of it is stored yet, so nothing needs
         replacing).
+    kind
+        The run's kind (names the command that resumes it in messages).
     """
 
     def __init__(
@@ -64,6 +75,7 @@ class RunRecorder:
         flush_seconds: float = FLUSH_SECONDS,
         flush_chunks: int = FLUSH_CHUNKS,
         fresh: bool = False,
+        kind: str = "",
     ) -> None:
         if flush_seconds < 0 or flush_chunks < 1:
             raise InvalidInput("flush_seconds must be >= 0 and flush_chunks >= 1")
@@ -77,6 +89,7 @@ class RunRecorder:
         # Chunks known to be stored (None: not read yet); a new run has none.
         self._stored: set[int] | None = set() if fresh else None
         self._fresh = fresh
+        self.kind = kind
         self.flushes = 0  # transactions written so far (for tests and diagnostics)
         store._recorders.add(self)
 
@@ -112,20 +125,54 @@ class RunRecorder:
             len(self._buffer) >= self.flush_chunks
             or time.monotonic() - self._flushed_at >= self.flush_seconds
         ):
-            self.flush()
+            try:
+                self.flush()
+            except StoreWriteFailed as error:
+                if not isinstance(error.__cause__, StoreBusy):
+                    raise
+                self._flushed_at = time.monotonic()  # busy: keep them, try again later
 
     def flush(self) -> None:
         """Write every buffered chunk (rows and markers) in one transaction.
 
         If writing fails (or is interrupted) nothing of it is stored and the chunks stay
         buffered.
+
+        Raises
+        ------
+        StoreWriteFailed
+            The database could not be written (busy, disk full, read-only, I/O error);
+            the message says how to finish the run.
         """
         if self._buffer:
-            with self.store._transaction():
+            with self._writing("store the finished chunks"), self.store._transaction():
                 written = self._write_buffer()
             self._written(written)
             self.flushes += 1
             self._flushed_at = time.monotonic()
+
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """Turn a failed write into one line: what failed, what is kept, what to run."""
+        try:
+            yield
+        except (StoreError, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            command = (
+                f"chipstress {self.kind} --resume {self.run_id}"
+                if self.kind in _RESUMABLE_COMMANDS
+                else f"--resume {self.run_id}"
+            )
+            tail = (
+                f"run {self.run_id} stays unfinished with the chunks stored before; "
+                f"finish it with: {command}"
+            )
+            public = error.public_message if isinstance(error, StoreError) else str(reason)
+            raise StoreWriteFailed(
+                f"could not {what} in {self.store.location}: {reason}; {tail}",
+                f"could not {what}: {public}; {tail}",
+                self.run_id,
+            ) from error
 
     def _write_buffer(self) -> list[int]:
         """Write the buffered chunks' rows and markers (inside the caller's transaction);
@@ -169,6 +216,10 @@ class RunRecorder:
             Chunk index -> table name -> that chunk's rows (in the order stored, without
             the ``chunk`` column; empty rows where the chunk wrote none).
         """
+        with self.store.session():
+            return self._stored_chunks(names)
+
+    def _stored_chunks(self, names: Iterable[str]) -> dict[int, dict[str, pd.DataFrame]]:
         done = self.done_chunks()
         if not done:
             return {}
@@ -216,9 +267,15 @@ class RunRecorder:
         -------
         str
             The run id.
+
+        Raises
+        ------
+        StoreWriteFailed
+            The database could not be written: nothing of this call is stored, the run
+            stays resumable and the message says how to finish it.
         """
         written: list[int] = []
-        with self.store._transaction():
+        with self._writing("finish the run"), self.store._transaction():
             if self._buffer:
                 written = self._write_buffer()
             if tables:
@@ -245,7 +302,8 @@ class RunRecorder:
         """Store the buffered chunks and mark the run failed (its stored chunks stay, for
         inspection or resuming)."""
         self.flush()
-        self.store.backend.execute(
-            "UPDATE chipstress_runs SET status = 'failed', summary = ? WHERE run_id = ?",
-            [to_json({"error": reason}), self.run_id],
-        )
+        with self._writing("mark the run failed"):
+            self.store.backend.execute(
+                "UPDATE chipstress_runs SET status = 'failed', summary = ? WHERE run_id = ?",
+                [to_json({"error": reason}), self.run_id],
+            )

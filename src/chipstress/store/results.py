@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind, RunResult
 from chipstress.store.backends import Backend, connect, sql_type
+from chipstress.store.errors import UnknownRun
 from chipstress.store.recorder import RunRecorder
 from chipstress.store.rows import Rows, stacked_rows
 from chipstress.store.rows import to_json as _json
@@ -53,6 +53,7 @@ __all__ = [
     "RunRecorder",
     "StoredRun",
     "default_location",
+    "new_run_id",
     "run_kind",
 ]
 
@@ -60,6 +61,7 @@ RUN_KINDS: tuple[str, ...] = tuple(kind.value for kind in RunKind)
 # Kinds written by older versions -> the kind they are now.
 LEGACY_KINDS: dict[str, str] = {"simulation": RunKind.SIMULATE.value}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_STORE_TABLES = ("chipstress_chunks", "chipstress_runs", "chipstress_tables")
 
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS chipstress_runs (
@@ -106,7 +108,14 @@ def run_kind(kind: RunKind | str) -> str:
     return str(LEGACY_KINDS.get(kind, kind))
 
 
-def _new_run_id(kind: str) -> str:
+def _like_literal(text: str) -> str:
+    """``text`` for a ``LIKE ... ESCAPE '~'`` pattern that matches it literally."""
+    return text.replace("~", "~~").replace("%", "~%").replace("_", "~_")
+
+
+def new_run_id(kind: str) -> str:
+    """A new run id: the kind's first two letters, the UTC time and 6 random hex digits
+    (``sw-20261207-061500-2ae407``)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return f"{kind[:2]}-{stamp}-{secrets.token_hex(3)}"
 
@@ -137,17 +146,78 @@ class ResultsStore:
     ----------
     location
         A DuckDB file path or a ``postgresql://`` URL; default :func:`default_location`.
+    wait_seconds
+        DuckDB: how long each use of the file waits while another process holds it
+        (seconds; default 30 or ``$CHIPSTRESS_DB_WAIT``), see
+        :mod:`chipstress.store.backends`.
+    linger_seconds
+        DuckDB: keep the file open this long after a call, for the next (seconds; 0,
+        the default, closes it at once; a server may use a fraction of a second). It is
+        given up at once when another process waits for it.
+
+    Raises
+    ------
+    StoreError
+        The database cannot be opened (:class:`~chipstress.store.errors.StoreBusy`: in
+        use by another process past the deadline).
+
+    Notes
+    -----
+    A DuckDB file is opened only while in use (each call, or a :meth:`session` block),
+    so a server and a CLI run can share it; a read-only file or folder is opened
+    read-only (runs can be read, a write raises
+    :class:`~chipstress.store.errors.StoreReadOnly`). The store's tables are created on
+    first use, under a lock on PostgreSQL so first runs may start together.
     """
 
-    def __init__(self, location: str | Path | None = None) -> None:
-        self.backend: Backend = connect(location or default_location())
+    def __init__(
+        self,
+        location: str | Path | None = None,
+        wait_seconds: float | None = None,
+        linger_seconds: float = 0.0,
+    ) -> None:
+        self.backend: Backend = connect(
+            location or default_location(), wait_seconds, linger_seconds
+        )
         self.location = self.backend.location
         self._recorders: weakref.WeakSet[RunRecorder] = weakref.WeakSet()
         self._known_columns: dict[str, set[str]] = {}  # result table -> columns it has
         self._listed: dict[str, set[str]] = {}  # run id -> its tables in chipstress_tables
-        with self.backend.transaction():
-            for statement in _SCHEMA:
-                self.backend.execute(statement)
+        try:
+            with self.backend.session():
+                if not self._schema_present():
+                    with self.backend.transaction():
+                        self.backend.lock_schema()
+                        for statement in _SCHEMA:
+                            self.backend.execute(statement)
+        except BaseException:
+            self.backend.close()
+            raise
+
+    def _schema_present(self) -> bool:
+        """Whether the store's own tables all exist (then opening writes nothing)."""
+        rows = self.backend.query(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name IN (?, ?, ?)",
+            list(_STORE_TABLES),
+        )
+        return set(_STORE_TABLES) <= set(rows["table_name"])
+
+    @property
+    def read_only(self) -> bool:
+        """True when the database could only be opened for reading."""
+        return self.backend.read_only
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        """Keep one connection for a block of calls (a DuckDB file is opened once for
+        the block instead of once per call, and closed at its end).
+
+        Returns
+        -------
+        contextlib.AbstractContextManager
+            The block (``with store.session(): ...``).
+        """
+        return self.backend.session()
 
     def close(self) -> None:
         """Write what open recorders still buffer, then close the connection."""
@@ -280,7 +350,7 @@ class ResultsStore:
         run_id = self._new_run(kind, parameters)
         with self.backend.transaction():
             self._insert_run(run_id, kind, network, parameters, "running", chunks_total, None, None)
-        return RunRecorder(self, run_id, time.perf_counter(), fresh=True)
+        return RunRecorder(self, run_id, time.perf_counter(), fresh=True, kind=kind)
 
     def resume(
         self, run_id: str, network: Network, kind: RunKind | str | None = None
@@ -307,6 +377,10 @@ class ResultsStore:
             Unknown run, a run already complete, a different kind, or a network whose
             fingerprint differs from the run's.
         """
+        with self.backend.session():
+            return self._resume(run_id, network, kind)
+
+    def _resume(self, run_id: str, network: Network, kind: RunKind | str | None) -> RunRecorder:
         run = self.run(run_id)
         if run.status == "complete":
             raise InvalidInput(f"run {run.run_id} is already complete; nothing to resume")
@@ -320,13 +394,13 @@ class ResultsStore:
         self.backend.execute(
             "UPDATE chipstress_runs SET status = 'running' WHERE run_id = ?", [run.run_id]
         )
-        return RunRecorder(self, run.run_id, time.perf_counter())
+        return RunRecorder(self, run.run_id, time.perf_counter(), kind=run.kind)
 
     def _new_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
         if kind not in RUN_KINDS:
             raise InvalidInput(f"unknown run kind {kind!r}; kinds are {', '.join(RUN_KINDS)}")
         _json(dict(parameters))  # fail early on parameters that cannot be stored
-        return _new_run_id(kind)
+        return new_run_id(kind)
 
     def _insert_run(
         self,
@@ -342,23 +416,30 @@ class ResultsStore:
         from chipstress import __version__
 
         now = _now()
+        self._record_run(
+            {
+                "run_id": run_id,
+                "kind": kind,
+                "network": network.meta.name,
+                "fingerprint": network.fingerprint(),
+                "parameters": _json(dict(parameters)),
+                "summary": _json(dict(summary or {})),
+                "status": status,
+                "created_at": now,
+                "finished_at": now if status == "complete" else None,
+                "wall_seconds": wall_seconds,
+                "version": __version__,
+                "chunks_total": chunks_total,
+            }
+        )
+
+    def _record_run(self, record: Mapping[str, Any]) -> None:
+        """Insert a row of ``chipstress_runs`` (column -> value; JSON as text)."""
+        names = list(record)
         self.backend.execute(
-            "INSERT INTO chipstress_runs (run_id, kind, network, fingerprint, parameters, summary, status, "
-            "created_at, finished_at, wall_seconds, version, chunks_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                kind,
-                network.meta.name,
-                network.fingerprint(),
-                _json(dict(parameters)),
-                _json(dict(summary or {})),
-                status,
-                now,
-                now if status == "complete" else None,
-                wall_seconds,
-                __version__,
-                chunks_total,
-            ],
+            f"INSERT INTO chipstress_runs ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})",
+            [record[name] for name in names],
         )
 
     def _result_table(self, name: str, frame: pd.DataFrame) -> str:
@@ -371,8 +452,13 @@ class ResultsStore:
         if set(wanted) <= self._known_columns.get(table, set()):
             return table
         existing = self.backend.columns(table)
-        if existing:  # forgotten again if the transaction rolls back (_transaction)
-            self._known_columns[table] = set(existing)
+        if existing and set(wanted) <= set(existing):
+            self._known_columns[table] = set(existing)  # forgotten on rollback (_transaction)
+            return table
+        # Another process may be creating the same table: take the schema lock (held to
+        # the end of the caller's transaction), then look again.
+        self.backend.lock_schema()
+        existing = self.backend.columns(table)
         if not existing:
             columns = ", ".join(f'"{c}" {t}' for c, t in wanted.items())
             self.backend.execute(
@@ -382,7 +468,9 @@ class ResultsStore:
         else:
             for column, kind in wanted.items():
                 if column not in existing:
-                    self.backend.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind}')
+                    self.backend.execute(
+                        f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{column}" {kind}'
+                    )
         return table
 
     def _insert_tables(self, run_id: str, chunk: int, tables: Mapping[str, pd.DataFrame]) -> None:
@@ -442,19 +530,53 @@ class ResultsStore:
         )
         return rows["name"].tolist()
 
-    def resolve(self, run_id: str) -> str:
-        """The full id of a run given its id, a unique prefix, or a unique part (``2ae407``)."""
-        for pattern in (run_id, f"{run_id}%", f"%{run_id}%"):
-            ids = self.backend.query(
-                "SELECT run_id FROM chipstress_runs WHERE run_id LIKE ?", [pattern]
+    def resolve(self, run_id: str, exact: bool = False) -> str:
+        """The full id of a run given its id, a unique prefix, or a unique part (``2ae407``).
+
+        An id that is stored as given always wins. Prefixes and parts match literally:
+        ``%`` and ``_`` are not wildcards.
+
+        Parameters
+        ----------
+        run_id
+            The run's id, or (unless ``exact``) a prefix or part of it.
+        exact
+            Only the whole id matches (what an API should use, and what
+            :meth:`delete` does).
+
+        Returns
+        -------
+        str
+            The run's full id.
+
+        Raises
+        ------
+        UnknownRun
+            No run matches, or several do (``ambiguous``); its ``public_message`` does
+            not name the database.
+        """
+        with self.backend.session():
+            found = self.backend.query(
+                "SELECT run_id FROM chipstress_runs WHERE run_id = ?", [run_id]
             )["run_id"].tolist()
-            if len(ids) == 1:
-                return ids[0]
-            if len(ids) > 1:
-                raise InvalidInput(
-                    f"{run_id!r} matches {len(ids)} runs ({', '.join(sorted(ids)[:5])}); give more of the id"
-                )
-        raise InvalidInput(f"no run {run_id!r} in {self.location}")
+            if found:
+                return str(found[0])
+            if not exact and run_id:
+                literal = _like_literal(run_id)
+                for pattern in (f"{literal}%", f"%{literal}%"):
+                    ids = self.backend.query(
+                        "SELECT run_id FROM chipstress_runs WHERE run_id LIKE ? ESCAPE '~'",
+                        [pattern],
+                    )["run_id"].tolist()
+                    if len(ids) == 1:
+                        return str(ids[0])
+                    if len(ids) > 1:
+                        message = (
+                            f"{run_id!r} matches {len(ids)} runs "
+                            f"({', '.join(sorted(ids)[:5])}); give more of the id"
+                        )
+                        raise UnknownRun(message, message, ambiguous=True)
+        raise UnknownRun(f"no run {run_id!r} in {self.location}", f"no run {run_id!r}")
 
     def runs(
         self, kind: RunKind | str | None = None, include_incomplete: bool = False
@@ -482,8 +604,11 @@ class ResultsStore:
 
     def run(self, run_id: str) -> StoredRun:
         """A run's record (tables via :meth:`table`)."""
-        full = self.resolve(run_id)
-        row = self.backend.query("SELECT * FROM chipstress_runs WHERE run_id = ?", [full]).iloc[0]
+        with self.backend.session():
+            full = self.resolve(run_id)
+            rows = self.backend.query("SELECT * FROM chipstress_runs WHERE run_id = ?", [full])
+            names = self._table_names(full)
+        row = rows.iloc[0]
         return StoredRun(
             run_id=full,
             kind=run_kind(row["kind"]),
@@ -497,7 +622,7 @@ class ResultsStore:
             wall_seconds=None if pd.isna(row["wall_seconds"]) else float(row["wall_seconds"]),
             version=row["version"],
             chunks_total=None if pd.isna(row["chunks_total"]) else int(row["chunks_total"]),
-            table_names=self._table_names(full),
+            table_names=names,
         )
 
     def table(self, run_id: str, name: str, with_chunk: bool = False) -> pd.DataFrame:
@@ -524,21 +649,39 @@ class ResultsStore:
         InvalidInput
             Unknown run, or the run has no such table.
         """
-        full = self.resolve(run_id)
-        names = self._table_names(full)
-        if name not in names:
-            raise InvalidInput(
-                f"run {full} has no table {name!r}; it has {', '.join(names) or 'none'}"
+        with self.backend.session():
+            full = self.resolve(run_id)
+            names = self._table_names(full)
+            if name not in names:
+                raise InvalidInput(
+                    f"run {full} has no table {name!r}; it has {', '.join(names) or 'none'}"
+                )
+            frame = self.backend.query(
+                f'SELECT * FROM "result_{name}" WHERE run_id = ? ORDER BY chunk, row_index',
+                [full],
             )
-        frame = self.backend.query(
-            f'SELECT * FROM "result_{name}" WHERE run_id = ? ORDER BY chunk, row_index', [full]
-        )
         dropped = ["run_id", "row_index"] if with_chunk else ["run_id", "chunk", "row_index"]
         return frame.drop(columns=dropped).reset_index(drop=True)
 
     def delete(self, run_id: str) -> str:
-        """Remove a run and its rows; returns the id removed."""
-        full = self.resolve(run_id)
+        """Remove one run and its rows.
+
+        Parameters
+        ----------
+        run_id
+            The run's whole id (no prefix: see :meth:`resolve` to find it from one).
+
+        Returns
+        -------
+        str
+            The id removed.
+
+        Raises
+        ------
+        UnknownRun
+            No run has exactly this id.
+        """
+        full = self.resolve(run_id, exact=True)
         with self.backend.transaction():
             for name in self._table_names(full):
                 self.backend.execute(f'DELETE FROM "result_{name}" WHERE run_id = ?', [full])
@@ -551,39 +694,13 @@ class ResultsStore:
         """Two runs side by side: their summary figures, and for sweeps every node.
 
         Returns a table ``key, first, second, delta`` (delta = second − first where both
-        are numbers); ``table.attrs["runs"]`` holds the two ids.
+        are numbers); ``table.attrs["runs"]`` holds the two ids (see
+        :func:`chipstress.store.compare.compare_runs`).
         """
-        a, b = self.run(first), self.run(second)
-        if a.kind != b.kind:
-            raise InvalidInput(f"cannot compare a {a.kind} run with a {b.kind} run")
-        rows: list[tuple[str, Any, Any]] = []
-        for key in sorted(set(a.summary) | set(b.summary)):
-            rows.append((f"summary.{key}", a.summary.get(key), b.summary.get(key)))
-        if a.kind == "sweep" and "sweep" in a.table_names and "sweep" in b.table_names:
-            ta = self.table(a.run_id, "sweep").set_index("node")
-            tb = self.table(b.run_id, "sweep").set_index("node")
-            for node in sorted(set(ta.index) | set(tb.index)):
-                for column in ("lost_profit", "tts"):
-                    va = ta[column].get(node) if node in ta.index else None
-                    vb = tb[column].get(node) if node in tb.index else None
-                    rows.append((f"{node}.{column}", va, vb))
+        from chipstress.store.compare import compare_runs
 
-        def delta(x: Any, y: Any) -> Any:
-            numbers = (int, float, np.integer, np.floating)
-            if (
-                isinstance(x, numbers)
-                and isinstance(y, numbers)
-                and not isinstance(x, bool | np.bool_)
-            ):
-                return float(y) - float(x)
-            return None
-
-        table = pd.DataFrame(
-            [(key, x, y, delta(x, y)) for key, x, y in rows],
-            columns=["key", "first", "second", "delta"],
-        )
-        table.attrs["runs"] = (a.run_id, b.run_id)
-        return table
+        with self.backend.session():
+            return compare_runs(self, first, second)
 
     def count_rows(self, names: Iterable[str] = ()) -> dict[str, int]:
         """Rows per result table (for tests and diagnostics)."""

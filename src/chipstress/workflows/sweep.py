@@ -38,7 +38,7 @@ from chipstress.engine import (
 )
 from chipstress.engine.formulation import delayed_alpha
 from chipstress.engine.regional import Baselines
-from chipstress.errors import InvalidInput
+from chipstress.errors import InvalidInput, excerpt
 from chipstress.executors import ChunkFailure
 from chipstress.model.network import Network
 from chipstress.results import RunKind
@@ -213,19 +213,14 @@ def _combine(statuses: list[SolveStatus]) -> tuple[SolveStatus, str]:
     return problems[0], "; ".join(problems[1:])
 
 
-def read_durations(path: str) -> pd.Series:
-    """A ``node,duration`` CSV file as a Series (node -> periods), checked row by row.
-
-    Raises
-    ------
-    InvalidInput
-        Unreadable file, missing columns, duplicate nodes, or a duration that is not a
-        number >= 0 — naming the row.
-    """
+def _durations_table(path: str) -> pd.DataFrame:
+    """The cells of a durations CSV file as text (``InvalidInput`` naming the file)."""
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a folder, not a CSV file of node,duration") from None
     except (
         pd.errors.ParserError,
         pd.errors.EmptyDataError,
@@ -233,6 +228,35 @@ def read_durations(path: str) -> pd.Series:
         ValueError,
     ) as error:
         raise InvalidInput(f"{path}: not a readable CSV file ({error})") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read ({error.strerror or error})") from None
+
+
+def read_durations(path: str, network: Network | None = None) -> pd.Series:
+    """A ``node,duration`` CSV file as a Series (node -> periods), checked row by row.
+
+    Parameters
+    ----------
+    path
+        The CSV file, with columns ``node`` and ``duration`` (periods).
+    network
+        When given, every node must be one of its ids (an unknown one names its row).
+
+    Returns
+    -------
+    pandas.Series
+        Durations in periods, by node id.
+
+    Raises
+    ------
+    InvalidInput
+        Unreadable file (missing, a folder), missing columns, duplicate or unknown
+        nodes, or a duration that is not a number of periods from 0 to 1e12 — naming
+        the file, row and field.
+    """
+    from chipstress.model.validation import MAX_MAGNITUDE
+
+    table = _durations_table(path)
     table.columns = [c.strip() for c in table.columns]
     missing = [c for c in ("node", "duration") if c not in table.columns]
     if missing:
@@ -240,14 +264,18 @@ def read_durations(path: str) -> pd.Series:
     problems = []
     nodes = table["node"].str.strip()
     values = pd.to_numeric(table["duration"].str.strip(), errors="coerce")
+    known = None if network is None else set(network.nodes["id"])
     for row, (node, text, value) in enumerate(
         zip(nodes, table["duration"], values, strict=True), start=1
     ):
         if not node:
             problems.append(f"row {row}, field 'node': node is empty")
-        if not np.isfinite(value) or value < 0:
+        elif known is not None and node not in known:
+            problems.append(f"row {row}, field 'node': unknown node id {excerpt(node)}")
+        if not np.isfinite(value) or not 0 <= value <= MAX_MAGNITUDE:
             problems.append(
-                f"row {row}, field 'duration': {text!r} is not a number of periods >= 0"
+                f"row {row}, field 'duration': {excerpt(text)} is not a number of periods "
+                f">= 0 (at most {MAX_MAGNITUDE:g})"
             )
     duplicated = nodes.duplicated() & (nodes != "")
     problems += [

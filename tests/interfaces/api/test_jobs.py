@@ -274,6 +274,7 @@ def test_unexpected_error_becomes_a_failed_job(
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(tasks, "sweep", broken)
+    monkeypatch.setattr(client.app.state.chipstress.jobs, "processes", False)  # patches live here
     job = client.post("/api/jobs/sweep", json={"network": "tri-cluster"}).json()
     status = wait_job(client, job["id"])
     assert status["status"] == "failed"
@@ -298,6 +299,7 @@ def test_running_job_progress_result_409_and_cancel(
         return real_sweep(*args, runner=runner, **kwargs)
 
     monkeypatch.setattr(tasks, "sweep", slow_sweep)
+    monkeypatch.setattr(client.app.state.chipstress.jobs, "processes", False)  # patches live here
     job = client.post("/api/jobs/sweep", json={"network": "tri-cluster"}).json()
     assert job["status"] == "queued"
     for _ in range(500):
@@ -329,6 +331,7 @@ def test_two_concurrent_sweeps_do_not_interfere(
         return real_sweep(*args, **kwargs)
 
     monkeypatch.setattr(tasks, "sweep", together)
+    monkeypatch.setattr(client.app.state.chipstress.jobs, "processes", False)  # patches live here
     upload = client.post(
         "/api/networks", files={"file": ("small.json", small_json.read_bytes(), "application/json")}
     ).json()

@@ -30,8 +30,8 @@ def test_list_show_and_tables(client: TestClient, two_sweeps: list[str]) -> None
     run = client.get(f"/api/runs/{two_sweeps[0]}").json()
     assert run["kind"] == "sweep" and run["tables"] == ["sweep"] and run["status"] == "complete"
     assert run["parameters"]["network"] == "tri-cluster"
-    prefix = client.get(f"/api/runs/{two_sweeps[0][-6:]}").json()
-    assert prefix["run_id"] == two_sweeps[0]
+    # Run ids match exactly: a part of one names no run.
+    assert client.get(f"/api/runs/{two_sweeps[0][-6:]}").status_code == 404
     table = client.get(f"/api/runs/{two_sweeps[0]}/tables/sweep", params={"limit": 5}).json()
     assert table["total_rows"] == 100 and len(table["rows"]) == 5
     csv = client.get(f"/api/runs/{two_sweeps[0]}/tables/sweep", params={"format": "csv"})
@@ -45,8 +45,8 @@ def test_run_errors(client: TestClient, two_sweeps: list[str]) -> None:
     assert response.status_code == 404 and response.json()["field"] == "run_id"
     response = client.get(f"/api/runs/{two_sweeps[0]}/tables/years")
     assert response.status_code == 404 and "has no table 'years'" in response.json()["detail"]
-    response = client.get("/api/runs/sw-")  # a prefix of both runs
-    assert response.status_code == 422 and "matches 2 runs" in response.json()["detail"]
+    response = client.get("/api/runs/sw-")  # a prefix of both runs: no run
+    assert response.status_code == 404
     response = client.get(f"/api/runs/{two_sweeps[0]}/tables/sweep", params={"limit": 0})
     assert response.status_code == 422
 
@@ -56,6 +56,11 @@ def test_compare_and_delete(client: TestClient, two_sweeps: list[str]) -> None:
     compared = client.get("/api/runs/compare", params={"first": first, "second": second}).json()
     keys = {row["key"] for row in compared["rows"]}
     assert "port_hakata.lost_profit" in keys and "summary.nodes" in keys
+    # Wildcards and parts of ids name no run; a DELETE of them removes nothing.
+    for pattern in ("%25", "_", "0", "sw-", first[:-1]):
+        assert client.get(f"/api/runs/{pattern}").status_code == 404
+        assert client.delete(f"/api/runs/{pattern}").status_code == 404
+    assert len(client.get("/api/runs").json()) == 2
     assert client.delete(f"/api/runs/{first}").json() == {"deleted": first}
     assert client.get(f"/api/runs/{first}").status_code == 404
     assert [r["run_id"] for r in client.get("/api/runs").json()] == [second]

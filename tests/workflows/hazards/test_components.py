@@ -43,6 +43,8 @@ FAB = KindFigures(
     recovery_cost_per_day=0.0003,
     water_m3_per_unit=6.0,
     revenue_multiple=5.0,
+    fixed_cost_share=0.3,
+    power_backup_share=0.0,
 )
 # Fab 18 of tiny: capacity 100/week, demand 80/week, margin 50 -> unit value 100.
 UNIT_VALUE = 50.0 * 2.0
@@ -129,6 +131,10 @@ def test_an_extensive_quake_by_hand(tiny: Network, fixed: ComponentParameters) -
     assert row["damage"] == pytest.approx(0.05 * ASSET + 0.0003 * ASSET * 1.0 * 5.3 * DAYS)
     assert row["mitigation"] == 0
     assert row["downstream_revenue_at_risk"] == 0
+    # No solve: output short is the outage at most, 90 wafers/week x 1.0 x 5.3 weeks,
+    # each carrying 0.3 x 100 of fixed cost.
+    assert row["output_short"] == pytest.approx(90.0 * 5.3)
+    assert row["idle_capacity"] == pytest.approx(0.3 * UNIT_VALUE * 90.0 * 5.3)
     _check_sums(table)
 
 
@@ -157,6 +163,10 @@ def test_a_fire_by_hand(tiny: Network, fixed: ComponentParameters) -> None:
     assert row["mitigation"] == 0
     # Lost wafers: loss / margin 50; each worth 100 to the fab and 5 x 100 downstream.
     assert row["downstream_revenue_at_risk"] == pytest.approx(result.loss / 50 * 100 * 5)
+    # Output short: the fab's production below the undisrupted horizon's, within what
+    # the fire took (0.6 x 100/week x 13 weeks); idle capacity is its fixed cost.
+    assert 0 < row["output_short"] <= 0.6 * 100 * 13 + 1e-6
+    assert row["idle_capacity"] == pytest.approx(0.3 * UNIT_VALUE * row["output_short"])
     _check_sums(result.components)
     sums = result.summary()
     assert sums["total_loss"] == pytest.approx(row["total"])
@@ -186,6 +196,13 @@ def test_a_power_outage_scraps_the_customers_wip(tiny: Network, fixed: Component
     wip = 100.0 * 0.9 * (70.0 / DAYS) * UNIT_VALUE * 0.25
     assert _row(table, "water")["scrap"] == pytest.approx(wip * 0.01 * 0.5)  # short class
     assert _row(table, "water")["damage"] == 0
+    # Half the fab's load on backup power: half the scrap.
+    backed = dataclasses.replace(FAB, power_backup_share=0.5)
+    params = dataclasses.replace(fixed, kinds={**fixed.kinds, "fab": backed})
+    table = event_components(
+        tiny, _hits(("water", "power_outage", "outage", 0.5, four_hours)), None, {}, params
+    )
+    assert _row(table, "water")["scrap"] == pytest.approx(wip * 0.01 * 0.5 * 0.5)
 
 
 def test_site_outages_carry_components(tiny: Network) -> None:
@@ -195,7 +212,11 @@ def test_site_outages_carry_components(tiny: Network) -> None:
     sums = result.summary()
     assert sums["business_interruption"] + sums["mitigation"] == pytest.approx(result.loss)
     assert sums["scrap"] == 0 and sums["damage"] == 0
-    assert sums["total_loss"] == pytest.approx(result.loss)
+    fixed_share = default_component_parameters().kind("fab").fixed_cost_share
+    short = _row(table, "fab")["output_short"]
+    assert 0 < short <= 100 * 2 + 1e-6  # at most the 2 weeks of capacity lost
+    assert sums["idle_capacity"] == pytest.approx(fixed_share * UNIT_VALUE * short)
+    assert sums["total_loss"] == pytest.approx(result.loss + sums["idle_capacity"])
 
 
 def test_kumamoto_2016_scraps_and_damages_the_fabs_hit(tri: Network, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from chipstress import Network
@@ -12,8 +13,10 @@ from chipstress.engine import impact
 from chipstress.errors import ChipstressError, InvalidInput
 from chipstress.executors import ChunkFailure, InProcessExecutor
 from chipstress.workflows.hazards import default_parameters, load_rates, simulate
+from chipstress.workflows.hazards.components import event_components
 from chipstress.workflows.hazards.losses import ZERO_SHARE
 from chipstress.workflows.hazards.montecarlo import SimulationWorker
+from chipstress.workflows.hazards.params import DAMAGE_STATES
 from chipstress.workflows.runner import Runner
 
 # Two independent hazards on the tiny network (fab: demand 80/week, margin 50,
@@ -107,6 +110,61 @@ def test_statistics_follow_their_definitions(tri: Network) -> None:
     totals = result.events.groupby("year")["loss"].sum()
     assert np.allclose(result.years.set_index("year")["loss"].reindex(totals.index), totals)
     assert "expected annual loss" in result.describe()
+
+
+def test_costs_beyond_lost_sales_add_up_by_event_year_and_component(tri: Network) -> None:
+    result = simulate(tri, 300, seed=5)
+    events, years = result.events, result.years
+    costs = ["idle_capacity", "scrap", "damage", "trucking"]
+    assert np.allclose(events["total_loss"], events["loss"] + events[costs].sum(axis=1))
+    assert (events[costs] >= 0).all().all() and (events["scrap"] > 0).any()
+    by_year = events.groupby("year")["total_loss"].sum()
+    assert np.allclose(years.set_index("year")["total_loss"].reindex(by_year.index), by_year)
+    assert result.expected_annual_total_loss == pytest.approx(years["total_loss"].mean())
+    parts = result.by_component.set_index("component")["eal"]
+    assert list(parts.index) == ["lost_sales", *costs]
+    assert parts.sum() == pytest.approx(result.expected_annual_total_loss)
+    assert parts["lost_sales"] == pytest.approx(result.expected_annual_loss)
+    assert result.by_hazard["eal_total"].sum() == pytest.approx(result.expected_annual_total_loss)
+    # Each year's total is at least its lost sales, so are the tail statistics.
+    assert (years["total_loss"] >= years["loss"] - 1e-6).all()
+    assert result.var_total[0.99] >= result.var[0.99]
+    assert result.cvar_total[0.99] >= result.cvar[0.99]
+    assert result.summary()["expected_annual_total_loss"] == result.expected_annual_total_loss
+    assert "component_contributions" in result.tables()
+
+
+def test_hit_costs_price_a_sampled_event_as_the_components_table_does(tri: Network) -> None:
+    # An independent path: event_components on the same hits, with no timeline result.
+    worker = SimulationWorker(tri, load_rates(), default_parameters())
+    events, _ = worker.sampler.sample(np.random.default_rng(2), 200)
+    ids = tri.nodes["id"].astype(str).to_numpy()
+    checked = 0
+    for event in events:
+        if not len(event.positions) or event.hazard == "export_control":
+            continue
+        states = (
+            [DAMAGE_STATES[int(i)] for i in event.states]
+            if event.states is not None
+            else [""] * len(event.positions)
+        )
+        hits = pd.DataFrame(
+            {
+                "site": ids[event.positions],
+                "hazard": event.hazard,
+                "damage_state": states,
+                "capacity_loss": event.fraction,
+                "recovery_periods": event.periods,
+            }
+        )
+        table = event_components(tri, hits, None, {})
+        idle, scrap, damage, trucking = worker.hit_costs(event)
+        assert idle == pytest.approx(table["idle_capacity"].sum(), rel=1e-9, abs=1e-6)
+        assert scrap == pytest.approx(table["scrap"].sum(), rel=1e-9, abs=1e-6)
+        assert damage == pytest.approx(table["damage"].sum(), rel=1e-9, abs=1e-6)
+        assert trucking == pytest.approx(table["mitigation"].sum(), rel=1e-9, abs=1e-6)
+        checked += 1
+    assert checked > 20
 
 
 def test_zero_loss_certificates_agree_with_the_solver(tri: Network) -> None:

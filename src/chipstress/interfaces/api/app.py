@@ -17,7 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from chipstress import __version__
-from chipstress.interfaces.api.errors import install_handlers
+from chipstress.interfaces.api.errors import (
+    COMMON_CODES,
+    CatchAllMiddleware,
+    documented,
+    install_handlers,
+)
 from chipstress.interfaces.api.jobs import JobManager
 from chipstress.interfaces.api.registry import NetworkRegistry
 from chipstress.interfaces.api.routes_jobs import router as jobs_router
@@ -44,6 +49,7 @@ class ApiState:
     max_upload_bytes: int
     max_simulation_years: int
     token_required: bool
+    isolate: bool = True
 
 
 @cache
@@ -66,6 +72,7 @@ def create_app(
     *,
     allowed_hosts: list[str] | None = None,
     max_simulation_years: int = 100_000,
+    isolate: bool = True,
 ) -> FastAPI:
     """The chipstress HTTP API and dashboard.
 
@@ -79,18 +86,28 @@ def create_app(
     max_upload_bytes
         Largest network upload accepted (413 above it).
     workers
-        Jobs that run at once (threads); more wait in the queue.
+        Jobs that run at once (each in a child process); more wait in the queue.
     allowed_hosts
         Accepted ``Host`` headers (protects a token-less local server from DNS
         rebinding); ``None`` accepts any.
     max_simulation_years
         Largest simulation one job may ask for.
+    isolate
+        Compute jobs and read uploads in child processes (with a time and a memory
+        budget for uploads), so the server keeps answering; False runs them on the
+        server's threads (for debugging).
     """
     registry = NetworkRegistry()
     store = StoreAccess(None if db is None else str(db))
-    jobs = JobManager(workers, store.save)
+    jobs = JobManager(workers, store.save, processes=isolate)
     state = ApiState(
-        registry, jobs, store, int(max_upload_bytes), int(max_simulation_years), bool(token)
+        registry,
+        jobs,
+        store,
+        int(max_upload_bytes),
+        int(max_simulation_years),
+        bool(token),
+        isolate=isolate,
     )
 
     @contextlib.asynccontextmanager
@@ -112,6 +129,7 @@ def create_app(
         docs_url=None,  # Swagger UI loads from a CDN; the schema is at /openapi.json
         redoc_url=None,
         lifespan=lifespan,
+        responses=documented(*COMMON_CODES),
     )
     app.state.chipstress = state
     install_handlers(app)
@@ -123,6 +141,7 @@ def create_app(
     )
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(CatchAllMiddleware)  # outermost: nothing escapes to the server
     app.include_router(networks_router)
     app.include_router(jobs_router)
     app.include_router(runs_router)

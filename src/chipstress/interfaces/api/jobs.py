@@ -1,11 +1,19 @@
-"""Background jobs: a small pool of threads, each job with its own solver instances.
+"""Background jobs: a small pool of threads, each job computed in a child process.
 
 A job is a function ``work(report)`` that returns an :class:`Outcome`; ``report(done,
 message)`` sets its progress (0–1) and message, and raises :class:`Cancelled` once the
 job has been cancelled, so long runs stop at their next progress report. Whatever the
 function raises becomes the job's ``failed`` status and message; the server never sees
 it. A finished job's run result (:class:`chipstress.results.RunResult`) is saved to the
-results store (one transaction) and its run id recorded.
+results store (one transaction) and its run id recorded; when the store cannot take it,
+the run is kept in a folder on the server (:func:`chipstress.store.save_or_keep`) and
+the job's message says so: a computed result is never discarded.
+
+A job given as an :class:`Isolated` recipe (a module-level ``make(entry, request)`` that
+returns the work, with its arguments) is computed in a child process
+(:mod:`chipstress.interfaces.api.isolation`): the server's threads only relay its
+progress, so requests keep being answered at full speed while jobs run, and
+cancelling kills the child at once. Without a recipe the work runs on the job thread.
 
 Statuses: ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``.
 """
@@ -24,11 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chipstress.errors import ChipstressError
-from chipstress.interfaces.api.errors import ApiError
+from chipstress.interfaces.api.errors import ApiError, scrub
+from chipstress.interfaces.api.isolation import IsolationError, NoWorkerProcess, run_isolated
 from chipstress.model import Network
 from chipstress.results import RunResult
+from chipstress.store import SaveOutcome
 
-__all__ = ["Cancelled", "Job", "JobManager", "Outcome", "Report"]
+__all__ = ["Cancelled", "Isolated", "Job", "JobManager", "Outcome", "Report"]
 
 log = logging.getLogger("chipstress.api")
 
@@ -46,6 +56,25 @@ class Outcome:
 
     result: dict[str, Any]
     run: RunResult | None = None
+
+
+@dataclass(frozen=True)
+class Isolated:
+    """How to rebuild a job's work in a child process: ``make(*args)`` returns it.
+
+    ``make`` must be a module-level function and ``args`` picklable (e.g. the network
+    entry and the request model).
+    """
+
+    make: Callable[..., Callable[[Report], Outcome]]
+    args: tuple[Any, ...]
+
+
+def _run_made(
+    report: Report, make: Callable[..., Callable[[Report], Outcome]], *args: Any
+) -> Outcome:
+    """In the child: build the work and run it."""
+    return make(*args)(report)
 
 
 @dataclass
@@ -91,19 +120,24 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-# saver(network, parameters, run, wall_seconds) -> run id
-Saver = Callable[[Network, Mapping[str, Any], RunResult, float], str]
+# saver(network, parameters, run, wall_seconds) -> what became of the run (stored or kept)
+Saver = Callable[[Network, Mapping[str, Any], RunResult, float], SaveOutcome]
 
 
 class JobManager:
-    """Runs jobs on ``workers`` daemon threads; keeps the last ``keep`` finished jobs."""
+    """Runs jobs on ``workers`` daemon threads; keeps the last ``keep`` finished jobs.
 
-    def __init__(self, workers: int, saver: Saver, keep: int = 500) -> None:
+    With ``processes`` (the default), jobs submitted with an :class:`Isolated` recipe
+    are computed in child processes, one per running job.
+    """
+
+    def __init__(self, workers: int, saver: Saver, keep: int = 500, processes: bool = True) -> None:
+        self.processes = processes
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._queue: queue.Queue[tuple[Job, Network, Callable[[Report], Outcome], bool] | None] = (
-            queue.Queue()
-        )
+        self._queue: queue.Queue[
+            tuple[Job, Network, Callable[[Report], Outcome], bool, Isolated | None] | None
+        ] = queue.Queue()
         self._saver = saver
         self._keep = keep
         self.workers = max(1, int(workers))
@@ -124,6 +158,7 @@ class JobManager:
         parameters: dict[str, Any],
         work: Callable[[Report], Outcome],
         save: bool = True,
+        isolated: Isolated | None = None,
     ) -> Job:
         """Queue a job; returns it at once (status ``queued``).
 
@@ -141,6 +176,9 @@ class JobManager:
             Runs the job, reporting progress; returns its outcome.
         save
             Whether to store the result as a run.
+        isolated
+            The same work as a recipe for a child process (used when the manager
+            runs jobs in processes; ``work`` otherwise).
 
         Returns
         -------
@@ -157,7 +195,7 @@ class JobManager:
         with self._lock:
             self._jobs[job.id] = job
             self._trim()
-        self._queue.put((job, network, work, save))
+        self._queue.put((job, network, work, save, isolated))
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -211,8 +249,8 @@ class JobManager:
 
     def _finish(self, job: Job, status: str, message: str, error: str | None = None) -> None:
         job.status = status
-        job.message = message
-        job.error = error
+        job.message = scrub(message)
+        job.error = None if error is None else scrub(error)
         job.finished_at = _now()
 
     def _loop(self) -> None:
@@ -222,8 +260,59 @@ class JobManager:
                 return
             self._run(*item)
 
+    def _compute(
+        self,
+        job: Job,
+        work: Callable[[Report], Outcome],
+        isolated: Isolated | None,
+        report: Report,
+    ) -> Outcome:
+        """The job's outcome, computed in a child process when it can be."""
+        if isolated is None or not self.processes:
+            return work(report)
+        try:
+            outcome: Outcome = run_isolated(
+                _run_made,
+                (isolated.make, *isolated.args),
+                progress=report,
+                stop=lambda: job.cancel_requested,
+            )
+        except InterruptedError:
+            raise Cancelled() from None
+        except NoWorkerProcess as error:
+            log.warning("job %s runs on the server's thread: %s", job.id, error)
+            return work(report)
+        except IsolationError as error:
+            raise ChipstressError(f"the job's worker process failed: {error}") from None
+        return outcome
+
+    def _save(
+        self, job: Job, network: Network, run: RunResult, wall: float
+    ) -> tuple[str | None, str]:
+        """(stored run id or None, the job's final message).
+
+        A computed result is never discarded: the saver keeps the run in a folder when
+        the store cannot take it, and should even that fail, the job still succeeds with
+        its result here and says it was not stored.
+        """
+        try:
+            saved = self._saver(network, job.parameters, run, wall)
+        except (ChipstressError, ApiError, OSError) as error:
+            log.warning("job %s: run not saved: %s", job.id, error)
+            detail = error.detail if isinstance(error, ApiError) else str(error)
+            return None, f"done, but the run was not stored ({detail}); the result is kept here"
+        if saved.stored:
+            return saved.run_id, "done"
+        log.warning("job %s: %s", job.id, saved.message)
+        return None, f"done, but the run is not in the database: {saved.public_message}"
+
     def _run(
-        self, job: Job, network: Network, work: Callable[[Report], Outcome], save: bool
+        self,
+        job: Job,
+        network: Network,
+        work: Callable[[Report], Outcome],
+        save: bool,
+        isolated: Isolated | None = None,
     ) -> None:
         with self._lock:
             if job.status != "queued":
@@ -241,18 +330,18 @@ class JobManager:
                 job.message = message
 
         try:
-            outcome = work(report)
+            outcome = self._compute(job, work, isolated, report)
             wall = time.perf_counter() - started
-            run_id = None
+            run_id, done = None, "done"
             if save and outcome.run is not None:
                 report(1.0, "saving the run")
-                run_id = self._saver(network, job.parameters, outcome.run, wall)
+                run_id, done = self._save(job, network, outcome.run, wall)
             with self._lock:
                 job.result = outcome.result
                 job.run_id = run_id
                 job.progress = 1.0
                 job.wall_seconds = wall
-                self._finish(job, "succeeded", "done")
+                self._finish(job, "succeeded", done)
         except Cancelled:
             with self._lock:
                 self._finish(job, "cancelled", "cancelled")

@@ -3,17 +3,23 @@
 Durations and times are in the network's periods (``week`` for ``tri-cluster``); money
 in its currency. A time-to-survive of "forever" is the string ``"Infinity"``; a number
 that could not be computed is ``null``.
+
+Types are strict: a boolean field takes only ``true``/``false``, an integer field only
+an integer and a number field an integer or a float (never a boolean or a string), so
+``"save": 0`` or ``"seed": false`` is a 422, not a silent conversion. Every error body
+is an :class:`ErrorOut`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 __all__ = [
     "ContingencyRequest",
     "DisruptionRequest",
+    "ErrorOut",
     "ImpactRequest",
     "JobOut",
     "MapRequest",
@@ -22,10 +28,12 @@ __all__ = [
     "Outage",
     "OutageRequest",
     "PlanRequest",
+    "ProblemOut",
     "ReplayRequest",
     "ScenarioRequest",
     "SimulateRequest",
     "SweepRequest",
+    "ValidationIssue",
     "WhatIfRequest",
 ]
 
@@ -43,11 +51,11 @@ NetworkId = Annotated[
 ]
 NodeId = Annotated[str, Field(min_length=1, max_length=500)]
 Fraction = Annotated[
-    float,
+    StrictFloat,
     Field(gt=0, le=1, allow_inf_nan=False, description="Fraction of capacity lost (1 = down)."),
 ]
 Periods = Annotated[
-    float,
+    StrictFloat,
     Field(
         ge=MIN_PERIODS,
         le=MAX_PERIODS,
@@ -62,7 +70,7 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     network: NetworkId
-    save: bool = Field(True, description="Store the finished run in the results database.")
+    save: StrictBool = Field(True, description="Store the finished run in the results database.")
 
 
 class SweepRequest(_Request):
@@ -78,7 +86,7 @@ class SweepRequest(_Request):
         None, max_length=100_000, description="Nodes to disrupt (default: every non-product node)."
     )
     metric: Literal["both", "ttr", "tts"] = "both"
-    include_products: bool = Field(
+    include_products: StrictBool = Field(
         False, description="With no nodes given, disrupt the nodes with demand (fabs) too."
     )
 
@@ -104,7 +112,7 @@ class ImpactRequest(DisruptionRequest):
     duration: Periods
 
 
-Probability = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+Probability = Annotated[StrictFloat, Field(gt=0, le=1, allow_inf_nan=False)]
 
 
 class ContingencyRequest(DisruptionRequest):
@@ -160,8 +168,8 @@ class ScenarioRequest(_Request):
 class SimulateRequest(_Request):
     """Monte-Carlo years of hazard events drawn from annual rates."""
 
-    years: int = Field(1000, ge=1, le=1_000_000)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    years: StrictInt = Field(1000, ge=1, le=1_000_000)
+    seed: StrictInt = Field(0, ge=0, le=2**63 - 1)
 
 
 class WhatIfRequest(_Request):
@@ -175,11 +183,11 @@ class WhatIfRequest(_Request):
     edits: list[dict[str, Any]] | None = Field(None, max_length=500)
     yaml: str | None = Field(None, max_length=1_000_000, description="An edits YAML file's text.")
     example: Literal["tri-cluster"] | None = Field(None, description="A shipped edits file.")
-    years: int | None = Field(None, ge=1, le=1_000_000, description="Simulated hazard years.")
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    years: StrictInt | None = Field(None, ge=1, le=1_000_000, description="Simulated hazard years.")
+    seed: StrictInt = Field(0, ge=0, le=2**63 - 1)
 
 
-Budget = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
+Budget = Annotated[StrictFloat, Field(ge=0, le=1e15, allow_inf_nan=False)]
 
 
 class PlanRequest(_Request):
@@ -194,11 +202,11 @@ class PlanRequest(_Request):
     example: Literal["tri-cluster"] | None = Field(None, description="Shipped candidates.")
     measure: Literal["worst", "exposed", "eal", "cvar"] = "worst"
     budgets: list[Budget] = Field(min_length=1, max_length=20, description="Currency.")
-    years: int | None = Field(
+    years: StrictInt | None = Field(
         None, ge=1, le=1_000_000, description="Simulated years (eal, cvar; default 1,000)."
     )
-    seed: int = Field(0, ge=0, le=2**63 - 1)
-    cvar_level: float = Field(0.95, gt=0.5, lt=1.0)
+    seed: StrictInt = Field(0, ge=0, le=2**63 - 1)
+    cvar_level: StrictFloat = Field(0.95, gt=0.5, lt=1.0)
 
 
 class MapRequest(BaseModel):
@@ -206,7 +214,7 @@ class MapRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    values: dict[NodeId, float | None] = Field(default_factory=dict)
+    values: dict[NodeId, StrictFloat | None] = Field(default_factory=dict)
     title: str | None = Field(None, max_length=200)
 
 
@@ -270,3 +278,35 @@ class NodeOut(BaseModel):
     ttr: Number
     demand: Number
     margin: Number
+
+
+class ValidationIssue(BaseModel):
+    """One field of a request that failed validation."""
+
+    loc: list[str | int] = Field(description='Where: e.g. ["body", "disruption", "fab_a"].')
+    msg: str
+    type: str
+
+
+class ProblemOut(BaseModel):
+    """One problem of an invalid network."""
+
+    file: str
+    location: str
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response (4xx, 5xx).
+
+    ``detail`` is the message; for a request that failed validation (422) it is the list
+    of fields at fault, and ``message`` sums it up in one line. ``field`` names the request
+    field at fault when there is one; ``problems`` lists every problem of an invalid
+    network. Bodies never hold the server's file paths.
+    """
+
+    detail: str | list[ValidationIssue]
+    message: str | None = None
+    field: str | None = None
+    problems: list[ProblemOut] | None = None

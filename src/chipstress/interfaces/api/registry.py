@@ -2,6 +2,10 @@
 
 Uploaded networks get an id (``up-`` and 10 hex digits), keep their file in the
 server's temporary folder and live as long as the server (or until deleted).
+
+A network never changes once loaded, so what the cheap reads send about it (its
+summary, its node table, a node's dependencies) is rendered once and kept, as JSON
+bytes, in :attr:`Entry.rendered`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ class Entry:
     _graph: tuple[dict[str, list[str]], dict[str, list[str]]] | None = field(
         default=None, repr=False
     )
+    rendered: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the rendered responses (a job's child process needs none)."""
+        state = dict(self.__dict__)
+        state["rendered"] = {}
+        return state
 
     def graph(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """(customers, suppliers) adjacency: node id -> ids it ships to / receives from."""
@@ -90,6 +101,11 @@ class NetworkRegistry:
         folder = self._folder / upload_id
         folder.mkdir(parents=True)
         return upload_id, folder
+
+    def loaded(self, network_id: str) -> Entry | None:
+        """The network ``network_id`` if it is already in memory, else None (never loads)."""
+        with self._lock:
+            return self._entries.get(network_id)
 
     def ids(self) -> list[str]:
         """Every network id: built-ins first, then uploads in upload order."""

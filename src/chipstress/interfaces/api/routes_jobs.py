@@ -17,8 +17,15 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from chipstress.interfaces.api import tasks
-from chipstress.interfaces.api.errors import ApiError, not_found
-from chipstress.interfaces.api.jobs import Job
+from chipstress.interfaces.api.errors import ApiError, documented, not_found
+from chipstress.interfaces.api.isolation import (
+    IsolationError,
+    NoWorkerProcess,
+    OutOfMemory,
+    OutOfTime,
+    run_isolated,
+)
+from chipstress.interfaces.api.jobs import Isolated, Job, Outcome, Report
 from chipstress.interfaces.api.models import (
     ContingencyRequest,
     DisruptionRequest,
@@ -40,9 +47,54 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 _STARTED: dict[int | str, dict[str, Any]] = {
     202: {"description": "Queued; poll GET /api/jobs/{id} for progress."},
-    404: {"description": "Unknown network (or catalogue event)."},
-    422: {"description": "Bad parameters: names the field and the node id or value."},
+    **documented(403, 404, 413, 422),
 }
+
+
+# Seconds and bytes of memory the check of a request's YAML text may take.
+CHECK_SECONDS = 30.0
+CHECK_MEMORY_BYTES = 1 << 30
+
+
+def _check_request(make: Callable[..., tasks.Work], entry: Any, body: Any) -> None:
+    """In a child process: parse and check a request (raises its 4xx)."""
+    make(entry, body)
+
+
+def _checked_work(
+    make: Callable[..., tasks.Work], entry: Any, body: Any, isolate: bool
+) -> tasks.Work:
+    """The job's work, once the request is checked (a bad one is a 4xx, not a failed job).
+
+    A YAML text is parsed and checked in a child process with a time and memory budget
+    (:mod:`chipstress.interfaces.api.isolation`), never on the server's threads.
+    """
+    if not (isolate and getattr(body, "yaml", None) is not None):
+        return make(entry, body)
+    try:
+        run_isolated(
+            _check_request,
+            (make, entry, body),
+            timeout=CHECK_SECONDS,
+            memory_bytes=CHECK_MEMORY_BYTES,
+        )
+    except NoWorkerProcess:
+        return make(entry, body)
+    except OutOfTime:
+        raise ApiError(
+            422, f"yaml: reading it took longer than {CHECK_SECONDS:g} s", field="yaml"
+        ) from None
+    except OutOfMemory:
+        raise ApiError(
+            413, f"yaml: reading it needs more than {CHECK_MEMORY_BYTES >> 20} MB", field="yaml"
+        ) from None
+    except IsolationError as error:
+        raise ApiError(422, f"yaml: cannot read it ({error})", field="yaml") from None
+
+    def work(report: Report) -> Outcome:  # only when jobs run on the server's threads
+        return make(entry, body)(report)
+
+    return work
 
 
 def _start(
@@ -50,9 +102,17 @@ def _start(
 ) -> dict[str, Any]:
     state = request.app.state.chipstress
     entry = state.registry.get(body.network)
-    work = make(entry, body)
+    work = _checked_work(make, entry, body, state.isolate)
     parameters = body.model_dump(mode="json", exclude={"save"})
-    job = state.jobs.submit(kind.value, entry.id, entry.network, parameters, work, save=body.save)
+    job = state.jobs.submit(
+        kind.value,
+        entry.id,
+        entry.network,
+        parameters,
+        work,
+        save=body.save,
+        isolated=Isolated(make, (entry, body)),
+    )
     return job.status_dict()
 
 
@@ -232,13 +292,20 @@ def list_jobs(request: Request) -> list[dict[str, Any]]:
     return [job.status_dict() for job in request.app.state.chipstress.jobs.list()]
 
 
-@router.get("/{job_id}", response_model=JobOut, summary="A job's status and progress")
+@router.get(
+    "/{job_id}",
+    response_model=JobOut,
+    responses=documented(404, 422),
+    summary="A job's status and progress",
+)
 def get_job(request: Request, job_id: str) -> dict[str, Any]:
     """Status (queued, running, succeeded, failed, cancelled), progress 0–1 and message."""
     return _job(request, job_id).status_dict()
 
 
-@router.get("/{job_id}/result", summary="A finished job's result")
+@router.get(
+    "/{job_id}/result", responses=documented(404, 409, 422), summary="A finished job's result"
+)
 def get_job_result(request: Request, job_id: str) -> dict[str, Any]:
     """The result of a succeeded job (409 while it runs or when it failed, with the reason)."""
     job = _job(request, job_id)
@@ -251,7 +318,9 @@ def get_job_result(request: Request, job_id: str) -> dict[str, Any]:
     raise ApiError(409, f"job {job_id} is {job.status} ({job.progress:.0%}): no result yet")
 
 
-@router.delete("/{job_id}", response_model=JobOut, summary="Cancel a job")
+@router.delete(
+    "/{job_id}", response_model=JobOut, responses=documented(403, 404, 422), summary="Cancel a job"
+)
 def cancel_job(request: Request, job_id: str) -> dict[str, Any]:
     """Cancel a queued job now, or a running one at its next progress report."""
     _job(request, job_id)

@@ -1,18 +1,27 @@
-"""Networks: list, upload and validate, summary, nodes, a node's dependencies and stress, map."""
+"""Networks: list, upload and validate, summary, nodes, a node's dependencies and stress, map.
+
+The cheap reads (the list, a summary, the node table, a node's dependencies) depend on
+the network alone, which never changes: each is rendered once and then served from
+:attr:`~chipstress.interfaces.api.registry.Entry.rendered` on the event loop.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from chipstress.engine import impact, time_to_survive
 from chipstress.interfaces.api.convert import number
+from chipstress.interfaces.api.errors import ApiError, documented
 from chipstress.interfaces.api.models import (
     MAX_PERIODS,
     MIN_PERIODS,
@@ -38,11 +47,40 @@ NetworkPath = Annotated[
 NodePath = Annotated[str, Path(description="Node id.", examples=["port_hakata"])]
 
 NODE_FIELDS = list(NodeOut.model_fields)
+# Rendered answers kept per network (its summary, node table and node details).
+MAX_RENDERED = 5000
 
 
 def _state(request: Request) -> ApiState:
     state: ApiState = request.app.state.chipstress
     return state
+
+
+async def _entry(request: Request, network_id: str) -> Entry:
+    """The network, loaded on a worker thread the first time (a built-in is read then)."""
+    registry = _state(request).registry
+    entry = registry.loaded(network_id)
+    if entry is None:
+        entry = await run_in_threadpool(registry.get, network_id)
+    return entry
+
+
+async def _rendered(entry: Entry, key: str, build: Callable[[Entry], Any]) -> bytes:
+    """``build(entry)`` as JSON bytes, rendered once per network and kept."""
+    body = entry.rendered.get(key)
+    if body is None:
+
+        def render() -> bytes:
+            return json.dumps(build(entry), allow_nan=False, separators=(",", ":")).encode()
+
+        body = await run_in_threadpool(render)
+        if len(entry.rendered) < MAX_RENDERED:  # a huge network keeps its first nodes only
+            entry.rendered[key] = body
+    return body
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 def network_out(entry: Entry) -> dict[str, Any]:
@@ -107,10 +145,16 @@ def list_builtins() -> list[dict[str, str]]:
 
 
 @router.get("/networks", response_model=list[NetworkOut], summary="List networks")
-def list_networks(request: Request) -> list[dict[str, Any]]:
+async def list_networks(request: Request) -> Response:
     """Built-in and uploaded networks, built-ins first."""
-    registry = _state(request).registry
-    return [network_out(registry.get(i)) for i in registry.ids()]
+    parts = []
+    for network_id in _state(request).registry.ids():
+        try:
+            entry = await _entry(request, network_id)
+        except ApiError:  # deleted meanwhile
+            continue
+        parts.append(await _rendered(entry, "summary", network_out))
+    return _json(b"[" + b",".join(parts) + b"]")
 
 
 @router.post(
@@ -118,11 +162,7 @@ def list_networks(request: Request) -> list[dict[str, Any]]:
     status_code=201,
     response_model=NetworkOut,
     summary="Upload and validate a network",
-    responses={
-        413: {"description": "The file is larger than the upload limit."},
-        415: {"description": "Not a .json, .yaml/.yml or .zip file."},
-        422: {"description": "Not a valid network: every problem with file, location, field."},
-    },
+    responses=documented(403, 413, 415, 422),
 )
 def upload_network(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """A reference ``.json``, a single-file ``.yaml`` or a ``.zip`` of a network folder.
@@ -131,17 +171,34 @@ def upload_network(request: Request, file: Annotated[UploadFile, File()]) -> dic
     kept for the server's life.
     """
     state = _state(request)
-    entry = read_upload(state.registry, file.filename or "", file.file, state.max_upload_bytes)
+    entry = read_upload(
+        state.registry,
+        file.filename or "",
+        file.file,
+        state.max_upload_bytes,
+        isolate=state.isolate,
+    )
     return network_out(entry)
 
 
-@router.get("/networks/{network_id}", response_model=NetworkOut, summary="A network's summary")
-def get_network(request: Request, network_id: NetworkPath) -> dict[str, Any]:
+@router.get(
+    "/networks/{network_id}",
+    response_model=NetworkOut,
+    responses=documented(404, 422),
+    summary="A network's summary",
+)
+async def get_network(request: Request, network_id: NetworkPath) -> Response:
     """Counts of nodes, products, materials, BOM lines and edges; clusters and kinds."""
-    return network_out(_state(request).registry.get(network_id))
+    entry = await _entry(request, network_id)
+    return _json(await _rendered(entry, "summary", network_out))
 
 
-@router.delete("/networks/{network_id}", status_code=204, summary="Forget an uploaded network")
+@router.delete(
+    "/networks/{network_id}",
+    status_code=204,
+    responses=documented(403, 404, 409, 422),
+    summary="Forget an uploaded network",
+)
 def delete_network(request: Request, network_id: NetworkPath) -> Response:
     """Remove an upload (built-ins stay: 409)."""
     _state(request).registry.delete(network_id)
@@ -149,11 +206,15 @@ def delete_network(request: Request, network_id: NetworkPath) -> Response:
 
 
 @router.get(
-    "/networks/{network_id}/nodes", response_model=list[NodeOut], summary="A network's sites"
+    "/networks/{network_id}/nodes",
+    response_model=list[NodeOut],
+    responses=documented(404, 422),
+    summary="A network's sites",
 )
-def list_nodes(request: Request, network_id: NetworkPath) -> list[dict[str, Any]]:
+async def list_nodes(request: Request, network_id: NetworkPath) -> Response:
     """Every site with its names (en, zh, ja), kind, cluster, coordinates and figures."""
-    return node_records(_state(request).registry.get(network_id).network.nodes)
+    entry = await _entry(request, network_id)
+    return _json(await _rendered(entry, "nodes", lambda e: node_records(e.network.nodes)))
 
 
 def _walk(start: str, adjacency: dict[str, list[str]]) -> dict[str, int]:
@@ -170,11 +231,23 @@ def _walk(start: str, adjacency: dict[str, list[str]]) -> dict[str, int]:
     return depth
 
 
-@router.get("/networks/{network_id}/nodes/{node_id}", summary="A site and what depends on it")
-def get_node(request: Request, network_id: NetworkPath, node_id: NodePath) -> dict[str, Any]:
+@router.get(
+    "/networks/{network_id}/nodes/{node_id}",
+    responses=documented(404, 422),
+    summary="A site and what depends on it",
+)
+async def get_node(request: Request, network_id: NetworkPath, node_id: NodePath) -> Response:
     """A site, its direct suppliers and customers, everything upstream and downstream of it
     (with the number of hops), the end products it feeds, and its bill of materials."""
-    entry = _state(request).registry.get(network_id)
+    entry = await _entry(request, network_id)
+    key = f"node:{node_id}"
+    if key not in entry.rendered:
+        entry.node_position(node_id)  # 404 before anything is rendered
+    return _json(await _rendered(entry, key, lambda e: _node_detail(e, node_id)))
+
+
+def _node_detail(entry: Entry, node_id: str) -> dict[str, Any]:
+    """What :func:`get_node` sends."""
     position = entry.node_position(node_id)
     network = entry.network
     customers, suppliers = entry.graph()
@@ -225,7 +298,9 @@ def get_node(request: Request, network_id: NetworkPath, node_id: NodePath) -> di
 
 
 @router.get(
-    "/networks/{network_id}/nodes/{node_id}/stress", summary="A site's TTS and impact at its TTR"
+    "/networks/{network_id}/nodes/{node_id}/stress",
+    responses=documented(404, 422),
+    summary="A site's TTS and impact at its TTR",
 )
 def node_stress(
     request: Request,
@@ -296,20 +371,32 @@ def _map(entry: Entry, values: dict[str, float | None], title: str | None) -> Re
     return Response(body, media_type="application/json")
 
 
-@router.get("/networks/{network_id}/map", summary="Map of the sites (plotly figure JSON)")
+@router.get(
+    "/networks/{network_id}/map",
+    responses=documented(404, 422),
+    summary="Map of the sites (plotly figure JSON)",
+)
 def get_map(request: Request, network_id: NetworkPath) -> Response:
     """The sites on an offline basemap, as a plotly figure (``Plotly.newPlot(div, fig.data,
     fig.layout)``)."""
     return _map(_state(request).registry.get(network_id), {}, None)
 
 
-@router.post("/networks/{network_id}/map", summary="Map of the sites coloured by values")
+@router.post(
+    "/networks/{network_id}/map",
+    responses=documented(403, 404, 413, 422),
+    summary="Map of the sites coloured by values",
+)
 def post_map(request: Request, network_id: NetworkPath, body: MapRequest) -> Response:
     """The map with each site coloured by ``values[node]`` (e.g. a sweep's risk exposure)."""
     return _map(_state(request).registry.get(network_id), body.values, body.title)
 
 
-@router.get("/networks/{network_id}/water-districts", summary="Water districts and alert levels")
+@router.get(
+    "/networks/{network_id}/water-districts",
+    responses=documented(404, 422),
+    summary="Water districts and alert levels",
+)
 def water_districts(request: Request, network_id: NetworkPath) -> list[dict[str, Any]]:
     """The water districts of the hazard data present in this network, with their alert
     levels (mildest first) and the capacity cut of each."""

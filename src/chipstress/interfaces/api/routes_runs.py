@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from chipstress.errors import InvalidInput
 from chipstress.interfaces.api.convert import plain, records
-from chipstress.interfaces.api.errors import ApiError
+from chipstress.interfaces.api.errors import ApiError, documented
 from chipstress.store import RUN_KINDS, ResultsStore
 from chipstress.store.results import LEGACY_KINDS
 
@@ -23,8 +23,9 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 
 def _resolve(store: ResultsStore, run_id: str) -> str:
+    """The stored run of exactly this id (no prefixes, no wildcards: 404 otherwise)."""
     try:
-        return store.resolve(run_id)
+        return store.resolve(run_id, exact=True)
     except InvalidInput as error:
         status = 404 if str(error).startswith("no run") else 422
         raise ApiError(status, str(error), field="run_id") from None
@@ -50,8 +51,8 @@ def _run_dict(store: ResultsStore, run_id: str) -> dict[str, Any]:
     )
 
 
-@router.get("", summary="List stored runs")
-def list_runs(
+@router.get("", responses=documented(422, 503), summary="List stored runs")
+async def list_runs(
     request: Request,
     kind: Annotated[
         # FastAPI quirk: a Literal built from the store's kinds so OpenAPI lists them;
@@ -60,18 +61,27 @@ def list_runs(
         Query(description="Only runs of this kind (``simulation``: deprecated, ``simulate``)."),
     ] = None,
     include_incomplete: bool = False,
-) -> list[dict[str, Any]]:
-    """Stored runs, newest first: id, kind, network, status, time, summary."""
-    with request.app.state.chipstress.store.use() as store:
-        runs = store.runs(kind, include_incomplete=include_incomplete)
-    out = []
-    for row in runs.to_dict("records"):
-        row["summary"] = json.loads(row["summary"]) if row.get("summary") else {}
-        out.append(plain(row))
-    return out
+) -> Response:
+    """Stored runs, newest first: id, kind, network, status, time, summary.
+
+    The list is read at most once a second for all clients (sooner after this server
+    stores or deletes a run)."""
+    access = request.app.state.chipstress.store
+
+    def build() -> bytes:
+        with access.use() as store:
+            runs = store.runs(kind, include_incomplete=include_incomplete)
+        out = []
+        for row in runs.to_dict("records"):
+            row["summary"] = json.loads(row["summary"]) if row.get("summary") else {}
+            out.append(plain(row))
+        return json.dumps(out, allow_nan=False, separators=(",", ":")).encode()
+
+    body = await access.listings.get((kind, include_incomplete), access.version, build)
+    return Response(body, media_type="application/json")
 
 
-@router.get("/compare", summary="Compare two runs")
+@router.get("/compare", responses=documented(404, 422, 503), summary="Compare two runs")
 def compare_runs(
     request: Request,
     first: Annotated[str, Query(min_length=1)],
@@ -84,14 +94,18 @@ def compare_runs(
     return {"first": a, "second": b, "rows": records(table)}
 
 
-@router.get("/{run_id}", summary="A stored run")
+@router.get("/{run_id}", responses=documented(404, 422, 503), summary="A stored run")
 def get_run(request: Request, run_id: str) -> dict[str, Any]:
     """A run's record: kind, network and fingerprint, parameters, summary, tables."""
     with request.app.state.chipstress.store.use() as store:
         return _run_dict(store, _resolve(store, run_id))
 
 
-@router.get("/{run_id}/tables/{name}", summary="A stored run's table")
+@router.get(
+    "/{run_id}/tables/{name}",
+    responses=documented(404, 422, 503),
+    summary="A stored run's table",
+)
 def get_table(
     request: Request,
     run_id: str,
@@ -127,14 +141,22 @@ def get_table(
     }
 
 
-@router.delete("/{run_id}", summary="Delete a stored run")
+@router.delete("/{run_id}", responses=documented(403, 404, 422, 503), summary="Delete a stored run")
 def delete_run(request: Request, run_id: str) -> dict[str, str]:
     """Remove a run and all its rows."""
-    with request.app.state.chipstress.store.use() as store:
-        return {"deleted": store.delete(_resolve(store, run_id))}
+    access = request.app.state.chipstress.store
+    with access.use() as store:
+        deleted = store.delete(_resolve(store, run_id))
+    access.touched()
+    return {"deleted": deleted}
 
 
-@router.get("/{run_id}/report", response_class=HTMLResponse, summary="A run's HTML report")
+@router.get(
+    "/{run_id}/report",
+    response_class=HTMLResponse,
+    responses=documented(400, 401, 404, 422, 500, 503, by_reference=True),
+    summary="A run's HTML report",
+)
 def get_report(request: Request, run_id: str) -> HTMLResponse:
     """One self-contained HTML file (opens offline) for the run."""
     from chipstress.interfaces.report import build_report

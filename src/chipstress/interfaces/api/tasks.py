@@ -16,9 +16,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from chipstress.errors import ChipstressError
+from chipstress.errors import ChipstressError, InvalidDocument
 from chipstress.interfaces.api.convert import number, plain, records, series_dict
 from chipstress.interfaces.api.errors import ApiError
 from chipstress.interfaces.api.jobs import Outcome, Report
@@ -35,6 +34,7 @@ from chipstress.interfaces.api.models import (
     WhatIfRequest,
 )
 from chipstress.interfaces.api.registry import Entry
+from chipstress.model.io.safe import load_yaml
 from chipstress.workflows import sweep
 from chipstress.workflows.runner import Runner
 
@@ -327,9 +327,9 @@ def scenario_work(entry: Entry, request: ScenarioRequest) -> Work:
     info: dict[str, Any] = {}
     if request.yaml is not None:
         try:
-            data = yaml.safe_load(request.yaml)
-        except yaml.YAMLError as error:
-            raise ApiError(422, f"yaml: not valid YAML ({error})", field="yaml") from None
+            data = load_yaml(request.yaml, "yaml")
+        except InvalidDocument as error:
+            raise ApiError(422, str(error), field="yaml") from None
         if isinstance(data, Mapping) and "events" in data:
             info = {k: data[k] for k in ("name", "description") if k in data}
         source = "yaml"
@@ -392,12 +392,12 @@ def _document(request: WhatIfRequest | PlanRequest, items: Any, kind: str) -> tu
 
         path = example_path(kind, request.example)
         assert path is not None  # the request model allows shipped names only
-        return yaml.safe_load(path.read_text(encoding="utf-8")), f"example {request.example}"
+        return load_yaml(path.read_text(encoding="utf-8"), path.name), f"example {request.example}"
     if request.yaml is not None:
         try:
-            data = yaml.safe_load(request.yaml)
-        except yaml.YAMLError as error:
-            raise ApiError(422, f"yaml: not valid YAML ({error})", field="yaml") from None
+            data = load_yaml(request.yaml, "yaml")
+        except InvalidDocument as error:
+            raise ApiError(422, str(error), field="yaml") from None
         if data is None:
             raise ApiError(422, "yaml: the text is empty", field="yaml")
         return data, "yaml"

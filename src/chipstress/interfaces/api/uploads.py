@@ -3,7 +3,13 @@
 A zip holds a native network folder (``network.yaml`` with ``nodes``, ``bom`` and
 ``sources`` as CSV or Parquet), at its root or in one sub-folder. Archives are checked
 before anything is extracted: no absolute paths, no ``..``, no links, at most
-:data:`MAX_MEMBERS` files and a bounded uncompressed size.
+:data:`MAX_MEMBERS` files and a bounded uncompressed size, both as declared and as
+actually decompressed (extraction streams each member to disk and stops at the limit).
+
+The upload is streamed to a file, never held in memory, and the network is read in a
+child process (:mod:`chipstress.interfaces.api.isolation`) with a time and a memory
+budget, so a slow or hostile file cannot stall the server or keep its memory. See
+``docs/security.md``.
 """
 
 from __future__ import annotations
@@ -13,15 +19,26 @@ import re
 import shutil
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from chipstress.errors import ChipstressError, InvalidNetwork, Problem
 from chipstress.interfaces.api.errors import ApiError
+from chipstress.interfaces.api.isolation import (
+    IsolationError,
+    NoWorkerProcess,
+    OutOfMemory,
+    OutOfTime,
+    run_isolated,
+)
 from chipstress.interfaces.api.registry import Entry, NetworkRegistry
-from chipstress.model import read_network
+from chipstress.model import Network, read_network
 
-__all__ = ["ACCEPTED", "MAX_MEMBERS", "read_upload"]
+__all__ = ["ACCEPTED", "MAX_MEMBERS", "PARSE_SECONDS", "parse_memory_budget", "read_upload"]
+
+# Seconds the reading of one upload may take.
+PARSE_SECONDS = 60.0
 
 ACCEPTED = {".json": "reference-json", ".yaml": "yaml", ".yml": "yaml", ".zip": "folder"}
 MAX_MEMBERS = 200
@@ -58,10 +75,10 @@ def _extract(archive: Path, folder: Path, limit: int) -> Path:
         with zipfile.ZipFile(archive) as zipped:
             members = [m for m in zipped.infolist() if not m.is_dir()]
             _check_members(members, limit)
-            zipped.extractall(folder, members)
+            _extract_members(zipped, members, folder, limit)
     except zipfile.BadZipFile as error:
         raise ApiError(422, f"not a readable zip file ({error})", field="file") from None
-    except (OSError, RuntimeError, NotImplementedError, ValueError) as error:
+    except (OSError, RuntimeError, NotImplementedError, ValueError, zlib.error) as error:
         raise ApiError(422, f"cannot extract the zip file ({error})", field="file") from None
     return _network_folder(folder)
 
@@ -85,6 +102,79 @@ def _check_members(members: list[zipfile.ZipInfo], limit: int) -> None:
             raise ApiError(422, f"unsafe path in the zip: {member.filename!r}", field="file")
         if stat.S_ISLNK(member.external_attr >> 16):
             raise ApiError(422, f"link in the zip: {member.filename!r}", field="file")
+
+
+def _extract_members(
+    zipped: zipfile.ZipFile, members: list[zipfile.ZipInfo], folder: Path, limit: int
+) -> None:
+    """Stream each member to disk, counting the bytes really decompressed (413 past ``limit``).
+
+    A member's declared size may lie; its data is read in chunks and extraction stops
+    as soon as the total passes ``limit`` (or a member outgrows its declared size).
+    """
+    total = 0
+    root = folder.resolve()
+    for member in members:
+        target = (folder / member.filename.replace("\\", "/")).resolve()
+        if root not in target.parents:
+            raise ApiError(422, f"unsafe path in the zip: {member.filename!r}", field="file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with zipped.open(member) as source, target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                written += len(chunk)
+                total += len(chunk)
+                if total > limit or written > member.file_size:
+                    raise ApiError(
+                        413,
+                        f"the zip expands to more than {limit:,} bytes (its declared sizes "
+                        "are wrong or too large)",
+                        field="file",
+                    )
+                out.write(chunk)
+
+
+def parse_memory_budget(max_bytes: int) -> int:
+    """Memory (bytes) reading one upload may take: 16 × the upload limit, at least 1 GiB.
+
+    Parameters
+    ----------
+    max_bytes
+        The largest upload accepted, in bytes.
+
+    Returns
+    -------
+    int
+        Bytes of data (heap) the reading process may add to what it starts with.
+    """
+    return max(1 << 30, 16 * int(max_bytes))
+
+
+def _read_isolated(path: Path, max_bytes: int, isolate: bool) -> Network:
+    """:func:`read_network` in a child process with a time and memory budget."""
+    if not isolate:
+        return read_network(path)
+    budget = parse_memory_budget(max_bytes)
+    try:
+        network: Network = run_isolated(
+            read_network, (path,), timeout=PARSE_SECONDS, memory_bytes=budget
+        )
+    except NoWorkerProcess as error:
+        log.warning("upload read on the server's thread: %s", error)
+        return read_network(path)
+    except OutOfTime:
+        raise ApiError(
+            422, f"reading the network took longer than {PARSE_SECONDS:g} s", field="file"
+        ) from None
+    except OutOfMemory:
+        raise ApiError(
+            413,
+            f"reading the network needs more than {budget / 2**20:,.0f} MB of memory",
+            field="file",
+        ) from None
+    except IsolationError as error:
+        raise ApiError(422, f"cannot read the network ({error})", field="file") from None
+    return network
 
 
 def _network_folder(folder: Path) -> Path:
@@ -119,7 +209,12 @@ def _clean(problem: Problem, folder: Path, label: str) -> Problem:
 
 
 def read_upload(
-    registry: NetworkRegistry, filename: str, stream: BinaryIO, max_bytes: int
+    registry: NetworkRegistry,
+    filename: str,
+    stream: BinaryIO,
+    max_bytes: int,
+    *,
+    isolate: bool = True,
 ) -> Entry:
     """Read, validate and keep an uploaded network.
 
@@ -132,7 +227,10 @@ def read_upload(
     stream
         The file's bytes.
     max_bytes
-        The largest upload accepted (bytes).
+        The largest upload accepted (bytes); a zip may expand to 4 times as much.
+    isolate
+        Read the network in a child process with a time budget
+        (:data:`PARSE_SECONDS`) and a memory budget (:func:`parse_memory_budget`).
 
     Returns
     -------
@@ -142,8 +240,9 @@ def read_upload(
     Raises
     ------
     ApiError
-        413 too large, 415 not a .json/.yaml/.yml/.zip file, 422 unreadable or invalid
-        (with every problem: file, location, field, message).
+        413 too large (the file, its expansion, or the memory to read it), 415 not a
+        .json/.yaml/.yml/.zip file, 422 unreadable, too slow to read or invalid (with
+        every problem: file, location, field, message).
     """
     name = _safe_name(filename or "")
     suffix = Path(name).suffix.lower()
@@ -162,7 +261,7 @@ def read_upload(
         _copy_limited(stream, target, max_bytes)
         path = _extract(target, folder / "network", 4 * max_bytes) if suffix == ".zip" else target
         try:
-            network = read_network(path)
+            network = _read_isolated(path, max_bytes, isolate)
         except InvalidNetwork as error:
             problems = [_clean(p, folder, name) for p in error.problems]
             count = len(problems)
@@ -175,7 +274,7 @@ def read_upload(
         except ChipstressError as error:
             message = str(error).replace(str(folder) + "/", "").replace(str(folder), name)
             raise ApiError(422, f"{filename}: {message}", field="file") from None
-        except (ValueError, TypeError, KeyError, OSError, UnicodeError) as error:
+        except (ValueError, TypeError, KeyError, OSError, ArithmeticError, RecursionError) as error:
             # A reader tripping on garbage is still bad input, not a server error.
             log.warning("upload %s: reader failed: %r", filename, error)
             raise ApiError(

@@ -7,6 +7,7 @@ Results go to stdout; progress, notes and errors go to stderr.
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from chipstress.errors import ChipstressError, InvalidInput, InvalidNetwork
 from chipstress.model import Network, read_network
 
 __all__ = [
+    "check_periods",
     "console",
     "error_console",
     "fail_on_bad_input",
@@ -80,9 +82,44 @@ def print_problems(error: InvalidNetwork) -> None:
         console.print(f"  - {problem}", markup=False)
 
 
+def check_periods(value: float | None) -> float | None:
+    """Typer callback of a ``--duration`` option: a finite number of periods >= 0.
+
+    Parameters
+    ----------
+    value
+        The option's value in periods (``None``: not given).
+
+    Returns
+    -------
+    float or None
+        ``value`` unchanged.
+
+    Raises
+    ------
+    typer.BadParameter
+        ``nan``, an infinite, negative or too large number (exit code 2).
+    """
+    from chipstress.model.validation import MAX_MAGNITUDE
+
+    if value is None:
+        return None
+    if math.isnan(value):
+        raise typer.BadParameter("nan is not a number of periods: give a number >= 0")
+    if not 0 <= value <= MAX_MAGNITUDE:
+        raise typer.BadParameter(
+            f"{value:g} is not a number of periods: give a number from 0 to {MAX_MAGNITUDE:g}"
+        )
+    return value
+
+
 @contextlib.contextmanager
 def fail_on_bad_input() -> Iterator[None]:
-    """Turn a :class:`ChipstressError` into a message on stderr and exit code 1."""
+    """Turn a :class:`ChipstressError` into a message on stderr and exit code 1.
+
+    A file the operating system refuses to read or write (``OSError``: no such
+    folder, permission denied, disk full) is reported the same way, naming the file.
+    """
     try:
         yield
     except InvalidNetwork as error:
@@ -94,6 +131,11 @@ def fail_on_bad_input() -> Iterator[None]:
         raise typer.Exit(1) from None
     except ChipstressError as error:
         error_console.print("[red]error:[/red] " + escape(str(error)))
+        raise typer.Exit(1) from None
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        reason = error.strerror or str(error)
+        error_console.print("[red]error:[/red] " + escape(f"{where}{reason}"))
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         error_console.print("[yellow]interrupted[/yellow]")

@@ -15,6 +15,7 @@ from rich.table import Table
 from chipstress.errors import InvalidInput
 from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
+    check_periods,
     console,
     error_console,
     fail_on_bad_input,
@@ -35,7 +36,8 @@ from chipstress.workflows.examples import example_path
 from chipstress.workflows.plan import Measure, load_actions, plan
 from chipstress.workflows.plan.planner import MEASURE_LABELS
 from chipstress.workflows.runner import Runner
-from chipstress.workflows.whatif import edit_to_dict, load_edits, whatif
+from chipstress.workflows.whatif import apply_edits, edit_to_dict, parse_edits, whatif
+from chipstress.workflows.whatif.edits import read_yaml_file
 
 __all__ = ["contingency_command", "example_file", "parse_amount", "plan_command", "whatif_command"]
 
@@ -125,7 +127,9 @@ def whatif_command(
         _check_out(out)
         loaded = load_network(network)
         path = example_file("edits", edits)
-        parsed = load_edits(path)
+        document = read_yaml_file(path)
+        apply_edits(loaded, document, source=str(path))  # every problem of the file at once
+        parsed = parse_edits(document, str(path))
         started = time.perf_counter()
         result = step(
             "Sweeping before and after",
@@ -338,7 +342,10 @@ def contingency_command(
     network: NetworkArg,
     disrupt: DisruptOption = None,
     duration: Annotated[
-        float | None, typer.Option("--duration", "-t", help="Periods until recovery (known).")
+        float | None,
+        typer.Option(
+            "--duration", "-t", callback=check_periods, help="Periods until recovery (known)."
+        ),
     ] = None,
     ttr: Annotated[
         str | None,

@@ -314,3 +314,25 @@ def delete_run(
             raise typer.Exit(1)
         store.delete(full)
         console.print(f"deleted {full}")
+
+
+@app.command("import")
+def import_runs(
+    folders: Annotated[
+        list[Path], typer.Argument(help="Folders of runs kept because the database was busy.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Store runs that were kept in a folder (``<db>.pending/<run id>``) under their own ids."""
+    from chipstress.store.spill import import_kept
+
+    failed = 0
+    with fail_on_bad_input(), ResultsStore(db) as store:
+        for folder in folders:
+            try:
+                console.print(f"imported run {import_kept(store, folder)} into {store.location}")
+            except InvalidInput as error:  # one bad folder must not stop the others
+                error_console.print(f"error: {error}")
+                failed += 1
+    if failed:
+        raise typer.Exit(1)

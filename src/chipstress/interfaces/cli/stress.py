@@ -17,6 +17,7 @@ from chipstress.engine import parse_disruption
 from chipstress.executors import Executor, ExecutorKind, make_executor
 from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
+    check_periods,
     console,
     error_console,
     fail_on_bad_input,
@@ -35,6 +36,7 @@ from chipstress.interfaces.cli.runs import (
     save_run,
 )
 from chipstress.model import Network
+from chipstress.model.io.safe import load_yaml_file
 from chipstress.results import RunKind
 from chipstress.store import ResultsStore, RunRecorder
 from chipstress.workflows import Metric, SweepResult, read_durations, sweep
@@ -253,7 +255,7 @@ def sweep_command(
         float | None,
         typer.Option(
             "--duration",
-            min=0.0,
+            callback=check_periods,
             help="Periods every node stays down (default: each node's own TTR).",
         ),
     ] = None,
@@ -329,7 +331,7 @@ def sweep_command(
             loaded = load_network(parameters["network"])
             chosen: float | pd.Series | None = parameters["duration"]
             if parameters["durations"] is not None:
-                chosen = read_durations(parameters["durations"])
+                chosen = read_durations(parameters["durations"], network=loaded)
             runner = (
                 make_executor(workers, executor, ray_address)
                 if executor != ExecutorKind.LOCAL
@@ -435,7 +437,10 @@ def chosen_disruption(
 def impact(
     network: NetworkArg,
     duration: Annotated[
-        float, typer.Option("--duration", "-t", help="Periods the disruption lasts.")
+        float,
+        typer.Option(
+            "--duration", "-t", callback=check_periods, help="Periods the disruption lasts."
+        ),
     ],
     disrupt: DisruptOption = None,
     cluster: ClusterOption = None,
@@ -579,9 +584,7 @@ def outage(
         loaded = load_network(network)
         event_data = None
         if events is not None:
-            import yaml
-
-            event_data = yaml.safe_load(events.read_text(encoding="utf-8"))
+            event_data = load_yaml_file(events)
             if isinstance(event_data, dict) and "events" in event_data:
                 event_data = event_data["events"]
             if isinstance(event_data, dict):

@@ -1,7 +1,7 @@
 """The "Loss components" section of a replay, scenario or outage report.
 
 Drawn from the run's ``components`` table (docs/hazards.md, "Loss components"): one row
-per node hit with business interruption, scrap, damage, mitigation, their total, and the
+per node hit with business interruption, idle capacity, scrap, damage, mitigation, their total, and the
 downstream revenue at risk (an exposure, not in the total). Runs stored before the table
 existed have none: the section is then left out.
 """
@@ -22,6 +22,7 @@ __all__ = ["COMPONENT_TABLES", "components_section"]
 COMPONENT_TABLES = frozenset({"components"})
 _SHOWN = (
     ("business_interruption", "business interruption"),
+    ("idle_capacity", "idle capacity"),
     ("scrap", "scrap"),
     ("damage", "damage"),
     ("mitigation", "mitigation"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -23,7 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from chipstress.errors import InvalidInput, Problem
+from chipstress.errors import InvalidDocument, InvalidInput, Problem
+from chipstress.model.io.safe import MAX_TEXT_BYTES, load_json, load_yaml
 
 __all__ = [
     "atomic_directory",
@@ -34,16 +34,22 @@ __all__ = [
     "read_yaml_document",
 ]
 
-try:  # the C loader is much faster on large files where libyaml is available
-    _YamlLoader: Any = yaml.CSafeLoader
+try:  # the C dumper is much faster on large files where libyaml is available
     _YamlDumper: Any = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader = yaml.SafeLoader
     _YamlDumper = yaml.SafeDumper
 
 
 def _read_bytes(path: Path, label: str, problems: list[Problem]) -> bytes | None:
     try:
+        if path.is_dir():
+            problems.append(Problem(label, "", "", "is a folder, not a file"))
+            return None
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            problems.append(
+                Problem(label, "", "", f"is larger than {MAX_TEXT_BYTES // 2**20} MiB: too large")
+            )
+            return None
         data = path.read_bytes()
     except OSError as exc:
         problems.append(Problem(label, "", "", f"cannot be read: {exc.strerror or exc}"))
@@ -151,11 +157,58 @@ def read_parquet_table(path: Path, label: str, problems: list[Problem]) -> pd.Da
     except (pa.ArrowException, OSError) as exc:
         problems.append(Problem(label, "", "", f"is not a readable Parquet file: {exc}"))
         return None
-    return table.to_pandas()
+    bad_text = False
+    for position, field in enumerate(table.schema):
+        kind = field.type
+        if not any(
+            test(kind)
+            for test in (
+                pa.types.is_string,
+                pa.types.is_large_string,
+                pa.types.is_binary,
+                pa.types.is_large_binary,
+            )
+        ):
+            continue
+        row = _first_invalid_utf8(table.column(position))
+        if row is not None:
+            problems.append(Problem(label, f"row {row + 1}", field.name, "text is not valid UTF-8"))
+            bad_text = True
+        elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):  # bytes -> text
+            table = table.set_column(
+                position, field.name, table.column(position).cast(pa.large_string())
+            )
+    if bad_text:
+        return None
+    try:
+        return table.to_pandas()
+    except (pa.ArrowException, ValueError, OverflowError) as exc:
+        problems.append(Problem(label, "", "", f"cannot be read as a table: {exc}"))
+        return None
+
+
+def _first_invalid_utf8(column: pa.ChunkedArray) -> int | None:
+    """The first row of a text or bytes column that is not valid UTF-8, or ``None``."""
+    try:
+        if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            column.cast(pa.large_string())  # checks the bytes are UTF-8
+        else:
+            column.validate(full=True)
+        return None
+    except pa.ArrowInvalid:
+        pass
+    raw = column.cast(pa.large_binary())
+    for row, value in enumerate(raw.to_pylist()):
+        if value is not None:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return row
+    return 0
 
 
 def read_yaml_document(path: Path, label: str, problems: list[Problem]) -> Any:
-    """A YAML file as Python data, or ``None`` with a problem recorded.
+    """A YAML file as Python data (budgets: :mod:`chipstress.model.io.safe`), or ``None``.
 
     Parameters
     ----------
@@ -175,17 +228,18 @@ def read_yaml_document(path: Path, label: str, problems: list[Problem]) -> Any:
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=_YamlLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(label, where, "", f"is not valid YAML: {reason}"))
+        return load_yaml(text, label)
+    except InvalidDocument as exc:
+        problems.append(_document_problem(exc))
         return None
 
 
+def _document_problem(error: InvalidDocument) -> Problem:
+    return Problem(error.file, error.location, "", error.message)
+
+
 def read_json_document(path: Path, label: str, problems: list[Problem]) -> Any:
-    """A JSON file as Python data, or ``None`` with a problem recorded.
+    """A JSON file as Python data (budgets: :mod:`chipstress.model.io.safe`), or ``None``.
 
     Parameters
     ----------
@@ -205,13 +259,9 @@ def read_json_document(path: Path, label: str, problems: list[Problem]) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(
-                label, f"line {exc.lineno}, column {exc.colno}", "", f"is not valid JSON: {exc.msg}"
-            )
-        )
+        return load_json(text, label)
+    except InvalidDocument as exc:
+        problems.append(_document_problem(exc))
         return None
 
 
@@ -220,20 +270,51 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _cannot_write(path: Path, error: OSError) -> InvalidInput:
+    """The message of a file the operating system refuses to write (no raw temp names)."""
+    return InvalidInput(f"{path}: cannot write ({error.strerror or error})")
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
-    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds."""
+    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    mode
+        ``"w"`` (UTF-8 text) or ``"wb"``.
+
+    Yields
+    ------
+    file
+        The temporary file, open for writing.
+
+    Raises
+    ------
+    InvalidInput
+        The folder cannot be created or written, or the write fails (disk full, a
+        read-only or special file system such as ``/proc``): naming ``path``.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a folder, not a file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _cannot_write(path, error) from error
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from error
         raise
 
 
@@ -257,7 +338,8 @@ def atomic_directory(
     Raises
     ------
     InvalidInput
-        ``path`` is a file, or a non-empty folder ``is_replaceable`` refuses.
+        ``path`` is a file, or a non-empty folder ``is_replaceable`` refuses, or the
+        operating system refuses the write (naming ``path``).
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -266,8 +348,11 @@ def atomic_directory(
         raise InvalidInput(
             f"{path} exists, is not empty and is not a network folder: refusing to overwrite it"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as error:
+        raise _cannot_write(path, error) from error
     try:
         write(tmp)
         if path.exists():
@@ -277,6 +362,8 @@ def atomic_directory(
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from error
         raise

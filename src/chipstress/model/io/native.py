@@ -15,6 +15,7 @@ from typing import Any, cast
 import pandas as pd
 
 from chipstress.errors import InvalidNetwork, Problem
+from chipstress.model.coerce import nan_as_text
 from chipstress.model.io.files import (
     atomic_directory,
     atomic_file,
@@ -121,7 +122,10 @@ def _records_frame(records: list[dict[str, Any]], schema_columns: list[str]) -> 
     columns = list(dict.fromkeys(str(key) for record in records for key in record))
     if not records:
         columns = schema_columns
-    data = {c: pd.Series([record.get(c) for record in records], dtype=object) for c in columns}
+    data = {
+        c: pd.Series([nan_as_text(record.get(c)) for record in records], dtype=object)
+        for c in columns
+    }
     return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from chipstress.errors import InvalidInput, InvalidNetwork, Problem
+from chipstress.model.coerce import nan_as_text
 from chipstress.model.io.files import atomic_file, read_json_document
 from chipstress.model.network import Network, NetworkMeta, build_network
 from chipstress.model.schema import table_schema
@@ -203,10 +204,10 @@ def _node_table(ref: _Reference) -> RawTable:
             "material": [
                 n if n in products else maps["supplier_material_type"].get(n) for n in ids
             ],
-            "capacity": [maps["c"].get(n) for n in ids],
-            "inventory": [maps["s"].get(n, 0) for n in ids],
-            "demand": [maps["d"].get(n) if n in products else None for n in ids],
-            "margin": [maps["f"].get(n) if n in products else None for n in ids],
+            "capacity": [nan_as_text(maps["c"].get(n)) for n in ids],
+            "inventory": [nan_as_text(maps["s"].get(n, 0)) for n in ids],
+            "demand": [nan_as_text(maps["d"].get(n)) if n in products else None for n in ids],
+            "margin": [nan_as_text(maps["f"].get(n)) if n in products else None for n in ids],
             "tier": [tier_of[n] for n in ids],
         },
         dtype=object,
@@ -256,7 +257,7 @@ def _bom_table(ref: _Reference) -> RawTable:
         if not isinstance(needs, dict):
             ref.problem(f"r['{node}']", "r", "must map material -> quantity")
             continue
-        bom_rows += [(node, material, quantity) for material, quantity in needs.items()]
+        bom_rows += [(node, m, nan_as_text(quantity)) for m, quantity in needs.items()]
     for node, needs in maps["N_minus"].items():
         given = maps["r"].get(node)
         listed = given if isinstance(given, dict) else {}

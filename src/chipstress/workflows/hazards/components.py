@@ -6,10 +6,17 @@ adds what that program does not see, per node hit (docs/hazards.md, "Loss compon
 
 * ``business_interruption`` — the node's share of the run's loss (``allocated_loss``)
   without the premiums paid on edges, which move to ``mitigation``;
+* ``idle_capacity`` — the fixed costs (depreciation, fixed labour) of output a hit node
+  did not make: its units short of the undisrupted production over the horizon (net of
+  any catch-up after recovery) × unit value × the kind's fixed-cost share. Whether or not
+  a sale is lost, those costs run on while the tools stand; a lost sale's margin is in
+  ``business_interruption``, so nothing is counted twice (the insurers' "standing
+  charges" of business-interruption cover);
 * ``scrap`` — work in process scrapped: WIP units (steady throughput × cycle time) ×
   value added so far (a share of the unit value) × a scrap fraction by hazard and
   severity (earthquakes by damage state, fires by the capacity lost, power outages by
-  outage length, applied to the grid node's customers);
+  outage length, applied to the grid node's customers on the share of their load without
+  backup power);
 * ``damage`` — asset value (a multiple of a year's output at capacity) × a damage ratio
   (earthquakes by damage state, other hazards per unit of the capacity lost), plus a
   recovery cost per day down where the hazard needs repair or requalification;
@@ -20,7 +27,7 @@ adds what that program does not see, per node hit (docs/hazards.md, "Loss compon
   units lost (unit value × a revenue multiple), split over the nodes like the loss; an
   exposure, never part of ``total``.
 
-``total`` is the sum of the first four. The figures come from ``data/components.yaml``
+``total`` is the sum of the first five. The figures come from ``data/components.yaml``
 (every number with ``source:`` or ``estimate:``), read by
 :func:`load_component_parameters`.
 """
@@ -49,6 +56,7 @@ __all__ = [
     "COMPONENT_COLUMNS",
     "TOTAL_FIELDS",
     "ComponentParameters",
+    "HitCosts",
     "KindFigures",
     "component_totals",
     "default_component_parameters",
@@ -57,8 +65,23 @@ __all__ = [
     "load_component_parameters",
 ]
 
-COMPONENTS: tuple[str, ...] = ("business_interruption", "scrap", "damage", "mitigation")
-COMPONENT_COLUMNS = ["node", "kind", *COMPONENTS, "total", "downstream_revenue_at_risk"]
+COMPONENTS: tuple[str, ...] = (
+    "business_interruption",
+    "idle_capacity",
+    "scrap",
+    "damage",
+    "mitigation",
+)
+# ``output_short``: units of its own output a hit node made below the undisrupted
+# horizon's (not money; what ``idle_capacity`` is charged on).
+COMPONENT_COLUMNS = [
+    "node",
+    "kind",
+    *COMPONENTS,
+    "total",
+    "downstream_revenue_at_risk",
+    "output_short",
+]
 # The summary fields of a run with components (:func:`component_totals`).
 TOTAL_FIELDS: tuple[str, ...] = (*COMPONENTS, "total_loss", "downstream_revenue_at_risk")
 KINDS: tuple[str, ...] = NODE_KINDS
@@ -87,6 +110,12 @@ class KindFigures:
         Process water per unit of output (m³/unit).
     revenue_multiple
         Customers' product revenue per unit of end-product value.
+    fixed_cost_share
+        Share of the unit value that is fixed cost (depreciation, fixed labour): what a
+        unit not made costs while the plant stands.
+    power_backup_share
+        Share of the plant's load that rides through a grid cut (UPS, dual feeders,
+        priority supply): a power outage scraps WIP only on the rest.
     """
 
     cycle_time_days: float
@@ -97,6 +126,8 @@ class KindFigures:
     recovery_cost_per_day: float
     water_m3_per_unit: float
     revenue_multiple: float
+    fixed_cost_share: float
+    power_backup_share: float
 
 
 _LIMITS: dict[str, tuple[float, float]] = {
@@ -108,6 +139,8 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "recovery_cost_per_day": (0.0, 0.1),
     "water_m3_per_unit": (0.0, 1e6),
     "revenue_multiple": (0.0, 1000.0),
+    "fixed_cost_share": (0.0, 1.0),
+    "power_backup_share": (0.0, 1.0),
 }
 
 
@@ -360,6 +393,18 @@ def _throughput(network: Network, result: TimelineResult | None, utilisation: fl
     return made.where(np.isfinite(made), fallback)
 
 
+def _output_short(result: TimelineResult | None) -> pd.Series | None:
+    """Units each node made below the undisrupted horizon's, over the horizon (>= 0)."""
+    if result is None or result.baseline is None:
+        return None
+    made, base = result.production, result.baseline.production
+    if made is None or base is None or made.empty or base.empty:
+        return None
+    short = (base.sum(axis=1) - made.sum(axis=1)).clip(lower=0.0)
+    short.index = short.index.astype(str)
+    return short
+
+
 def _unit_values(network: Network, params: ComponentParameters) -> pd.Series:
     """Value per unit of each node's output (currency/unit)."""
     values = {}
@@ -454,7 +499,11 @@ class _Hits:
         customers = ctx.customers.get(node, [])
         if hazard in _FLOW_HAZARDS:
             cut = _power_fraction(params, periods * ctx.days * 24.0) * fraction
-            self.flow_scrap += sum(ctx.wip.get(c, 0.0) * cut for c in customers)
+            self.flow_scrap += sum(
+                ctx.wip.get(c, 0.0) * cut * (1.0 - ctx.figures[c].power_backup_share)
+                for c in customers
+                if c in ctx.figures
+            )
         else:
             self.kept_wip *= 1.0 - scrap_share
         self.kept_asset *= 1.0 - damage_share
@@ -464,6 +513,137 @@ class _Hits:
         if hazard == "water_restriction":
             need = sum(float(ctx.made[c]) * ctx.figures[c].water_m3_per_unit for c in customers)
             self.trucking += params.trucking_per_m3 * need * fraction * periods
+
+
+class HitCosts:
+    """What sampled hits cost beyond lost sales, without a solve (for ``simulate``).
+
+    The per-node figures (throughput = capacity × utilisation, unit values, WIP and asset
+    values) are built once per network; :meth:`cost` then prices one event's hits as
+    :func:`event_components` does with no timeline result: idle capacity on the outage
+    at most (throughput × capacity lost × recovery time), scrap, damage and recovery
+    cost, and water trucking.
+
+    Parameters
+    ----------
+    network
+        The network the events hit.
+    params
+        Loss-component data (default: the packaged ``data/components.yaml``).
+    """
+
+    IDLE, SCRAP, DAMAGE, TRUCKING = range(4)
+    NAMES: tuple[str, ...] = ("idle_capacity", "scrap", "damage", "trucking")
+
+    def __init__(self, network: Network, params: ComponentParameters | None = None) -> None:
+        ctx = _Context.build(network, None, params or default_component_parameters())
+        self.ctx = ctx
+        self.ids = [str(n) for n in network.nodes["id"]]
+        figures = [ctx.figures[n] for n in self.ids]
+        self._wip = np.array([ctx.wip[n] for n in self.ids])
+        self._assets = np.array([ctx.assets[n] for n in self.ids])
+        made = ctx.made.reindex(self.ids).to_numpy(dtype=float)
+        value = ctx.value.reindex(self.ids).to_numpy(dtype=float)
+        self._idle_rate = made * value * np.array([f.fixed_cost_share for f in figures])
+        self._recovery_rate = (
+            np.array([f.recovery_cost_per_day for f in figures]) * self._assets * ctx.days
+        )
+        position = {n: i for i, n in enumerate(self.ids)}
+        unbacked = self._wip * (1.0 - np.array([f.power_backup_share for f in figures]))
+        water = made * np.array([f.water_m3_per_unit for f in figures])
+        self._flow_wip = np.zeros(len(self.ids))
+        self._water_need = np.zeros(len(self.ids))
+        for node, customers in ctx.customers.items():
+            rows = [position[c] for c in customers if c in position]
+            self._flow_wip[position[node]] = float(unbacked[rows].sum())
+            self._water_need[position[node]] = float(water[rows].sum())
+
+    def cost(
+        self,
+        hazard: str,
+        positions: np.ndarray,
+        fractions: np.ndarray,
+        periods: np.ndarray,
+        states: tuple[str, ...] | None = None,
+    ) -> np.ndarray:
+        """Idle capacity, scrap, damage and water trucking of one event's hits (currency).
+
+        Parameters
+        ----------
+        hazard
+            The event's hazard type.
+        positions
+            Node positions hit (in the network's node table).
+        fractions
+            Capacity lost per hit (0..1).
+        periods
+            Recovery time per hit (network periods).
+        states
+            Damage-state name per hit (earthquakes), else ``None``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The four amounts, in the order of :attr:`NAMES`.
+        """
+        rows = np.asarray(positions, dtype=np.int64)
+        if len(np.unique(rows)) < len(rows):  # a node hit twice: combine hit by hit
+            return self._cost_by_hit(hazard, rows, fractions, periods, states)
+        params, ctx = self.ctx.params, self.ctx
+        f = np.asarray(fractions, dtype=float)
+        t = np.asarray(periods, dtype=float)
+        out = np.zeros(4)
+        out[self.IDLE] = float(np.sum(self._idle_rate[rows] * f * t))
+        if hazard == "earthquake":
+            names = states if states is not None else ("",) * len(rows)
+            scrap = np.array([params.quake_scrap.get(n, 0.0) for n in names])
+            damage = np.array([params.quake_damage.get(n, 0.0) for n in names])
+        else:
+            scrap = np.full(len(rows), params.hazard_scrap.get(hazard, 0.0))
+            damage = params.hazard_damage.get(hazard, 0.0) * f
+            if hazard == "fire":
+                scrap = scrap * f
+        if hazard in _FLOW_HAZARDS:
+            hours = t * ctx.days * 24.0
+            cut = np.array([_power_fraction(params, h) for h in hours]) * f
+            out[self.SCRAP] = float(np.sum(self._flow_wip[rows] * cut))
+        else:
+            out[self.SCRAP] = float(np.sum(self._wip[rows] * scrap))
+        out[self.DAMAGE] = float(np.sum(self._assets[rows] * damage))
+        if hazard in params.recovery_hazards:
+            out[self.DAMAGE] += float(np.sum(self._recovery_rate[rows] * f * t))
+        if hazard == "water_restriction":
+            out[self.TRUCKING] = params.trucking_per_m3 * float(
+                np.sum(self._water_need[rows] * f * t)
+            )
+        return out
+
+    def _cost_by_hit(
+        self,
+        hazard: str,
+        rows: np.ndarray,
+        fractions: np.ndarray,
+        periods: np.ndarray,
+        states: tuple[str, ...] | None,
+    ) -> np.ndarray:
+        """:meth:`cost` when a node is hit more than once (shares kept combine)."""
+        ctx = self.ctx
+        out = np.zeros(4)
+        hits: dict[str, _Hits] = {}
+        idle: dict[str, float] = {}
+        for k, position in enumerate(rows):
+            node = self.ids[int(position)]
+            fraction, length = float(fractions[k]), float(periods[k])
+            hits.setdefault(node, _Hits()).add(
+                ctx, node, hazard, states[k] if states is not None else "", fraction, length
+            )
+            idle.setdefault(node, float(self._idle_rate[int(position)]) * fraction * length)
+        out[self.IDLE] = sum(idle.values())
+        for node, hit in hits.items():
+            out[self.SCRAP] += (1.0 - hit.kept_wip) * ctx.wip.get(node, 0.0) + hit.flow_scrap
+            out[self.DAMAGE] += (1.0 - hit.kept_asset) * ctx.assets.get(node, 0.0) + hit.recovery
+            out[self.TRUCKING] += hit.trucking
+        return out
 
 
 def _premium_and_exposure(ctx: _Context, result: TimelineResult | None) -> tuple[float, float]:
@@ -510,7 +690,8 @@ def event_components(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COMPONENT_COLUMNS`, money in the network's currency, sorted by
+        Columns :data:`COMPONENT_COLUMNS`, money in the network's currency (``output_short``
+        in units of each node's output), sorted by
         ``total`` (largest first). ``total`` = business interruption + scrap + damage +
         mitigation; ``downstream_revenue_at_risk`` is not in it.
     """
@@ -529,6 +710,24 @@ def event_components(
         strict=True,
     ):
         hits[site].add(ctx, site, hazard, state, float(fraction), float(periods))
+    short = _output_short(result)
+    idle: dict[str, float] = {}
+    units_short: dict[str, float] = {}
+    for site, fraction, periods in zip(
+        sites["site"].astype(str),
+        sites["capacity_loss"].to_numpy(dtype=float),
+        sites["recovery_periods"].to_numpy(dtype=float),
+        strict=True,
+    ):
+        if site in idle or site not in ctx.figures:
+            continue
+        units = (
+            float(short.get(site, 0.0))
+            if short is not None
+            else float(ctx.made[site]) * fraction * periods  # no solve: the outage at most
+        )
+        units_short[site] = units
+        idle[site] = units * float(ctx.value[site]) * ctx.figures[site].fixed_cost_share
     loss = float(sum(shares.values()))
     premium, lost_value = _premium_and_exposure(ctx, result)
     moved = min(max(premium / loss, 0.0), 1.0) if loss > 0 else 0.0
@@ -541,6 +740,7 @@ def event_components(
             "node": n,
             "kind": ctx.kinds.get(n, ""),
             "business_interruption": share * (1.0 - moved),
+            "idle_capacity": idle.get(n, 0.0),
             "scrap": (1.0 - hits[n].kept_wip) * ctx.wip.get(n, 0.0) + hits[n].flow_scrap,
             "damage": (1.0 - hits[n].kept_asset) * ctx.assets.get(n, 0.0) + hits[n].recovery,
             "mitigation": share * moved + hits[n].trucking,
@@ -549,6 +749,7 @@ def event_components(
         row["downstream_revenue_at_risk"] = lost_value * (
             weights[n] / weight if weight > 0 else 1.0 / len(nodes)
         )
+        row["output_short"] = units_short.get(n, 0.0)
         rows.append(row)
     if not rows:
         return empty_components()

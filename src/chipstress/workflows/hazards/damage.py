@@ -53,7 +53,7 @@ def damage_states(
     """Index of the damage state reached at each site (``-1`` = none, 0 = slight, ...).
 
     ``pga_g`` has one entry per site, or shape (events, sites) with one ``quantile`` per
-    event; ``median``/``beta`` are (sites, states). A state is reached when the PGA is
+    event or per (event, site); ``median``/``beta`` are (sites, states). A state is reached when the PGA is
     at least its capacity at ``quantile``; the highest state reached counts.
 
     Parameters
@@ -65,7 +65,8 @@ def damage_states(
     beta
         Log standard deviation of each fragility curve (dimensionless), shape (sites, states).
     quantile
-        Quantile (0..1) of the capacities to compare with, one per event when ``pga_g`` is 2-D.
+        Quantile (0..1) of the capacities to compare with: one per event, or per event
+        and site, when ``pga_g`` is 2-D.
 
     Returns
     -------
@@ -75,7 +76,7 @@ def damage_states(
     pga = np.asarray(pga_g, dtype=float)
     z = ndtri(np.clip(np.asarray(quantile, dtype=float), 1e-12, 1 - 1e-12))
     if pga.ndim == 2:
-        z = np.broadcast_to(z, pga.shape[:1])[:, None, None]
+        z = z[:, :, None] if z.ndim == 2 else np.broadcast_to(z, pga.shape[:1])[:, None, None]
     thresholds = median * np.exp(beta * z)
     reached = pga[..., None] >= thresholds
     index = np.arange(len(DAMAGE_STATES))

@@ -40,6 +40,7 @@ __all__ = [
     "great_circle_km",
     "hypocentral_km",
     "inside_polygon",
+    "local_xy",
     "unit_vectors",
 ]
 
@@ -96,10 +97,24 @@ def hypocentral_km(epicentral_km: float | np.ndarray, depth_km: float | np.ndarr
     return np.hypot(np.asarray(epicentral_km, dtype=float), np.asarray(depth_km, dtype=float))
 
 
-def _local_xy(
+def local_xy(
     lat: np.ndarray, lon: np.ndarray, lat0: np.ndarray, lon0: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Points (lat, lon) as km east/north of (lat0, lon0), equirectangular about lat0."""
+    """Points (lat, lon) as km east/north of (lat0, lon0), equirectangular about lat0.
+
+    Parameters
+    ----------
+    lat, lon
+        The points (degrees); any shape broadcasting with ``lat0``/``lon0``.
+    lat0, lon0
+        The origin (degrees).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Kilometres east and north of the origin (good to a few per cent within a few
+        hundred km).
+    """
     x = np.radians(lon - lon0) * np.cos(np.radians(lat0)) * EARTH_RADIUS_KM
     y = np.radians(lat - lat0) * EARTH_RADIUS_KM
     return x, y
@@ -131,8 +146,8 @@ def distance_to_track_km(
         return great_circle_km(lat, lon, track[0, 0], track[0, 1])
     best = np.full(lat.shape, np.inf)
     for (alat, alon), (blat, blon) in itertools.pairwise(track):
-        ax, ay = _local_xy(np.full_like(lat, alat), np.full_like(lon, alon), lat, lon)
-        bx, by = _local_xy(np.full_like(lat, blat), np.full_like(lon, blon), lat, lon)
+        ax, ay = local_xy(np.full_like(lat, alat), np.full_like(lon, alon), lat, lon)
+        bx, by = local_xy(np.full_like(lat, blat), np.full_like(lon, blon), lat, lon)
         dx, dy = bx - ax, by - ay
         length2 = dx * dx + dy * dy
         with np.errstate(invalid="ignore", divide="ignore"):

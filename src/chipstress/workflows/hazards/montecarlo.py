@@ -30,8 +30,9 @@ import pandas as pd
 from chipstress.errors import ChipstressError, InvalidInput
 from chipstress.model.network import Network
 from chipstress.results import RunKind
+from chipstress.workflows.hazards.components import HitCosts
 from chipstress.workflows.hazards.losses import EventKey, EventLosses, event_hits, event_key
-from chipstress.workflows.hazards.params import HazardParameters, default_parameters
+from chipstress.workflows.hazards.params import DAMAGE_STATES, HazardParameters, default_parameters
 from chipstress.workflows.hazards.rates import Rates, load_rates
 from chipstress.workflows.hazards.sampling import SampledEvent, Sampler
 from chipstress.workflows.hazards.translate import Sites
@@ -49,7 +50,21 @@ __all__ = [
 
 CHUNK_YEARS = 500
 RETURN_PERIODS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 100_000)
-EVENT_COLUMNS = ["year", "hazard", "source", "description", "sites_hit", "window", "loss"]
+# Costs of an event beyond its lost sales (docs/hazards.md, "Loss components"), priced
+# without a solve from its hits (:class:`~chipstress.workflows.hazards.components.HitCosts`).
+COST_COLUMNS: tuple[str, ...] = HitCosts.NAMES
+EVENT_COLUMNS = [
+    "year",
+    "hazard",
+    "source",
+    "description",
+    "sites_hit",
+    "window",
+    "loss",
+    *COST_COLUMNS,
+    "total_loss",
+]
+_NUMERIC = frozenset({"year", "sites_hit", "window", "loss", *COST_COLUMNS, "total_loss"})
 
 
 class SimulationWorker:
@@ -60,16 +75,15 @@ class SimulationWorker:
         self.sampler = Sampler(self.sites, rates)
         self.losses = EventLosses(network, self.sites.period_days)
         self.kinds = self.sites.kinds
+        self.costs = HitCosts(network)
         self._keys: dict[tuple[Any, ...], EventKey | None] = {}
+        self._costs: dict[tuple[Any, ...], np.ndarray] = {}
 
-    def key(self, event: SampledEvent) -> EventKey | None:
-        """The signature of a simulated event on this network (``None``: no damage).
-
-        Remembered per drawn disruption (hazard, nodes, fractions, outage lengths, damage
-        states, blocked edges): the hazard tables make most draws repeat.
-        """
+    @staticmethod
+    def _raw(event: SampledEvent) -> tuple[Any, ...]:
+        """What identifies a drawn disruption (hazard, nodes, fractions, lengths, states)."""
         states = b"" if event.states is None else np.asarray(event.states).tobytes()
-        raw = (
+        return (
             event.hazard,
             event.positions.tobytes(),
             event.fraction.tobytes(),
@@ -78,6 +92,28 @@ class SimulationWorker:
             event.blocked,
             event.export_periods,
         )
+
+    def hit_costs(self, event: SampledEvent) -> np.ndarray:
+        """Idle capacity, scrap, damage and trucking of an event (currency; memoised)."""
+        raw = self._raw(event)
+        if raw not in self._costs:
+            states = (
+                tuple(DAMAGE_STATES[int(i)] for i in event.states)
+                if event.states is not None
+                else None
+            )
+            self._costs[raw] = self.costs.cost(
+                event.hazard, event.positions, event.fraction, event.periods, states
+            )
+        return self._costs[raw]
+
+    def key(self, event: SampledEvent) -> EventKey | None:
+        """The signature of a simulated event on this network (``None``: no damage).
+
+        Remembered per drawn disruption (hazard, nodes, fractions, outage lengths, damage
+        states, blocked edges): the hazard tables make most draws repeat.
+        """
+        raw = self._raw(event)
         if raw not in self._keys:
             self._keys[raw] = event_key(
                 event_hits(event, self.kinds),
@@ -102,6 +138,7 @@ class _ChunkResult:
     drawn: np.ndarray
     damaging: np.ndarray
     year_loss: np.ndarray
+    year_total: np.ndarray
     events: dict[str, Any]
     node_loss: np.ndarray
     node_events: np.ndarray
@@ -118,6 +155,7 @@ def _run_chunk(
     events, drawn = worker.sampler.sample(rng, n_years)
     n_nodes = worker.losses.n_nodes
     year_loss = np.zeros(n_years)
+    year_total = np.zeros(n_years)
     damaging = np.zeros(n_years, dtype=np.int64)
     node_loss = np.zeros(n_nodes)
     node_events = np.zeros(n_nodes, dtype=np.int64)
@@ -134,6 +172,9 @@ def _run_chunk(
         year = event.year
         damaging[year] += 1
         year_loss[year] += loss
+        costs = worker.hit_costs(event)
+        total = loss + float(costs.sum())
+        year_total[year] += total
         parts = ({h[0] for h in key[0]} if key else set()) | set(event.blocked_by)
         for node in parts:
             node_events[node] += 1
@@ -151,14 +192,17 @@ def _run_chunk(
         table["sites_hit"].append(len(parts))
         table["window"].append(worker.losses.end(key) if key else 0.0)
         table["loss"].append(loss)
+        for name, value in zip(COST_COLUMNS, costs, strict=True):
+            table[name].append(float(value))
+        table["total_loss"].append(total)
     # Compact columns for the trip back to the main process.
     columns: dict[str, Any] = {
         "year": np.asarray(table["year"], dtype=np.int64),
         "sites_hit": np.asarray(table["sites_hit"], dtype=np.int64),
-        "window": np.asarray(table["window"], dtype=float),
-        "loss": np.asarray(table["loss"], dtype=float),
         "description": table["description"],
     }
+    for name in _NUMERIC - {"year", "sites_hit"}:
+        columns[name] = np.asarray(table[name], dtype=float)
     for name in ("hazard", "source"):
         columns[name] = pd.Categorical(table[name])
     return _ChunkResult(
@@ -166,6 +210,7 @@ def _run_chunk(
         drawn,
         damaging,
         year_loss,
+        year_total,
         columns,
         node_loss,
         node_events,
@@ -198,7 +243,14 @@ class SimulationResult:
         The loss-exceedance curve: ``return_period`` (years), ``exceedance_probability``
         (annual) and ``loss`` exceeded (or equalled) that often.
     by_node, by_hazard
-        Each node's and each hazard source's contribution to the expected annual loss.
+        Each node's and each hazard source's contribution to the expected annual loss
+        (``by_hazard`` also to the expected annual total loss: ``eal_total``).
+    expected_annual_total_loss, var_total, cvar_total
+        The same statistics of the annual *total* loss: lost sales plus idle capacity,
+        scrap, damage and water trucking (``years.total_loss``).
+    by_component
+        ``component, eal, share`` — each component's expected annual cost and its share
+        of the expected annual total loss.
     """
 
     years: pd.DataFrame = field(repr=False)
@@ -216,6 +268,10 @@ class SimulationResult:
     notes: tuple[str, ...] = ()
     currency: str = ""
     parameters: dict[str, Any] = field(default_factory=dict, repr=False)
+    expected_annual_total_loss: float = 0.0
+    var_total: dict[float, float] = field(default_factory=dict)
+    cvar_total: dict[float, float] = field(default_factory=dict)
+    by_component: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def kind(self) -> RunKind:
@@ -230,6 +286,7 @@ class SimulationResult:
             "exceedance": self.exceedance,
             "node_contributions": self.by_node,
             "hazard_contributions": self.by_hazard,
+            "component_contributions": self.by_component,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -242,6 +299,9 @@ class SimulationResult:
             "cvar_95": self.cvar[0.95],
             "var_99": self.var[0.99],
             "cvar_99": self.cvar[0.99],
+            "expected_annual_total_loss": self.expected_annual_total_loss,
+            "var_99_total": self.var_total.get(0.99),
+            "cvar_99_total": self.cvar_total.get(0.99),
             "solves": self.solves,
             "shortcuts": self.shortcuts,
             "currency": self.currency,
@@ -254,6 +314,18 @@ class SimulationResult:
             f"{self.n_years:,} simulated years (seed {self.seed}): expected annual loss {self.expected_annual_loss:,.0f} {c}",
             f"VaR 95% {self.var[0.95]:,.0f}  CVaR 95% {self.cvar[0.95]:,.0f}  VaR 99% {self.var[0.99]:,.0f}  CVaR 99% {self.cvar[0.99]:,.0f} {c}",
         ]
+        if self.var_total:
+            parts = "; ".join(
+                f"{str(name).replace('_', ' ')} {float(eal):,.0f}"
+                for name, eal in zip(
+                    self.by_component["component"], self.by_component["eal"], strict=True
+                )
+            )
+            lines.append(
+                f"with idle capacity, scrap, damage and trucking: expected annual total loss "
+                f"{self.expected_annual_total_loss:,.0f} {c} ({parts}); VaR 99% "
+                f"{self.var_total[0.99]:,.0f}  CVaR 99% {self.cvar_total[0.99]:,.0f} {c}"
+            )
         hazards = self.by_hazard[self.by_hazard["eal"] > 0].head(top)
         if len(hazards):
             lines.append(
@@ -299,13 +371,14 @@ def _chunk_tables(chunk: _ChunkResult) -> dict[str, pd.DataFrame]:
                 "drawn": np.asarray(chunk.drawn, dtype=np.int64),
                 "damaging": np.asarray(chunk.damaging, dtype=np.int64),
                 "loss": np.asarray(chunk.year_loss, dtype=float),
+                "total_loss": np.asarray(chunk.year_total, dtype=float),
             }
         ),
         "sim_chunk_events": pd.DataFrame(
             {
                 column: (
                     np.asarray(chunk.events[column])
-                    if column in ("year", "sites_hit", "window", "loss")
+                    if column in _NUMERIC
                     else [str(v) for v in chunk.events[column]]
                 )
                 for column in EVENT_COLUMNS
@@ -342,17 +415,23 @@ def _stored_chunk(first_year: int, n_nodes: int, rows: Mapping[str, pd.DataFrame
     columns: dict[str, Any] = {
         "year": events["year"].to_numpy(dtype=np.int64),
         "sites_hit": events["sites_hit"].to_numpy(dtype=np.int64),
-        "window": events["window"].to_numpy(dtype=float),
-        "loss": events["loss"].to_numpy(dtype=float),
         "description": events["description"].astype(str).tolist(),
         "hazard": pd.Categorical(events["hazard"].astype(str).tolist()),
         "source": pd.Categorical(events["source"].astype(str).tolist()),
     }
+    for name in _NUMERIC - {"year", "sites_hit"}:
+        if name in events:
+            columns[name] = events[name].to_numpy(dtype=float)
+        else:  # a chunk stored before the costs were simulated has only the loss
+            lost = events["loss"].to_numpy(dtype=float)
+            columns[name] = lost.copy() if name == "total_loss" else np.zeros(len(events))
+    year_loss = years["loss"].to_numpy(dtype=float)
     return _ChunkResult(
         first_year,
         years["drawn"].to_numpy(dtype=np.int64),
         years["damaging"].to_numpy(dtype=np.int64),
-        years["loss"].to_numpy(dtype=float),
+        year_loss,
+        years["total_loss"].to_numpy(dtype=float) if "total_loss" in years else year_loss.copy(),
         columns,
         node_loss,
         node_events,
@@ -482,28 +561,42 @@ def _summarise(
     network: Network, chunks: list[_ChunkResult], n_years: int, seed: int, notes: tuple[str, ...]
 ) -> SimulationResult:
     loss = np.concatenate([c.year_loss for c in chunks])
+    total = np.concatenate([c.year_total for c in chunks])
     table = pd.DataFrame(
         {
             "year": np.arange(1, n_years + 1),
             "events": np.concatenate([c.drawn for c in chunks]),
             "damaging_events": np.concatenate([c.damaging for c in chunks]),
             "loss": loss,
+            "total_loss": total,
         }
     )
     events = pd.DataFrame(
         {
             column: (
                 np.concatenate([chunk.events[column] for chunk in chunks])
-                if column in ("year", "sites_hit", "window", "loss")
+                if column in _NUMERIC
                 else [v for chunk in chunks for v in chunk.events[column]]
             )
             for column in EVENT_COLUMNS
         }
     )
     eal = float(loss.mean())
-    var, cvar = {}, {}
+    eal_total = float(total.mean())
+    var, cvar, var_total, cvar_total = {}, {}, {}, {}
     for level in (0.95, 0.99):
         var[level], cvar[level] = tail_risk(loss, 1.0 - level)
+        var_total[level], cvar_total[level] = tail_risk(total, 1.0 - level)
+    sums = {"lost_sales": float(events["loss"].sum())} | {
+        name: float(events[name].sum()) for name in COST_COLUMNS
+    }
+    by_component = pd.DataFrame(
+        {
+            "component": list(sums),
+            "eal": [v / n_years for v in sums.values()],
+            "share": [v / n_years / eal_total if eal_total > 0 else 0.0 for v in sums.values()],
+        }
+    )
     periods = [p for p in RETURN_PERIODS if p <= n_years]
     exceedance = pd.DataFrame(
         {
@@ -527,6 +620,8 @@ def _summarise(
     by_hazard = pd.DataFrame(
         {
             "eal": grouped.sum() / n_years,
+            "eal_total": events.groupby(["hazard", "source"], sort=True)["total_loss"].sum()
+            / n_years,
             "events": grouped.size(),
             "loss_events": grouped.apply(lambda s: int((s > 0).sum())),
             "max_event_loss": grouped.max(),
@@ -534,7 +629,7 @@ def _summarise(
     ).reset_index()
     by_hazard["share"] = by_hazard["eal"] / eal if eal > 0 else 0.0
     by_hazard = by_hazard[
-        ["hazard", "source", "eal", "share", "events", "loss_events", "max_event_loss"]
+        ["hazard", "source", "eal", "share", "eal_total", "events", "loss_events", "max_event_loss"]
     ]
     by_hazard = by_hazard.sort_values(["eal", "events"], ascending=False).reset_index(drop=True)
     return SimulationResult(
@@ -553,4 +648,8 @@ def _summarise(
         notes=notes,
         currency=network.meta.currency,
         parameters={"years": n_years, "seed": seed},
+        expected_annual_total_loss=eal_total,
+        var_total=var_total,
+        cvar_total=cvar_total,
+        by_component=by_component,
     )

@@ -9,7 +9,12 @@ those sites:
 * a costed event is **within its band** when chipstress lies between a third of the
   reported low and three times the reported high (:data:`BAND`);
 * an event reported without production loss (``no_loss``) passes when every production
-  component stays below its ``limit_usd``.
+  component stays below its ``limit_usd``;
+* an event whose money figure belongs to a company many times smaller than the one
+  modelled (1999 TSMC had a thirtieth of today's revenue) is compared on the share of
+  output it lost instead (``compare: output_share``, ``reported_share`` over
+  ``window_days``): the units the company's sites made below normal
+  (``output_short``) over their normal output in the window (capacity × utilisation).
 
 The components come from the run's ``components`` table when it has one (business
 interruption, scrap, damage, mitigation, total); otherwise the business interruption is
@@ -32,11 +37,13 @@ import pandas as pd
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.components import COMPONENTS as PARTS
-from chipstress.workflows.hazards.params import read_data_yaml
+from chipstress.workflows.hazards.components import default_component_parameters
+from chipstress.workflows.hazards.params import PERIOD_DAYS, read_data_yaml
 
 __all__ = [
     "BAND",
     "COMPONENTS",
+    "OUTPUT_SHARE",
     "VALIDATION_COLUMNS",
     "Outcome",
     "load_outcomes",
@@ -47,6 +54,7 @@ __all__ = [
 
 BAND = 3.0  # a costed event passes within this factor of its reported range
 COMPONENTS = (*PARTS, "total")
+OUTPUT_SHARE = "output_share"  # compared on the share of output lost, not on money
 VALIDATION_COLUMNS = [
     "event",
     "company",
@@ -77,15 +85,18 @@ class Outcome:
     sites
         The company's node ids in the network whose losses are summed.
     compare
-        The component compared (one of :data:`COMPONENTS`).
+        The component compared (one of :data:`COMPONENTS`), or :data:`OUTPUT_SHARE`.
     low, high
-        The reported figure (USD); equal when one number was reported.
+        The reported figure (USD, or a share of output); equal when one number was
+        reported.
     no_loss
         The event was reported without production loss; ``limit`` applies.
     limit
         Largest loss (USD) a ``no_loss`` event may show in any production component.
     basis, source
         What the figure is and where it comes from.
+    window_days
+        With :data:`OUTPUT_SHARE`, the days of normal output the share is of.
     """
 
     event: str
@@ -98,6 +109,7 @@ class Outcome:
     limit: float
     basis: str
     source: str
+    window_days: float = 0.0
 
 
 def outcome_from_record(raw: dict[str, Any], where: str) -> Outcome:
@@ -125,11 +137,19 @@ def outcome_from_record(raw: dict[str, Any], where: str) -> Outcome:
             raise InvalidInput(f"{where}: missing {field!r}")
     no_loss = bool(raw.get("no_loss", False))
     compare = str(raw.get("compare", "total"))
-    if compare not in COMPONENTS:
-        raise InvalidInput(f"{where}: compare must be one of {', '.join(COMPONENTS)}")
-    low, high = (0.0, 0.0) if no_loss else (float(v) for v in raw["reported_usd"])
+    if compare not in (*COMPONENTS, OUTPUT_SHARE):
+        choices = ", ".join((*COMPONENTS, OUTPUT_SHARE))
+        raise InvalidInput(f"{where}: compare must be one of {choices}")
+    field = "reported_share" if compare == OUTPUT_SHARE else "reported_usd"
+    try:
+        low, high = (0.0, 0.0) if no_loss else (float(v) for v in raw[field])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"{where}: {field} must be [low, high]") from None
     if not (0 <= low <= high) or not math.isfinite(high):
-        raise InvalidInput(f"{where}: reported_usd must be [low, high] with 0 <= low <= high")
+        raise InvalidInput(f"{where}: {field} must be [low, high] with 0 <= low <= high")
+    window = float(raw.get("window_days", 0.0)) if compare == OUTPUT_SHARE else 0.0
+    if compare == OUTPUT_SHARE and not (0 < window <= 3660 and high <= 1):
+        raise InvalidInput(f"{where}: an output share needs window_days > 0 and shares <= 1")
     return Outcome(
         event=str(raw["event"]),
         company=str(raw["company"]),
@@ -141,6 +161,7 @@ def outcome_from_record(raw: dict[str, Any], where: str) -> Outcome:
         limit=float(raw.get("limit_usd", 10e6)),
         basis=" ".join(str(raw["basis"]).split()),
         source=str(raw["source"]),
+        window_days=window,
     )
 
 
@@ -187,6 +208,24 @@ def _components(tables: dict[str, pd.DataFrame], sites: Sequence[str]) -> dict[s
     }
 
 
+def _output_share(
+    network: Network, tables: dict[str, pd.DataFrame], sites: Sequence[str], days: float
+) -> float:
+    """Units the sites made below normal over their normal output in ``days`` (a share)."""
+    frame = tables.get("components")
+    if frame is None or frame.empty or "output_short" not in frame:
+        return 0.0
+    short = frame.set_index(frame["node"].astype(str))["output_short"]
+    nodes = network.nodes.set_index(network.nodes["id"].astype(str))
+    present = [s for s in sites if s in nodes.index]
+    name = str(network.meta.period).strip().lower().rstrip("s")
+    periods = days / PERIOD_DAYS.get(name, 1.0)
+    utilisation = default_component_parameters().utilisation
+    normal = float(nodes.loc[present, "capacity"].astype(float).sum()) * utilisation * periods
+    lost = float(short.reindex(present).fillna(0.0).sum())
+    return lost / normal if normal > 0 else 0.0
+
+
 def validation_table(network: Network, outcomes: Sequence[Outcome] | None = None) -> pd.DataFrame:
     """Replay each reported event on ``network`` and compare its cost with the report.
 
@@ -219,7 +258,11 @@ def validation_table(network: Network, outcomes: Sequence[Outcome] | None = None
         utilities = sorted({str(s) for s in suppliers if kind.get(s) == "utility"})
         components = _components(tables, [*outcome.sites, *utilities])
         hit = set(tables["nodes"]["node"].astype(str)) if "nodes" in tables else set()
-        value = components[outcome.compare]
+        value = (
+            _output_share(network, tables, outcome.sites, outcome.window_days)
+            if outcome.compare == OUTPUT_SHARE
+            else components[outcome.compare]
+        )
         if outcome.no_loss:
             production = max(components[c] for c in ("business_interruption", "scrap", "damage"))
             ratio, within = math.nan, production <= outcome.limit

@@ -27,9 +27,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chipstress.errors import InvalidInput
+from chipstress.model.io.safe import load_yaml
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.footprints import Attenuation
 
@@ -138,6 +137,9 @@ class HazardParameters:
     grids: Mapping[str, tuple[str, ...]]
     closure_links: Mapping[str, tuple[str, ...]]
     incidents: Mapping[str, tuple[float, float]]
+    between_event_share: float = 1.0
+    correlation_range_km: float = 40.7
+    rupture_length: tuple[float, float, float] = (-2.44, 0.59, 7.0)
 
 
 def read_data_yaml(name: str, path: str | Path | None = None) -> tuple[str, dict[str, Any]]:
@@ -194,10 +196,7 @@ def parse_yaml_mapping(label: str, text: str) -> dict[str, Any]:
     InvalidInput
         Not valid YAML, or not a mapping at the top level.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{label}: not valid YAML ({error})") from None
+    data = load_yaml(text, label)
     if not isinstance(data, dict):
         raise InvalidInput(f"{label}: expected a mapping at the top level")
     return data
@@ -366,6 +365,19 @@ def load_parameters(folder: str | Path | None = None) -> HazardParameters:
         reader.number(label, "limits", limits.get("magnitude_max"), 0.0, 10.0),
     )
     depth_max = reader.number(label, "limits", limits.get("depth_km_max"), 0.0, 1000.0)
+    variability = att.get("variability") or {}
+    reader.provenance(label, "variability", variability)
+    between = reader.number(label, "variability", variability.get("between_event_share"), 0.0, 1.0)
+    correlation_range = reader.number(
+        label, "variability", variability.get("correlation_range_km"), 1e-3, 1e4
+    )
+    rupture = att.get("rupture_length") or {}
+    reader.provenance(label, "rupture_length", rupture)
+    rupture_length = (
+        reader.number(label, "rupture_length", rupture.get("a"), -10.0, 10.0),
+        reader.number(label, "rupture_length", rupture.get("b"), 0.0, 5.0),
+        reader.number(label, "rupture_length", rupture.get("min_magnitude"), 0.0, 10.0),
+    )
     fragility = _fragility(reader)
     storms = _storms(reader)
     systems, districts, by_country = _water(reader)
@@ -396,6 +408,9 @@ def load_parameters(folder: str | Path | None = None) -> HazardParameters:
         grids=grids,
         closure_links=links,
         incidents=incidents,
+        between_event_share=between,
+        correlation_range_km=correlation_range,
+        rupture_length=rupture_length,
     )
 
 

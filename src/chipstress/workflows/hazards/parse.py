@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from chipstress.errors import InvalidInput, Problem
+from chipstress.errors import InvalidInput, Problem, excerpt
+from chipstress.model.io.safe import load_yaml
 from chipstress.model.network import Network
+from chipstress.model.validation import MAX_MAGNITUDE
 from chipstress.workflows.hazards.checks import check_events, event_problems, raise_problems
 from chipstress.workflows.hazards.events import (
     EVENT_TYPES,
@@ -105,7 +105,7 @@ class _Fields:
             ok = (lo < value if open_lo else lo <= value) and value <= hi
         if not ok:
             bound = f"({lo}, {hi}]" if open_lo else f"[{lo}, {hi}]"
-            self.fail(name, f"{value!r} is not a number in {bound}")
+            self.fail(name, f"{excerpt(value)} is not a number in {bound}")
             return default if default is not None else math.nan
         return float(value)
 
@@ -116,7 +116,7 @@ class _Fields:
             return None
         value = self.raw[name]
         if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            self.fail(name, f"{value!r} is not a name")
+            self.fail(name, f"{excerpt(value)} is not a name")
             return None
         return str(value).strip()
 
@@ -134,10 +134,19 @@ class _Fields:
         elif isinstance(value, str):
             parsed = Duration.parse(value)
         if parsed is None:
-            self.fail(name, f"{value!r} is not a duration (a number of periods, or e.g. '10 days')")
+            self.fail(
+                name, f"{excerpt(value)} is not a duration (a number of periods, or e.g. '10 days')"
+            )
+            return None
+        if not math.isfinite(parsed.value) or parsed.value > MAX_MAGNITUDE:
+            self.fail(
+                name, f"{excerpt(value)} is not a finite duration (at most {MAX_MAGNITUDE:g})"
+            )
             return None
         if parsed.value < 0 or (parsed.value == 0 and not allow_zero):
-            self.fail(name, f"{value!r}: a duration must be {'>= 0' if allow_zero else '> 0'}")
+            self.fail(
+                name, f"{excerpt(value)}: a duration must be {'>= 0' if allow_zero else '> 0'}"
+            )
             return None
         return parsed
 
@@ -152,10 +161,11 @@ class _Fields:
             if -90 <= lat <= 90 and -180 <= lon <= 180:
                 return lat, lon
             self.fail(
-                name, f"{list(value)!r}: latitude must be in [-90, 90], longitude in [-180, 180]"
+                name,
+                f"{excerpt(list(value))}: latitude must be in [-90, 90], longitude in [-180, 180]",
             )
             return None
-        self.fail(name, f"{value!r} is not a point [lat, lon] in degrees")
+        self.fail(name, f"{excerpt(value)} is not a point [lat, lon] in degrees")
         return None
 
     def points(self, name: str, minimum: int) -> tuple[tuple[float, float], ...] | None:
@@ -272,7 +282,7 @@ def _closure(f: _Fields, kind: str, common: dict[str, Any]) -> Closure | None:
         ):
             nodes = [v.strip() for v in value]
         else:
-            f.fail("nodes", f"{value!r} is not a list of node ids")
+            f.fail("nodes", f"{excerpt(value)} is not a list of node ids")
     duration = f.duration("duration")
     fraction = f.number("fraction", 0.0, 1.0, default=1.0, open_lo=True)
     if not nodes or duration is None or fraction is None:
@@ -304,7 +314,7 @@ def _one_event(
 ) -> list[Event] | None:
     if not isinstance(raw, Mapping):
         problems.append(
-            Problem(file, f"event {index}", "", f"expected a mapping of fields, got {raw!r}")
+            Problem(file, f"event {index}", "", f"expected a mapping of fields, got {excerpt(raw)}")
         )
         return None
     name = raw.get("name")
@@ -513,7 +523,7 @@ def _common_fields(f: _Fields, kind: str, index: int) -> dict[str, Any]:
         "name": str(name) if isinstance(name, str) and name else f"{kind} {index}"
     }
     if f.has("name") and not isinstance(name, str):
-        f.fail("name", f"{name!r} is not text")
+        f.fail("name", f"{excerpt(name)} is not text")
     start = f.duration("start", required=False, allow_zero=True)
     if start is not None:
         common["start"] = start
@@ -613,13 +623,13 @@ def load_events(
     params = params or default_parameters()
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a folder, not a YAML file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path}: cannot read ({error})") from None
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{path}: not valid YAML ({error})") from None
     info = {}
     if isinstance(data, Mapping) and "events" in data:
         info = {k: data[k] for k in ("name", "description") if k in data}

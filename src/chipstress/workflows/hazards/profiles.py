@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from chipstress.engine.timeline import TimelineModel
 from chipstress.errors import InvalidInput
+from chipstress.model.io.safe import load_yaml
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.checks import check_events
 from chipstress.workflows.hazards.events import Duration, Event, ExportControl
@@ -167,7 +167,7 @@ def load_curves() -> tuple[dict[str, RecoveryCurve], dict[str, Any]]:
         .joinpath("data", "recovery.yaml")
         .read_text(encoding="utf-8")
     )
-    data = yaml.safe_load(text)
+    data = load_yaml(text, label)
     curves = {name: _curve(name, raw, label) for name, raw in data["curves"].items()}
     hazards: dict[str, Any] = data.get("hazards") or {}
     for hazard, kinds in hazards.items():

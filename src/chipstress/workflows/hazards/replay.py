@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from chipstress.engine import SolveStatus, time_to_survive
 from chipstress.engine.timeline import TimelineModel, TimelineResult
 from chipstress.errors import InvalidInput
+from chipstress.model.io.safe import load_yaml
 from chipstress.model.network import Network
 from chipstress.results import RunKind
 from chipstress.workflows.hazards.components import (
@@ -205,7 +205,7 @@ class HazardResult:
             cur = self.currency
             lines.append(
                 f"components: business interruption {sums['business_interruption']:,.0f}, "
-                f"scrap {sums['scrap']:,.0f}, damage {sums['damage']:,.0f}, mitigation "
+                f"idle capacity {sums['idle_capacity']:,.0f}, scrap {sums['scrap']:,.0f}, damage {sums['damage']:,.0f}, mitigation "
                 f"{sums['mitigation']:,.0f}; total {sums['total_loss']:,.0f} {cur}; downstream "
                 f"revenue at risk {sums['downstream_revenue_at_risk']:,.0f} {cur} (not in the total)"
             )
@@ -423,7 +423,7 @@ def _catalogue_data() -> dict[str, Any]:
         .joinpath("data", "catalogue.yaml")
         .read_text("utf-8")
     )
-    return yaml.safe_load(text)
+    return load_yaml(text, "hazards/data/catalogue.yaml")
 
 
 def catalogue(params: HazardParameters | None = None) -> dict[str, CatalogueEntry]:

@@ -4,9 +4,16 @@ Each source is a Poisson process with an annual rate. Earthquake magnitudes foll
 truncated Gutenberg-Richter law between ``m_min`` and ``m_max`` with the source's
 b-value, epicentres are uniform inside the source's zone polygons (chosen by weight)
 and depths uniform in the zone's range; characteristic faults rupture their whole trace
-at a fixed magnitude. Each quake also draws the PGA's deviation from the median (in
-standard deviations of the attenuation relation) and the capacity quantile of the
-fragility curves (one for all sites). Storm tracks are straight lines from a random
+at a fixed magnitude; a zone quake of M7 or more ruptures a line through its epicentre,
+of the Wells & Coppersmith length for its magnitude and a random strike, and sites are
+as far from it as from the nearest point of that line at the quake's depth (the
+distance the ground-motion models expect; a point source would let an M7.9 shake no
+wider than an M5). Smaller quakes stay points: their half-rupture is shorter than the
+quakes' typical depth. Each quake draws the PGA's deviation from the median in standard deviations of the
+attenuation relation: a between-event part shared by every site and a within-event part
+per site, correlated with distance (``attenuation.yaml``, ``variability``); and one
+capacity quantile on the fragility curves for all sites (plants of one kind are built
+to one code: their capacities move together). Storm tracks are straight lines from a random
 entry point and heading. Durations pick one of the listed values. Sources are drawn in
 file order from one generator per chunk, so a chunk's events depend only on its seed.
 """
@@ -29,6 +36,7 @@ from chipstress.workflows.hazards.footprints import (
     distance_to_track_km,
     hypocentral_km,
     inside_polygon,
+    local_xy,
     unit_vectors,
 )
 from chipstress.workflows.hazards.rates import Rates
@@ -111,12 +119,32 @@ class Sampler:
         self.rates = rates
         self.notes: list[str] = []
         self.located = np.flatnonzero(sites.located)
+        self._within = self._within_event_factor()
         self._water = self._water_sources()
         self._power = self._power_sources()
         self._incidents = self._incident_sources()
         self._closures = self._closure_sources()
         self._exports = self._export_sources()
         self._storm_damage: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _within_event_factor(self) -> np.ndarray:
+        """Cholesky factor of the within-event correlation of the located sites."""
+        sites, params = self.sites, self.sites.params
+        lat, lon = sites.lat[self.located], sites.lon[self.located]
+        if not len(lat):
+            return np.zeros((0, 0))
+        vectors = unit_vectors(lat, lon)
+        distance = chord_km(vectors, vectors)
+        correlation = np.exp(-3.0 * distance / params.correlation_range_km)
+        correlation[np.diag_indices_from(correlation)] = 1.0 + 1e-9
+        return np.linalg.cholesky(correlation)
+
+    def _deviations(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """Each quake's log-PGA deviation at each located site (standard deviations)."""
+        share = self.sites.params.between_event_share
+        between = rng.standard_normal((count, 1))
+        within = rng.standard_normal((count, len(self.located))) @ self._within.T
+        return np.sqrt(share) * between + np.sqrt(1.0 - share) * within
 
     # ------------------------------------------------------------------ sources
     def _water_sources(self) -> list[tuple[Mapping[str, Any], np.ndarray, float]]:
@@ -241,28 +269,33 @@ class Sampler:
                     )
                     d_lo, d_hi = spec["depth_km"]
                     depth[members] = rng.uniform(float(d_lo), float(d_hi), len(members))
-            epsilon = rng.standard_normal(count)
-            quantile = rng.random(count)
-            self._quake_hits(record, years, magnitude, lat0, lon0, depth, epsilon, quantile, out)
+            epsilon = self._deviations(rng, count)
+            quantile = np.repeat(rng.random((count, 1)), len(self.located), axis=1)
+            strike = rng.uniform(0.0, np.pi, count)
+            self._quake_hits(
+                record, years, magnitude, (lat0, lon0, depth, strike), epsilon, quantile, out
+            )
 
     def _quake_hits(
         self,
         record: Mapping[str, Any],
         years: np.ndarray,
         magnitude: np.ndarray,
-        lat0: np.ndarray,
-        lon0: np.ndarray,
-        depth: np.ndarray,
+        where: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         epsilon: np.ndarray,
         quantile: np.ndarray,
         out: list[SampledEvent],
     ) -> None:
-        """Damage of every quake at every located site, in batches of events."""
+        """Damage of every quake at every located site, in batches of events.
+
+        ``where`` is each quake's epicentre (lat, lon), depth (km) and rupture strike
+        (radians from north); ``epsilon`` and ``quantile`` are per quake and located site.
+        """
+        lat0, lon0, depth, strike = where
         sites, located = self.sites, self.located
         frag = sites.fragility
         lat, lon = sites.lat[located], sites.lon[located]
         trace = np.asarray(record["trace"], dtype=float) if "trace" in record else None
-        site_vectors = unit_vectors(lat, lon)
         country = sites.network.nodes["country"].to_numpy(dtype=object)[located]
         log_median, beta = np.log(frag.median[located]), frag.beta[located]
         batch = max(1, 2_000_000 // max(1, 4 * len(located)))
@@ -271,19 +304,21 @@ class Sampler:
             if trace is not None:
                 surface = distance_to_track_km(lat, lon, trace)[None, :]
             else:
-                surface = chord_km(unit_vectors(lat0[part], lon0[part]), site_vectors)
+                surface = self._to_rupture_km(
+                    lat, lon, lat0[part], lon0[part], magnitude[part], strike[part]
+                )
             distance = hypocentral_km(surface, depth[part, None])
             pga = sites.params.attenuation.pga_g(
                 magnitude[part, None],
                 distance,
-                epsilon[part, None],
+                epsilon[part],
                 country,
                 depth[part, None],
                 str(record["id"]),
             )
             # Most quakes shake no site past its weakest state: find the others first
             # (in logs: ln PGA >= ln median + beta * z for some state).
-            z = ndtri(np.clip(quantile[part], 1e-12, 1 - 1e-12))[:, None]
+            z = ndtri(np.clip(quantile[part], 1e-12, 1 - 1e-12))
             log_pga = np.log(pga)
             reached = np.zeros(pga.shape, dtype=bool)
             for level in range(log_median.shape[1]):
@@ -293,7 +328,7 @@ class Sampler:
                 continue
             state = damage_states(
                 pga[shaken], frag.median[located], frag.beta[located], quantile[part][shaken]
-            )
+            )  # per quake and site
             for e, hits in zip(shaken, state, strict=True):
                 hit = np.flatnonzero(hits >= 0)
                 if not len(hit):
@@ -316,6 +351,29 @@ class Sampler:
                         states=s[keep],
                     )
                 )
+
+    def _to_rupture_km(
+        self,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        lat0: np.ndarray,
+        lon0: np.ndarray,
+        magnitude: np.ndarray,
+        strike: np.ndarray,
+    ) -> np.ndarray:
+        """Surface distance (km) of each site to each quake's rupture line, (quakes, sites).
+
+        The line runs through the epicentre along ``strike`` (radians from north) for
+        ``10 ** (a + b · Mw)`` km (Wells & Coppersmith), half each side; quakes below the
+        data's ``min_magnitude`` stay points (their rupture is shorter than their depth).
+        """
+        a, b, smallest = self.sites.params.rupture_length
+        half = 0.5 * 10.0 ** (a + b * magnitude)[:, None]
+        half = np.where(magnitude[:, None] >= smallest, half, 0.0)  # smaller: a point
+        x, y = local_xy(lat[None, :], lon[None, :], lat0[:, None], lon0[:, None])
+        east, north = np.sin(strike)[:, None], np.cos(strike)[:, None]
+        along = np.clip(x * east + y * north, -half, half)
+        return np.hypot(x - along * east, y - along * north)
 
     # ------------------------------------------------------------------ storms
     def _damage(self, hazard: str, severity: str) -> tuple[np.ndarray, np.ndarray]:

@@ -36,8 +36,8 @@ from chipstress.workflows.whatif.edits import (
     QualifySource,
     RaiseCapacity,
     RemoveSite,
+    collect_edits,
     describe_edit,
-    parse_edits,
     raise_problems,
 )
 
@@ -418,12 +418,12 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Any, *, source: str = 
     """
     if isinstance(edits, Iterable) and not isinstance(edits, Mapping | str | bytes | Sequence):
         edits = list(edits)
-    edits = parse_edits(edits, source)
-    if not edits:
+    problems: list[Problem] = []
+    parsed = collect_edits(edits, source, problems)  # the bad ones' problems recorded
+    if not parsed and not problems:
         return network
     state = _State(network)
-    problems: list[Problem] = []
-    for i, edit in enumerate(edits):
+    for i, edit in parsed:
         where = f"edits[{i}]"
         if isinstance(edit, QualifySource):
             _qualify(state, edit, where, source, problems)
@@ -438,5 +438,14 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Any, *, source: str = 
             _cut_ttr(state, edit, where, source, problems)
         elif isinstance(edit, RemoveSite):
             _remove(state, edit)
+    problems.sort(key=_edit_index)  # in the file's order: parse and network problems mixed
     raise_problems(problems, f"the edits of {source}" if source != "edits" else "edits")
     return _finish(state)
+
+
+def _edit_index(problem: Problem) -> int:
+    """The ``i`` of a problem at ``edits[i]`` (-1 for the file as a whole)."""
+    location = problem.location
+    if location.startswith("edits[") and location.endswith("]"):
+        return int(location[6:-1])
+    return -1

@@ -359,8 +359,8 @@ def whatif(
     """
     started = time.perf_counter()
     runner = replace(runner, progress=None, recorder=None) if runner is not None else None
+    edited = apply_edits(network, edits, source=source)  # every problem of the file at once
     parsed = parse_edits(edits, source)
-    edited = apply_edits(network, parsed, source=source)
     sites = sites_of(network)
     before = site_sweep(network, durations, sites=sites, runner=runner)
     removed = set(sites) - set(edited.nodes["id"])

@@ -32,9 +32,9 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
-
-from chipstress.errors import InvalidInput, Problem
+from chipstress.errors import InvalidInput, Problem, excerpt
+from chipstress.model.io.safe import load_yaml
+from chipstress.model.validation import MAX_MAGNITUDE
 
 __all__ = [
     "EDIT_TYPES",
@@ -45,6 +45,7 @@ __all__ = [
     "QualifySource",
     "RaiseCapacity",
     "RemoveSite",
+    "collect_edits",
     "describe_edit",
     "edit_to_dict",
     "load_edits",
@@ -167,7 +168,7 @@ def _number(value: Any) -> float | None:
 def _text(value: Any) -> tuple[Any, str]:
     """A node id (or a timing): text, stripped."""
     if not isinstance(value, str) or not value.strip():
-        return None, f"must be text (a node id), got {value!r}"
+        return None, f"must be text (a node id), got {excerpt(value)}"
     return value.strip(), ""
 
 
@@ -177,10 +178,12 @@ def _at_least(minimum: float, strict: bool) -> Callable[[Any], tuple[Any, str]]:
     def check(value: Any) -> tuple[Any, str]:
         number = _number(value)
         if number is None:
-            return None, f"must be a finite number, got {value!r}"
+            return None, f"must be a finite number, got {excerpt(value)}"
         if number < minimum or (strict and number <= minimum):
             sign = ">" if strict else ">="
             return None, f"must be {sign} {minimum:g}, got {number:g}"
+        if abs(number) > MAX_MAGNITUDE:  # what the solver can take: see model.validation
+            return None, f"must be at most {MAX_MAGNITUDE:g}, got {number:g}"
         return number, ""
 
     return check
@@ -260,7 +263,10 @@ def _edit_problems(cls: type[Edit], values: dict[str, Any], ok: bool) -> list[tu
             )
     if "timing" in values and values["timing"] not in TIMINGS:
         found.append(
-            ("timing", f"unknown timing {values['timing']!r}; timings are {', '.join(TIMINGS)}")
+            (
+                "timing",
+                f"unknown timing {excerpt(values['timing'])}; timings are {', '.join(TIMINGS)}",
+            )
         )
     return found
 
@@ -288,13 +294,15 @@ def parse_edit(item: Any, source: str, where: str, problems: list[Problem]) -> E
         return item
     if not isinstance(item, Mapping):
         problems.append(
-            Problem(source, where, "", f"an edit must be a mapping with a type, got {item!r}")
+            Problem(
+                source, where, "", f"an edit must be a mapping with a type, got {excerpt(item)}"
+            )
         )
         return None
     kind = item.get("type")
     if kind not in EDIT_TYPES:
         known = ", ".join(EDIT_TYPES)
-        message = "missing" if kind is None else f"unknown edit type {kind!r}"
+        message = "missing" if kind is None else f"unknown edit type {excerpt(kind)}"
         problems.append(Problem(source, where, "type", f"{message}; types are {known}"))
         return None
     cls = EDIT_TYPES[str(kind)]
@@ -305,12 +313,54 @@ def parse_edit(item: Any, source: str, where: str, problems: list[Problem]) -> E
 def parse_edits(data: Any, source: str = "edits") -> list[Edit]:
     """Edits from parsed YAML (a list, or ``{edits: [...]}``) or a list of edit objects.
 
+    Parameters
+    ----------
+    data
+        The parsed document, a list of mappings, or edit objects.
+    source
+        The file the edits came from, for messages.
+
+    Returns
+    -------
+    list of Edit
+        The edits, in order.
+
     Raises
     ------
     InvalidInput
         Listing every problem as ``source, edits[i], field 'x': message``.
     """
     problems: list[Problem] = []
+    edits = collect_edits(data, source, problems)
+    raise_problems(problems)
+    return [edit for _, edit in edits]
+
+
+def collect_edits(data: Any, source: str, problems: list[Problem]) -> list[tuple[int, Edit]]:
+    """The good edits of a document with their positions; problems of the bad are recorded.
+
+    Lets a caller check the good edits further (against a network) and report every
+    problem of the file at once.
+
+    Parameters
+    ----------
+    data
+        The parsed document, a list of mappings, or edit objects.
+    source
+        The file the edits came from, for messages.
+    problems
+        Where problems are recorded.
+
+    Returns
+    -------
+    list of (int, Edit)
+        Each good edit with its index in the file's list (``edits[i]``).
+
+    Raises
+    ------
+    InvalidInput
+        The document is not a list of edits (nothing else can be checked).
+    """
     if isinstance(data, Mapping):
         unknown = [k for k in data if k not in ("edits", "name", "description")]
         for key in unknown:
@@ -328,10 +378,12 @@ def parse_edits(data: Any, source: str = "edits") -> list[Edit]:
     if isinstance(data, AddInventory | QualifySource | RaiseCapacity | CutTTR | RemoveSite):
         data = [data]
     if not isinstance(data, Sequence) or isinstance(data, str | bytes):
-        raise InvalidInput(f"{source}: edits must be a list of mappings, got {type(data).__name__}")
-    edits = [parse_edit(item, source, f"edits[{i}]", problems) for i, item in enumerate(data)]
-    raise_problems(problems)
-    return [edit for edit in edits if edit is not None]
+        problems.append(
+            Problem(source, "", "edits", f"must be a list of mappings, got {type(data).__name__}")
+        )
+        raise_problems(problems)
+    edits = [(i, parse_edit(item, source, f"edits[{i}]", problems)) for i, item in enumerate(data)]
+    return [(i, edit) for i, edit in edits if edit is not None]
 
 
 def read_yaml_file(path: str | Path) -> Any:
@@ -345,10 +397,7 @@ def read_yaml_file(path: str | Path) -> Any:
         raise InvalidInput(f"{path}: is a folder, not a YAML file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path}: cannot read ({error})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{path}: not valid YAML ({error})") from None
+    data = load_yaml(text, str(path))
     if data is None:
         raise InvalidInput(f"{path}: the file is empty")
     return data
