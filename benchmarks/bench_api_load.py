@@ -36,11 +36,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from chipstress.interfaces.api.background import chipstress_command, free_port, running_server
 
 NETWORK = "tri-cluster"
 TARGETS_MS = {"idle": 300.0, "idle raw": 300.0, "20 jobs": 600.0, "20 jobs raw": 600.0}
@@ -61,60 +58,25 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _chipstress() -> list[str]:
-    script = Path(sys.executable).with_name("chipstress")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "chipstress"]  # pragma: no cover - no console script
-
-
 @contextmanager
 def server(workers: int = 2) -> Iterator[tuple[str, int]]:
     """``chipstress serve`` on a free loopback port; yields its base URL and pid."""
-    folder = Path(tempfile.mkdtemp(prefix="chipstress-bench-api-"))
-    port = _free_port()
-    command = [
-        *_chipstress(),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        str(folder / "results.duckdb"),
-        "--workers",
-        str(workers),
-    ]
-    process = subprocess.Popen(command, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.terminate()  # the server stops its jobs and its fork server
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
-        shutil.rmtree(folder, ignore_errors=True)
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="chipstress-bench-api-") as folder:
+        command = [
+            *chipstress_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            str(Path(folder) / "results.duckdb"),
+            "--workers",
+            str(workers),
+        ]
+        with running_server(command, port) as (url, pid):
+            yield url, pid
 
 
 def routes(url: str) -> list[str]:

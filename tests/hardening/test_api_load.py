@@ -9,66 +9,23 @@ bound; a cross-site upload is refused on the wire too.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import textwrap
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from chipstress.interfaces.api.background import chipstress_command, free_port, running_server
+
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _serving(command: list[str], port: int, cwd: Path) -> Iterator[tuple[str, int]]:
-    """Run a server command; yield (base URL, pid) once /api/health answers."""
-    process = subprocess.Popen(command, cwd=cwd, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start in 60 s"
-            time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.terminate()  # the server stops its jobs and its fork server
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
-
-
-def _chipstress() -> list[str]:
-    script = Path(sys.executable).with_name("chipstress")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "chipstress"]
 
 
 def _rss_mb(pid: int) -> float:
@@ -79,7 +36,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def test_the_request_after_a_500_is_answered(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     script = tmp_path / "crashing_server.py"
     script.write_text(
         textwrap.dedent(
@@ -98,7 +55,7 @@ def test_the_request_after_a_500_is_answered(tmp_path: Path) -> None:
             """
         )
     )
-    with _serving([sys.executable, str(script)], port, tmp_path):
+    with running_server([sys.executable, str(script)], port, tmp_path):
         # two requests pipelined on one connection: both must be answered
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             request = "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -149,9 +106,9 @@ def test_a_big_zip_neither_stalls_the_server_nor_keeps_its_memory(tmp_path: Path
     folder = tmp_path / "net"
     folder.mkdir()
     archive = _big_zip(folder, csv_mb=190)
-    port = _free_port()
+    port = free_port()
     command = [
-        *_chipstress(),
+        *chipstress_command(),
         "serve",
         "--port",
         str(port),
@@ -160,7 +117,7 @@ def test_a_big_zip_neither_stalls_the_server_nor_keeps_its_memory(tmp_path: Path
         "--max-upload-mb",
         "50",
     ]
-    with _serving(command, port, tmp_path) as (url, pid):
+    with running_server(command, port, tmp_path) as (url, pid):
         with httpx.Client(base_url=url, timeout=120) as client:
             client.get("/api/networks")  # the built-ins loaded: steady state
             before = _rss_mb(pid)
@@ -198,13 +155,20 @@ def test_a_big_zip_neither_stalls_the_server_nor_keeps_its_memory(tmp_path: Path
 
 @pytest.mark.parametrize(("origin", "status"), [("http://evil.example", 403), (None, 201)])
 def test_cross_site_upload_on_the_wire(tmp_path: Path, origin: str | None, status: int) -> None:
-    port = _free_port()
-    command = [*_chipstress(), "serve", "--port", str(port), "--db", str(tmp_path / "r.duckdb")]
+    port = free_port()
+    command = [
+        *chipstress_command(),
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        str(tmp_path / "r.duckdb"),
+    ]
     archive = tmp_path / "tiny.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for path in sorted(TINY.iterdir()):
             zipped.write(path, path.name)
-    with _serving(command, port, tmp_path) as (url, _):
+    with running_server(command, port, tmp_path) as (url, _):
         headers = {} if origin is None else {"Origin": origin}
         response = httpx.post(
             f"{url}/api/networks",
