@@ -17,6 +17,8 @@ import textwrap
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,16 @@ import pytest
 from chipstress.interfaces.api.background import chipstress_command, free_port, running_server
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
+
+
+@contextmanager
+def _chipstress_serve(folder: Path, *extra: str) -> Iterator[tuple[str, int]]:
+    """``chipstress serve`` on a free port with its database in ``folder``."""
+    port = free_port()
+    command = [*chipstress_command(), "serve", "--port", str(port)]
+    command += ["--db", str(folder / "r.duckdb"), *extra]
+    with running_server(command, port, folder) as served:
+        yield served
 
 
 def _rss_mb(pid: int) -> float:
@@ -106,18 +118,7 @@ def test_a_big_zip_neither_stalls_the_server_nor_keeps_its_memory(tmp_path: Path
     folder = tmp_path / "net"
     folder.mkdir()
     archive = _big_zip(folder, csv_mb=190)
-    port = free_port()
-    command = [
-        *chipstress_command(),
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(tmp_path / "r.duckdb"),
-        "--max-upload-mb",
-        "50",
-    ]
-    with running_server(command, port, tmp_path) as (url, pid):
+    with _chipstress_serve(tmp_path, "--max-upload-mb", "50") as (url, pid):
         with httpx.Client(base_url=url, timeout=120) as client:
             client.get("/api/networks")  # the built-ins loaded: steady state
             before = _rss_mb(pid)
@@ -155,20 +156,11 @@ def test_a_big_zip_neither_stalls_the_server_nor_keeps_its_memory(tmp_path: Path
 
 @pytest.mark.parametrize(("origin", "status"), [("http://evil.example", 403), (None, 201)])
 def test_cross_site_upload_on_the_wire(tmp_path: Path, origin: str | None, status: int) -> None:
-    port = free_port()
-    command = [
-        *chipstress_command(),
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(tmp_path / "r.duckdb"),
-    ]
     archive = tmp_path / "tiny.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for path in sorted(TINY.iterdir()):
             zipped.write(path, path.name)
-    with running_server(command, port, tmp_path) as (url, _):
+    with _chipstress_serve(tmp_path) as (url, _):
         headers = {} if origin is None else {"Origin": origin}
         response = httpx.post(
             f"{url}/api/networks",
@@ -180,7 +172,7 @@ def test_cross_site_upload_on_the_wire(tmp_path: Path, origin: str | None, statu
         same = httpx.post(
             f"{url}/api/networks",
             files={"file": ("tiny.zip", archive.read_bytes(), "application/zip")},
-            headers={"Origin": f"http://localhost:{port}"},
+            headers={"Origin": url.replace("127.0.0.1", "localhost")},
             timeout=60,
         )
         assert same.status_code == 201, same.text
