@@ -11,18 +11,24 @@ from chipstress.results import RunKind
 from chipstress.store import RUN_KINDS
 from chipstress.workflows.operations import OPERATIONS, operation
 
-# CLI commands that are not operations (they read, convert or serve networks and runs).
+# CLI commands that are not operations (they read, convert or serve networks and runs,
+# or watch sources: the watcher stores each alert's scenario as a scenario run).
 NOT_OPERATIONS = {
     "convert",
     "demo",
+    "explain",
     "export",
     "generate",
     "hazards",
+    "import",
     "info",
+    "news",
     "report",
     "runs",
     "serve",
+    "template",
     "validate",
+    "watch",
 }
 
 

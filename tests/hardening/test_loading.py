@@ -41,7 +41,7 @@ BOMB = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
 
 # A stall detector, not a performance figure: the unguarded loaders took 20-92 s and
 # gigabytes on these inputs; the guarded ones take milliseconds.
-STALL_SECONDS = 10.0
+STALL_SECONDS = 15.0
 
 
 def cli(*args: str | Path) -> tuple[int, str]:
@@ -260,7 +260,7 @@ def test_api_yaml_bodies_are_refused_with_the_line(
 ) -> None:
     started = time.perf_counter()
     response = api.post(f"/api/jobs/{route}", json={"network": "tri-cluster", "yaml": text})
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < STALL_SECONDS
     assert response.status_code == 422, response.text
     body = response.text
     assert "yaml, line " in body and words in body and "Traceback" not in body

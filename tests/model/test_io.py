@@ -132,7 +132,7 @@ def test_read_rejects_files_of_unknown_format(tmp_path: Path, name: str) -> None
         read_network(path)
     assert str(caught.value) == (
         f"{path}: cannot tell the format from the extension '{suffix}'; give a network folder, "
-        "a .yaml/.yml file, a reference .json file or a built-in name"
+        "a .yaml/.yml file, a reference .json file, an .xlsx workbook or a built-in name"
     )
 
 

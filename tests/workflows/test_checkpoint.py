@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from chipstress import ChipstressError, Network, load_builtin
+from chipstress.errors import InvalidInput
 from chipstress.executors import InProcessExecutor
 from chipstress.store import ResultsStore
 from chipstress.workflows import sweep
@@ -114,3 +115,38 @@ def test_simulation_chunk_failure_then_resume(store: ResultsStore) -> None:
         "node_contributions",
         "hazard_contributions",
     }
+
+
+def test_a_run_whose_stored_chunks_hold_other_nodes_is_refused(
+    store: ResultsStore, large: Network
+) -> None:
+    # A run started by an older chipstress chunked the nodes differently (strided): its
+    # stored chunk 0 holds other nodes than today's chunk 0. Resuming it would count some
+    # nodes twice and others never, so it is refused with the way out.
+    durations = 6.0
+    recorder = store.start("sweep", large, {"duration": durations})
+    sweep(large, durations=durations, runner=Runner(executor=FlakyExecutor({3}), recorder=recorder))
+    recorder.finish({"failed": 1}, {}, complete=False)
+    stored = recorder.stored_chunks(["sweep_chunks"])
+    first = stored[0]["sweep_chunks"]
+    other = stored[1]["sweep_chunks"]
+    assert set(first["node"]) != set(other["node"])
+    store.backend.execute(
+        "UPDATE result_sweep_chunks SET chunk = -1 WHERE run_id = ? AND chunk = 0",
+        [recorder.run_id],
+    )
+    store.backend.execute(
+        "UPDATE result_sweep_chunks SET chunk = 0 WHERE run_id = ? AND chunk = 1",
+        [recorder.run_id],
+    )
+    store.backend.execute(
+        "UPDATE result_sweep_chunks SET chunk = 1 WHERE run_id = ? AND chunk = -1",
+        [recorder.run_id],
+    )
+    resumed = store.resume(recorder.run_id, large, kind="sweep")
+    with pytest.raises(InvalidInput, match="cannot be resumed: start the sweep again"):
+        sweep(
+            large,
+            durations=durations,
+            runner=Runner(executor=InProcessExecutor(), recorder=resumed),
+        )

@@ -39,6 +39,7 @@ ALL_COLUMNS = [
     "baseline_lost_profit",
     "status_detail",
     "risk_exposure_index",
+    "lost_profit_log10",
     "ttr_minus_tts",
     "exposed",
     "name",

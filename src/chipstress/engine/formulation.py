@@ -50,6 +50,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from chipstress.engine.adjacency import Adjacency, downstream_product_key
 from chipstress.engine.solver import LPData
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
@@ -121,6 +122,19 @@ class StressModel:
     def has_premium(self) -> bool:
         """True when some edge charges a premium per unit shipped."""
         return bool(np.any(self.edge_premium > 0))
+
+    @cached_property
+    def group_key(self) -> np.ndarray:
+        """Per node, the smallest and largest index of a node with demand downstream of it
+        (shape ``(n_nodes, 2)``): nodes with the same key usually share their scenario
+        region (:func:`chipstress.engine.adjacency.downstream_product_key`)."""
+        customers = self.customers
+        return downstream_product_key(self.demand > 0, customers.indptr, customers.indices)
+
+    @cached_property
+    def adjacency(self) -> Adjacency:
+        """Each node's edges and BOM lines as compressed rows (built on first use)."""
+        return Adjacency.build(self.n_nodes, self.edge_supplier, self.edge_customer, self.bom_node)
 
 
 def compile_network(network: Network) -> StressModel:
@@ -260,6 +274,8 @@ class Layout:
         return len(self.nodes) + np.arange(len(self.edges))
 
 
+_NONE = np.zeros(0, dtype=np.int64)  # no indices
+
 # (rows, columns, values) of one block of the constraint matrix.
 Entries = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -285,23 +301,26 @@ def region_layout(
         Which nodes, edges and BOM lines the program's columns and rows stand for.
     """
     n = model.n_nodes
-    in_region = np.ones(n, bool) if region is None else region
-    nodes = np.flatnonzero(in_region)
+    if region is None:
+        nodes = np.arange(n)
+        edges, boundary_out, boundary_in = np.arange(model.n_edges), _NONE, _NONE
+        bom_lines = np.arange(model.n_bom)
+    else:  # gathered from the region's nodes: time in proportion to the region
+        nodes = np.flatnonzero(region)
+        edges, boundary_out, boundary_in, bom_lines = model.adjacency.region_parts(region, nodes)
     node_local = np.full(n, -1, dtype=np.int64)
     node_local[nodes] = np.arange(len(nodes))
-    inside_sup, inside_cus = in_region[model.edge_supplier], in_region[model.edge_customer]
-    bom_lines = np.flatnonzero(in_region[model.bom_node])
     bom_local = np.full(model.n_bom, -1, dtype=np.int64)
     bom_local[bom_lines] = np.arange(len(bom_lines))
     ttr = kind == ProgramKind.TTR
-    products = nodes[model.demand[nodes] > 0] if ttr else np.zeros(0, np.int64)
+    products = nodes[model.demand[nodes] > 0] if ttr else _NONE
     return Layout(
         nodes=nodes,
-        edges=np.flatnonzero(inside_sup & inside_cus),
+        edges=edges,
         bom_lines=bom_lines,
         products=products,
-        boundary_out=np.flatnonzero(inside_sup & ~inside_cus),
-        boundary_in=np.flatnonzero(~inside_sup & inside_cus),
+        boundary_out=boundary_out,
+        boundary_in=boundary_in,
         node_local=node_local,
         bom_local=bom_local,
     )

@@ -15,9 +15,14 @@ again; a region that grows past ``max_region_fraction`` of the network is solved
 whole program. The answer is therefore the whole program's optimum, only computed on a
 fraction of it.
 
-Each regional program is loaded afresh and started from the baseline's simplex basis
-(restricted to the region, completed by HiGHS), so it needs a few pivots, and a
-scenario's answer does not depend on which scenarios a worker solved before it: results
+A regional program is started from the baseline's simplex basis (restricted to the
+region, completed by HiGHS), so it needs a few pivots. The last program of each kind stays
+loaded (*hot*): the next scenario on the same region only changes the disrupted columns'
+bounds and starts from the last optimum. Scenarios a bound settles are not solved at all:
+when the baseline plan still fits under the disruption (every disrupted node keeps the
+production the plan needs of it), the baseline's value is the scenario's. See
+``docs/scaling.md``. An answer depends only on the scenarios solved since the last
+:meth:`RegionalSolver.reset`; a sweep resets at the start of every chunk, so its results
 are identical for any split of the work.
 """
 
@@ -28,12 +33,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chipstress.engine.adjacency import reach
+from chipstress.engine.border import BorderTerms, border_terms, border_violations
 from chipstress.engine.formulation import (
     Layout,
     ProgramKind,
     StressModel,
     build_delayed_tts,
     build_lp,
+    define_border_flows,
+    define_flow_rhs,
 )
 from chipstress.engine.solver import (
     BasisStatus,
@@ -160,6 +169,23 @@ class Baselines:
     ttr: dict[float, BaselineTTR]
 
 
+@dataclass
+class _Loaded:
+    """A regional program held by a hot solver, and the columns the last scenario changed."""
+
+    key: tuple[ProgramKind, bytes]
+    duration: float
+    data: LPData
+    layout: Layout
+    changed: np.ndarray
+    solver: HighsSolver
+    terms: BorderTerms | None = None
+
+
+# Initial regions remembered per solver (a sweep asks for each node's several times).
+_REGION_CACHE = 1024
+
+
 @dataclass(frozen=True)
 class ScenarioResult:
     """One solved scenario: a value, a status, and how big the region ended up."""
@@ -218,6 +244,14 @@ class RegionalSolver:
         self._has_demand = model.demand > 0
         # Lost sales per period below this are zero (relative to each node's demand).
         self._zero_units = 1e-9 * np.maximum(1.0, model.demand)
+        # Hot programs: the last initial region of each kind stays loaded in its own
+        # instance, and the next scenario on the same region only changes column bounds.
+        self._reuse = solver is None
+        self._hot_solvers: dict[tuple[ProgramKind, int], HighsSolver] = {}
+        self._hot: dict[tuple[ProgramKind, int], _Loaded] = {}
+        self._regions: dict[bytes, np.ndarray] = {}
+        self._upstream: dict[bytes, np.ndarray] = {}
+        self._needed: dict[float, np.ndarray] = {}
 
     def baselines(self) -> Baselines:
         """The undisrupted optima computed so far, to hand to solvers in other processes."""
@@ -228,16 +262,25 @@ class RegionalSolver:
         if baselines.tts is not None:
             self._baseline_tts = baselines.tts
         self._baseline_ttr.update(baselines.ttr)
+        self._needed.clear()
+        self._hot.clear()
 
     def _solve_whole(self, data: LPData) -> SolveStatus:
         self.solver.load(data, presolve=data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
         return self.solver.solve()
 
-    def _value(self, kind: ProgramKind, layout: Layout, solution: Solution) -> float:
+    def reset(self) -> None:
+        """Forget the programs held hot, so the next answers depend on nothing solved
+        before (a sweep calls this at the start of every chunk)."""
+        self._hot.clear()
+
+    def _value(
+        self, kind: ProgramKind, layout: Layout, solution: Solution, solver: Solver | None = None
+    ) -> float:
         """The optimal ``s`` (``tts``) or lost-profit rate (``ttr``) of the last solve."""
         if kind == ProgramKind.TTS:
             return float(solution.col_value[layout.extra_column])
-        return self.solver.objective()
+        return (self.solver if solver is None else solver).objective()
 
     # ------------------------------------------------------------------ baselines
     def baseline_ttr(self, duration: float) -> BaselineTTR:
@@ -324,32 +367,188 @@ class RegionalSolver:
         return self._baseline_tts
 
     # ------------------------------------------------------------------ regions
-    def _reach(self, start: np.ndarray, adjacency: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Mask of every node reachable from ``start`` (mask) along ``adjacency``."""
-        indptr, indices = adjacency
-        seen = start.copy()
-        frontier = np.flatnonzero(start)
-        while len(frontier):
-            starts, ends = indptr[frontier], indptr[frontier + 1]
-            if len(frontier) == 1:
-                neighbours = indices[starts[0] : ends[0]]
-            else:
-                neighbours = np.concatenate(
-                    [indices[a:b] for a, b in zip(starts, ends, strict=True)]
-                )
-            neighbours = np.unique(neighbours[~seen[neighbours]])
-            seen[neighbours] = True
-            frontier = neighbours
-        return seen
+    def _initial(self, disrupted: np.ndarray) -> np.ndarray:
+        """The initial region of disrupting ``disrupted`` (positions, ascending) as a mask;
+        remembered as node positions (a few kilobytes each)."""
+        key = np.asarray(disrupted, dtype=np.int64).tobytes()
+        nodes = self._regions.get(key)
+        if nodes is None:
+            start = np.zeros(self.model.n_nodes, bool)
+            start[disrupted] = True
+            downstream = reach(start, *self._customers)
+            products = downstream & self._has_demand
+            # Upstream of the same products again and again (nodes of one supply tree).
+            product_key = np.flatnonzero(products).tobytes()
+            upstream = self._upstream.get(product_key)
+            if upstream is None:
+                if len(self._upstream) >= _REGION_CACHE:
+                    self._upstream.clear()
+                upstream = np.flatnonzero(reach(products, *self._suppliers))
+                self._upstream[product_key] = upstream
+            nodes = np.union1d(upstream, np.asarray(disrupted, dtype=np.int64))
+            if len(self._regions) >= _REGION_CACHE:
+                self._regions.clear()
+            self._regions[key] = nodes
+        region = np.zeros(self.model.n_nodes, bool)
+        region[nodes] = True
+        return region
+
+    def region_key(self, disrupted: np.ndarray) -> bytes:
+        """The nodes of the initial region of disrupting ``disrupted`` (positions,
+        ascending), as bytes: scenarios with equal keys start from the same program, so
+        a sweep solves them one after the other (see :meth:`reset`)."""
+        self._initial(disrupted)
+        return self._regions[np.asarray(disrupted, dtype=np.int64).tobytes()].tobytes()
 
     def initial_region(self, disrupted: np.ndarray) -> np.ndarray:
-        """Products downstream of the disrupted nodes, and everything upstream of those."""
-        start = np.zeros(self.model.n_nodes, bool)
-        start[disrupted] = True
-        downstream = self._reach(start, self._customers)
-        region = self._reach(downstream & self._has_demand, self._suppliers)
-        region |= start
-        return region
+        """Products downstream of the disrupted nodes, and everything upstream of those.
+
+        Parameters
+        ----------
+        disrupted
+            Positions of the disrupted nodes.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean mask over the nodes (a new array).
+        """
+        return self._initial(disrupted)
+
+    def _needed_production(self, kind: ProgramKind, base: BaselineTTR | BaselineTTS) -> np.ndarray:
+        """Per node, the least production the baseline plan needs (units per period).
+
+        Lowering a node's production relaxes its BOM rows and tightens only its own flow
+        row, ``Σ out y − u − l ≤ stock rate − demand``: the baseline plan still holds with
+        ``u = max(0, Σ out y + demand − l − stock rate)``.
+        """
+        key = float(base.duration) if isinstance(base, BaselineTTR) else -1.0
+        needed = self._needed.get(key)
+        if needed is None:
+            model = self.model
+            out = np.bincount(model.edge_supplier, weights=base.flow, minlength=model.n_nodes)
+            needed = out + model.demand
+            if isinstance(base, BaselineTTR):
+                needed -= base.lost_rate
+                if np.isfinite(base.duration):
+                    needed -= model.inventory / base.duration
+            else:
+                needed -= model.inventory * base.s
+            self._needed[key] = needed
+        return needed
+
+    def _baseline_holds(
+        self, kind: ProgramKind, alpha: np.ndarray, base: BaselineTTR | BaselineTTS
+    ) -> bool:
+        """True when the undisrupted optimum stays feasible, hence optimal, under ``alpha``:
+        every disrupted node keeps the capacity the baseline plan needs of it. A
+        disruption only removes capacity, so the baseline's value is then the scenario's."""
+        hit = np.flatnonzero(alpha > 0)
+        left = (1.0 - alpha[hit]) * self.model.capacity[hit]
+        return bool(np.all(self._needed_production(kind, base)[hit] <= left))
+
+    def _solve_hot(
+        self,
+        kind: ProgramKind,
+        alpha: np.ndarray,
+        duration: float,
+        base: BaselineTTR | BaselineTTS,
+        region: np.ndarray,
+        slot: int,
+    ) -> tuple[SolveStatus, _Loaded]:
+        """Solve a region's program, reusing it when the last scenario of this kind had
+        the same region in this ``slot`` (0: first regions, 1: grown ones): only the
+        disrupted columns' bounds (and, for another duration, the right-hand sides)
+        change, and the simplex starts from the last optimum."""
+        model = self.model
+        key = (kind, np.flatnonzero(region).tobytes())
+        solver = self._hot_solvers.get((kind, slot))
+        if solver is None:
+            solver = self._hot_solvers[(kind, slot)] = HighsSolver()
+        loaded = self._hot.get((kind, slot))
+        if loaded is None or loaded.key != key:
+            s_lower = base.s if isinstance(base, BaselineTTS) else 0.0
+            data, layout = build_lp(
+                model,
+                kind,
+                self._no_disruption,
+                duration,
+                region=region,
+                border_flow=base.flow,
+                s_lower=s_lower,
+            )
+            solver.load(data)
+            if base.basis is not None:
+                solver.set_basis(*base.basis.for_region(layout, kind))
+            loaded = _Loaded(key, float(duration), data, layout, np.zeros(0, np.int64), solver)
+            self._hot[(kind, slot)] = loaded
+        else:
+            if len(loaded.changed):
+                changed = loaded.changed
+                solver.change_col_bounds(
+                    changed, np.zeros(len(changed)), loaded.data.col_upper[changed]
+                )
+            if float(duration) != loaded.duration:  # time-to-recover at another duration
+                row_upper = define_flow_rhs(model, kind, loaded.layout, duration)
+                define_border_flows(model, loaded.layout, base.flow, row_upper)
+                solver.change_all_row_bounds(loaded.data.row_lower, row_upper)
+                loaded.duration = float(duration)
+                loaded.terms = None  # another baseline outside
+        hit = np.flatnonzero(alpha > 0)
+        columns = loaded.layout.node_local[hit]
+        solver.change_col_bounds(
+            columns, np.zeros(len(hit)), (1.0 - alpha[hit]) * model.capacity[hit]
+        )
+        loaded.changed = columns
+        status = solver.solve()
+        if status != SolveStatus.OPTIMAL:
+            del self._hot[(kind, slot)]  # start the next scenario afresh
+        return status, loaded
+
+    def _solve_cold(
+        self,
+        kind: ProgramKind,
+        alpha: np.ndarray,
+        duration: float,
+        base: BaselineTTR | BaselineTTS,
+        region: np.ndarray,
+    ) -> tuple[SolveStatus, Layout]:
+        """Build and solve a (grown) region's program afresh, from the baseline's basis."""
+        data, layout = build_lp(
+            self.model,
+            kind,
+            alpha,
+            duration,
+            region=region,
+            border_flow=base.flow,
+            s_lower=base.s if isinstance(base, BaselineTTS) else 0.0,
+        )
+        self.solver.load(data)
+        if base.basis is not None:
+            self.solver.set_basis(*base.basis.for_region(layout, kind))
+        return self.solver.solve(), layout
+
+    def _terms(
+        self, layout: Layout, base: BaselineTTR | BaselineTTS, loaded: _Loaded | None
+    ) -> BorderTerms:
+        """The border certificate's fixed parts for ``layout`` (kept with a hot program):
+        the baseline's duals and premiums for time-to-recover, zero for time-to-survive."""
+        if loaded is not None and loaded.terms is not None:
+            return loaded.terms
+        if isinstance(base, BaselineTTR):
+            terms = border_terms(
+                self.model,
+                layout,
+                base.flow,
+                base.flow_dual,
+                base.bom_dual,
+                self.model.edge_premium,
+            )
+        else:
+            terms = border_terms(self.model, layout, base.flow, None, None, None)
+        if loaded is not None:
+            loaded.terms = terms
+        return terms
 
     def _solve_regions(
         self,
@@ -362,46 +561,31 @@ class RegionalSolver:
 
         Everything outside the region is held at ``base``, the undisrupted optimum of the
         same program (its flows on the border, its duals in the certificate, its basis as
-        the starting point). Returns ``(status, value, region)``: the optimal ``s``
-        (``tts``) or lost-profit rate (``ttr``), and the final region; ``region`` is
-        ``None`` when the whole program was solved instead.
+        the starting point). Programs are kept hot for the next scenario
+        (:meth:`_solve_hot`) unless a solver was given. Returns ``(status, value,
+        region)``: the optimal ``s`` (``tts``) or lost-profit rate (``ttr``), and the final
+        region; ``region`` is ``None`` when the whole program was solved instead.
         """
-        if isinstance(base, BaselineTTR):
-            outside_flow_dual, outside_bom_dual, s_lower = base.flow_dual, base.bom_dual, 0.0
-        else:
-            outside_flow_dual, outside_bom_dual, s_lower = None, None, base.s
-        border_flow = base.flow
+        s_lower = base.s if isinstance(base, BaselineTTS) else 0.0
         region = self.initial_region(np.flatnonzero(alpha > 0))
-        while True:
-            if region.sum() > self.max_region_fraction * self.model.n_nodes:
+        loaded: _Loaded | None = None
+        slot = 0
+        while region.sum() <= self.max_region_fraction * self.model.n_nodes:
+            solver: Solver = self.solver
+            if self._reuse:
+                status, loaded = self._solve_hot(kind, alpha, duration, base, region, slot)
+                layout, solver = loaded.layout, loaded.solver
+            else:
+                status, layout = self._solve_cold(kind, alpha, duration, base, region)
+            slot = 1
+            if status != SolveStatus.OPTIMAL:
                 break
-            data, layout = build_lp(
-                self.model,
-                kind,
-                alpha,
-                duration,
-                region=region,
-                border_flow=border_flow,
-                s_lower=s_lower,
-            )
-            self.solver.load(data)
-            if base.basis is not None:
-                self.solver.set_basis(*base.basis.for_region(layout, kind))
-            if self.solver.solve() != SolveStatus.OPTIMAL:
-                break
-            solution = self.solver.solution()
-            value = self._value(kind, layout, solution)
+            solution = solver.solution()
+            value = self._value(kind, layout, solution, solver)
             if kind == ProgramKind.TTS and value <= s_lower * (1 + 1e-12) + S_ZERO:
                 return SolveStatus.OPTIMAL, value, region  # the held plan outside still works
-            grow = self._border_violations(
-                layout,
-                solution.row_dual,
-                border_flow,
-                outside_flow_dual,
-                outside_bom_dual,
-                region,
-                self.model.edge_premium if kind == ProgramKind.TTR else None,
-            )
+            terms = self._terms(layout, base, loaded)
+            grow = self._border_violations(terms, solution.row_dual, region)
             if not len(grow):
                 return SolveStatus.OPTIMAL, value, region
             region = region.copy()
@@ -433,7 +617,7 @@ class RegionalSolver:
             return ScenarioResult(0.0, SolveStatus.OPTIMAL, 0)
         if base.status != SolveStatus.OPTIMAL:
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
-        if not np.any(alpha > 0):
+        if not np.any(alpha > 0) or self._baseline_holds(ProgramKind.TTS, alpha, base):
             return ScenarioResult(base.tts, SolveStatus.OPTIMAL, 0)
         status, s, region = self._solve_regions(ProgramKind.TTS, alpha, np.inf, base)
         reported = SolveStatus.OPTIMAL if status == SolveStatus.INFEASIBLE else status
@@ -480,7 +664,11 @@ class RegionalSolver:
         base = self.baseline_ttr(duration)
         if base.status != SolveStatus.OPTIMAL:
             return ScenarioResult(np.nan, base.status, self.model.n_nodes)
-        if not np.any(alpha > 0) or duration <= 0:
+        if (
+            not np.any(alpha > 0)
+            or duration <= 0
+            or self._baseline_holds(ProgramKind.TTR, alpha, base)
+        ):
             return ScenarioResult(base.lost_profit, SolveStatus.OPTIMAL, 0)
         status, rate, region = self._solve_regions(ProgramKind.TTR, alpha, duration, base)
         if status != SolveStatus.OPTIMAL:
@@ -495,57 +683,20 @@ class RegionalSolver:
         return ScenarioResult(rate * duration, SolveStatus.OPTIMAL, self._region_size(region))
 
     def _border_violations(
-        self,
-        layout: Layout,
-        pi: np.ndarray,
-        flow: np.ndarray,
-        outside_flow_dual: np.ndarray | None,
-        outside_bom_dual: np.ndarray | None,
-        region: np.ndarray,
-        premium: np.ndarray | None = None,
+        self, terms: BorderTerms, pi: np.ndarray, region: np.ndarray
     ) -> np.ndarray:
-        """Nodes across border edges whose reduced cost disagrees with their held flow.
+        """Nodes to add to ``region``: across border edges whose reduced cost disagrees
+        with their held flow (:func:`chipstress.engine.border.border_violations`).
 
-        A border edge e (supplier i, customer j) has reduced cost ``c_e − Aᵀπ`` =
-        ``premium_e − π_flow(i) + π_bom(row of e)`` (``premium`` is ``None`` — costs 0 —
-        for time-to-survive), taking each dual from the region's program when that row is
-        inside and from the outside dual (baseline, or zero) otherwise. An edge at zero
-        flow needs a reduced cost >= 0; an edge carrying flow needs 0.
+        A customer that should give up supply brings its downstream; a supplier that
+        should ship more brings its whole supply tree (one round instead of many).
         """
-        model = self.model
-        node_local = np.full(model.n_nodes, -1, dtype=np.int64)
-        node_local[layout.nodes] = np.arange(len(layout.nodes))
-        bom_local = np.full(model.n_bom, -1, dtype=np.int64)
-        bom_local[layout.bom_lines] = np.arange(layout.n_bom)
-        flow_pi = pi[layout.n_bom :]
-        bom_pi = pi[: layout.n_bom]
-        scale = float(np.max(np.abs(pi), initial=0.0))
-        if premium is not None:
-            scale += float(np.max(premium, initial=0.0))
-        tolerance = 1e-9 * (1.0 + scale)
-        out_edges, in_edges = layout.boundary_out, layout.boundary_in
-        # Edges leaving the region: supplier inside, customer (and its BOM row) outside.
-        reduced_out = -flow_pi[node_local[model.edge_supplier[out_edges]]]
-        if outside_bom_dual is not None:
-            reduced_out = reduced_out + outside_bom_dual[model.edge_bom_row[out_edges]]
-        # Edges entering the region: supplier outside, customer's BOM row inside.
-        reduced_in = bom_pi[bom_local[model.edge_bom_row[in_edges]]]
-        if outside_flow_dual is not None:
-            reduced_in = reduced_in - outside_flow_dual[model.edge_supplier[in_edges]]
-        if premium is not None:
-            reduced_out = reduced_out + premium[out_edges]
-            reduced_in = reduced_in + premium[in_edges]
-        grow = []
-        for edges, reduced, far_end in (
-            (out_edges, reduced_out, model.edge_customer),
-            (in_edges, reduced_in, model.edge_supplier),
-        ):
-            carrying = flow[edges] > 1e-9 * (1.0 + np.abs(flow[edges]))
-            bad = np.where(carrying, np.abs(reduced) > tolerance, reduced < -tolerance)
-            far = np.zeros(model.n_nodes, bool)
-            far[far_end[edges[bad]]] = True
-            grow.append(far)
-        # A customer that should give up supply brings its downstream; a supplier that
-        # should ship more brings its whole supply tree (one round instead of many).
-        added = self._reach(grow[0], self._customers) | self._reach(grow[1], self._suppliers)
+        customers, suppliers = border_violations(terms, pi)
+        if not len(customers) and not len(suppliers):
+            return customers
+        n = self.model.n_nodes
+        grow = [np.zeros(n, bool), np.zeros(n, bool)]
+        grow[0][customers] = True
+        grow[1][suppliers] = True
+        added = reach(grow[0], *self._customers) | reach(grow[1], *self._suppliers)
         return np.flatnonzero(added & ~region)

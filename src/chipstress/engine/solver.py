@@ -424,6 +424,22 @@ class HighsSolver:
         columns = np.arange(len(cost), dtype=np.int32)
         self.highs.changeColsCost(len(columns), columns, np.asarray(cost, dtype=np.float64))
 
+    def change_all_row_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Replace every row's bounds (HiGHS keeps its basis: the next solve starts hot).
+
+        Parameters
+        ----------
+        lower, upper
+            One bound per row of the program held (``±inf`` for none).
+        """
+        rows = np.arange(len(upper), dtype=np.int32)
+        self.highs.changeRowsBounds(  # type: ignore[attr-defined]  # missing from the stubs
+            len(rows),
+            rows,
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
+        )
+
     def start_from(self, values: np.ndarray | None) -> None:
         """A fresh search (no state of the previous one), from ``values`` when given."""
         self.highs.clearSolver()

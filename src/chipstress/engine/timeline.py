@@ -41,8 +41,9 @@ absent = 0) or the ``lead_time`` argument, and are rounded up to whole run perio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,12 @@ import scipy.sparse as sp
 
 from chipstress.engine.formulation import StressModel, compile_network
 from chipstress.engine.solver import BasisStatus, HighsSolver, LPData, Solver, SolveStatus
-from chipstress.engine.timeline_program import TimelineLayout, build_timeline, carry_basis
+from chipstress.engine.timeline_program import (
+    TimelineLayout,
+    build_timeline,
+    carry_basis,
+    merge_periods,
+)
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
@@ -157,6 +163,64 @@ class _Plan:
     late: np.ndarray  # H × nodes, backlog served (rates)
     backlog: np.ndarray  # H × nodes, units waiting at the end of the period
     region_size: int
+
+
+def _spread(plan: _Plan, lengths: np.ndarray) -> _Plan:
+    """A plan over merged periods, each period's rates repeated over its run."""
+    if np.all(lengths == 1):
+        return plan
+    spread = partial(np.repeat, repeats=lengths, axis=0)
+    return replace(
+        plan,
+        u=spread(plan.u),
+        y=spread(plan.y),
+        lost=spread(plan.lost),
+        late=spread(plan.late),
+        backlog=spread(plan.backlog),
+    )
+
+
+def _sell_from_stock_first(
+    lost: np.ndarray, draw: np.ndarray, demand: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """Lost sales per period with each run's losses moved to the run's last periods.
+
+    Parameters
+    ----------
+    lost
+        Lost sales per merged period and product (``runs × products``, units per network
+        period), constant over each run.
+    draw
+        What each product's stock gives per period when nothing is lost: shipments plus
+        demand minus production (units per network period), constant over each run.
+    demand
+        Demand per product (units per network period).
+    lengths
+        Each run's length in periods.
+
+    Returns
+    -------
+    numpy.ndarray
+        Lost sales per period (``H × products``). In a run, the ``k · l`` units lost are
+        placed from the last period backwards at up to ``min(demand, draw)`` per period,
+        so the stock never rises and ends where it did; where that does not fit (or
+        nothing is lost) the run keeps its even spread.
+    """
+    spread = np.repeat(lost, lengths, axis=0)
+    first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    for run, product in zip(*np.nonzero((lengths[:, None] > 1) & (lost > 0)), strict=True):
+        k = int(lengths[run])
+        per_period = min(float(demand[product]), float(draw[run, product]))
+        total = k * float(lost[run, product])
+        if per_period <= 0 or total > k * per_period * (1 + 1e-12):
+            continue
+        full = min(k, int(total // per_period))
+        placed = np.zeros(k)
+        placed[k - full :] = per_period
+        if full < k:
+            placed[k - full - 1] = total - full * per_period
+        spread[first[run] : first[run] + k, product] = placed
+    return spread
 
 
 class TimelineModel:
@@ -379,6 +443,8 @@ class TimelineModel:
             if plan is None:
                 plan = self._solve_regions_until_recovered(profile, hit)
         if plan is None:
+            plan = self._solve_merged_whole(profile, block)
+        if plan is None:
             plan = self._solve_whole(profile, block)
         return self._result(plan, baseline)
 
@@ -591,9 +657,13 @@ class TimelineModel:
         )
 
     def _build(
-        self, profile: np.ndarray, region: np.ndarray | None = None
+        self,
+        profile: np.ndarray,
+        region: np.ndarray | None = None,
+        lengths: np.ndarray | None = None,
     ) -> tuple[LPData, TimelineLayout]:
-        """The program over the profile's periods, for the whole network or a region."""
+        """The program over the profile's periods (of ``lengths`` run periods, default 1),
+        for the whole network or a region."""
         steady = np.nan_to_num(self._steady.y[0])  # NaN only if the steady state failed
         return build_timeline(
             self.model,
@@ -606,7 +676,75 @@ class TimelineModel:
             region=region,
             border_flow=steady if region is not None else None,
             stock_cap=None if self.foresight else self.model.inventory,
+            lengths=lengths,
         )
+
+    def _merged(
+        self, profile: np.ndarray, blocked: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Runs of periods to merge (:func:`merge_periods`): none with lead times or backlog."""
+        horizon = profile.shape[1]
+        if self.penalty is not None or np.any(self.lead > 0):
+            return np.arange(horizon), np.ones(horizon, np.int64)
+        if blocked is None:
+            return merge_periods(profile)
+        return merge_periods(np.vstack([profile, blocked.astype(float)]))
+
+    def _solve_merged_whole(
+        self, profile: np.ndarray, blocked: np.ndarray | None = None
+    ) -> _Plan | None:
+        """The whole program with runs of equal periods merged, if that halves it (else ``None``).
+
+        A one-off program (the cached whole program keeps every period, for hot starts).
+        """
+        starts, lengths = self._merged(profile, blocked)
+        if 2 * len(starts) > profile.shape[1]:
+            return None
+
+        def solve(starts: np.ndarray, lengths: np.ndarray) -> _Plan:
+            data, layout = self._build(profile[:, starts], None, lengths)
+            if blocked is not None:
+                data.col_upper[layout.column_block("y")] = np.where(
+                    blocked[:, starts].T, 0.0, np.inf
+                ).ravel()
+            self.solver.load(data, presolve=data.n_rows > PRESOLVE_ROWS)
+            self._whole_loaded = False
+            start = self._start_basis(layout)
+            if start is not None:
+                self.solver.set_basis(*start)
+            return self._plan(self.solver.solve(), layout, len(starts), None)
+
+        return self._solve_merged(solve, starts, lengths)
+
+    def _solve_merged(
+        self,
+        solve: Callable[[np.ndarray, np.ndarray], _Plan | None],
+        starts: np.ndarray,
+        lengths: np.ndarray,
+    ) -> _Plan | None:
+        """Solve over merged runs and spread the plan back, selling from stock first.
+
+        A merged plan holds every rate constant over a run, so where a product's stock
+        moves while demand is lost, the loss is spread over the run. Among the plans with
+        the same rates of production and shipment, the one that sells from stock first
+        and loses only at the end of the run is as good (the same lost units in the run,
+        the stock falling from the same start to the same end): each such run's lost
+        sales are moved to its last periods (:func:`_sell_from_stock_first`).
+        """
+        plan = solve(starts, lengths)
+        if plan is None or plan.status != SolveStatus.OPTIMAL or np.all(lengths == 1):
+            return None if plan is None else _spread(plan, lengths)
+        spread = _spread(plan, lengths)
+        products = self._products
+        outflow = np.asarray(self._out.T @ plan.y.T).T[:, products] + self.model.demand[products]
+        lost = _sell_from_stock_first(
+            plan.lost[:, products],
+            outflow - plan.u[:, products],
+            self.model.demand[products],
+            lengths,
+        )
+        spread.lost[:, products] = lost
+        return spread
 
     def _solve_whole(self, profile: np.ndarray, blocked: np.ndarray | None = None) -> _Plan:
         """The whole program, warm-started from the last optimal basis."""
@@ -705,14 +843,25 @@ class TimelineModel:
     def _solve_regions(self, profile: np.ndarray, hit: np.ndarray) -> _Plan | None:
         """Solve on growing regions until the border certificate holds (``None``: too big).
 
-        The program runs over the profile's periods (the horizon, or fewer).
+        The program runs over the profile's periods (the horizon, or fewer). Without lead
+        times and backlog, runs of periods with the same capacities are merged into one
+        period each (exact: :func:`merge_periods`) and the plan is spread back over them.
         """
+        starts, lengths = self._merged(profile)
+        return self._solve_merged(
+            lambda at, k: self._solve_merged_regions(profile[:, at], k, hit), starts, lengths
+        )
+
+    def _solve_merged_regions(
+        self, profile: np.ndarray, lengths: np.ndarray, hit: np.ndarray
+    ) -> _Plan | None:
+        """:meth:`_solve_regions` over periods of the given lengths (in run periods)."""
         horizon = profile.shape[1]
         region = self.initial_region(hit)
         held = self._held_steady_state(horizon)
         last: tuple[TimelineLayout, np.ndarray, np.ndarray] | None = None
         while region.sum() <= self.max_region_fraction * self.model.n_nodes:
-            data, layout = self._build(profile, region)
+            data, layout = self._build(profile, region, lengths)
             self.solver.load(data)
             self._whole_loaded = False
             start = self._start_basis(layout)
@@ -723,7 +872,7 @@ class TimelineModel:
             status = self.solver.solve()
             if status != SolveStatus.OPTIMAL:
                 return None
-            grow = self._border_violations(layout, self.solver.solution().row_dual, region)
+            grow = self._border_violations(layout, self.solver.solution().row_dual, region, lengths)
             if not len(grow):
                 return self._plan(status, layout, horizon, held)
             last = (layout, *self.solver.basis())
@@ -732,13 +881,14 @@ class TimelineModel:
         return None
 
     def _border_violations(
-        self, layout: TimelineLayout, pi: np.ndarray, region: np.ndarray
+        self, layout: TimelineLayout, pi: np.ndarray, region: np.ndarray, lengths: np.ndarray
     ) -> np.ndarray:
         """Nodes to add: across held border edges whose reduced cost, in some period, disagrees.
 
-        Edge e shipped in period t has reduced cost ``premium_e − π_stock(supplier, t) +
-        π_bom(line, t + L_e)`` (the BOM term only while ``t + L_e < H``), each dual from
-        the region's program when its row is inside and 0 outside.
+        Edge e shipped in period t has reduced cost ``k_t · premium_e − π_stock(supplier, t)
+        + π_bom(line, t + L_e)`` (the BOM term only while ``t + L_e < H``; ``k_t`` the
+        period's length in run periods), each dual from the region's program when its row
+        is inside and 0 outside.
         """
         model, h = self.model, layout.horizon
         node_local = np.full(model.n_nodes, -1, dtype=np.int64)
@@ -753,11 +903,12 @@ class TimelineModel:
         tolerance = 1e-9 * (1.0 + scale)
         flow = self._steady.y[0]
         out_edges, in_edges = layout.boundary_out, layout.boundary_in
+        weight = np.asarray(lengths, dtype=float)[:, None]
         reduced_out = (
-            model.edge_premium[out_edges][None, :]
+            weight * model.edge_premium[out_edges][None, :]
             - pi_stock[:, node_local[model.edge_supplier[out_edges]]]
         )
-        reduced_in = np.repeat(model.edge_premium[in_edges][None, :], h, axis=0)
+        reduced_in = weight * model.edge_premium[in_edges][None, :]
         arrival = np.arange(h)[:, None] + self.lead[in_edges][None, :]
         inside = arrival < h
         lines = np.broadcast_to(bom_local[model.edge_bom_row[in_edges]][None, :], arrival.shape)

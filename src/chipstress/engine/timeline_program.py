@@ -67,7 +67,7 @@ import scipy.sparse as sp
 from chipstress.engine.formulation import StressModel
 from chipstress.engine.solver import LPData
 
-__all__ = ["TimelineLayout", "build_timeline", "carry_basis"]
+__all__ = ["TimelineLayout", "build_timeline", "carry_basis", "merge_periods"]
 
 
 @dataclass(frozen=True)
@@ -247,8 +247,12 @@ def _define_stock_constraints(
     inventory: bool,
     border_flow: np.ndarray | None,
     triplets: _Triplets,
+    lengths: np.ndarray,
 ) -> np.ndarray:
-    """``(s[t] − s[t−1]) / p + Σ_out y − u − l (+ w) ≤ −demand``; returns the right-hand sides."""
+    """``(s[t] − s[t−1]) / (p·k_t) + Σ_out y − u − l (+ w) ≤ −demand``; returns the right-hand sides.
+
+    ``k_t`` is period t's length in run periods (1 unless periods are merged).
+    """
     h, nn, ne, npr = layout.horizon, layout.n_nodes, layout.n_edges, layout.n_products
     node_local = _local(model.n_nodes, layout.nodes)
     stock0 = layout.row_block("stock").start
@@ -259,10 +263,15 @@ def _define_stock_constraints(
         stock0 + t * nn + node_local[model.edge_supplier[layout.edges[k]]], y0 + t * ne + k, 1.0
     )
     t, k = _grid(h, nn)
+    per_length = inv_p / lengths[t]
     triplets.add(stock0 + t * nn + k, u0 + t * nn + k, -1.0)
-    triplets.add(stock0 + t * nn + k, s0 + t * nn + k, inv_p)
+    triplets.add(stock0 + t * nn + k, s0 + t * nn + k, per_length)
     later = t > 0
-    triplets.add(stock0 + t[later] * nn + k[later], s0 + (t[later] - 1) * nn + k[later], -inv_p)
+    triplets.add(
+        stock0 + t[later] * nn + k[later],
+        s0 + (t[later] - 1) * nn + k[later],
+        -per_length[later],
+    )
     t, k = _grid(h, npr)
     product_row = stock0 + t * nn + node_local[layout.products[k]]
     triplets.add(product_row, l0 + t * npr + k, -1.0)
@@ -270,7 +279,7 @@ def _define_stock_constraints(
         triplets.add(product_row, w0 + t * npr + k, 1.0)
     rhs = np.broadcast_to(-model.demand[layout.nodes], (h, nn)).copy()
     if inventory:
-        rhs[0] += model.inventory[layout.nodes] * inv_p
+        rhs[0] += model.inventory[layout.nodes] * inv_p / lengths[0]
     if border_flow is not None:  # held edges leaving the region ship every period
         held = np.zeros(nn)
         leaving = layout.boundary_out
@@ -301,8 +310,12 @@ def _define_bounds_and_costs(
     period: float,
     backlog_penalty: float | None,
     stock_cap: np.ndarray | None,
+    lengths: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Upper bounds (capacity profile, demand, stock) and per-period costs of every column."""
+    """Upper bounds (capacity profile, demand, stock) and costs of every column.
+
+    Costs are per run period, times each period's length ``k_t`` in run periods.
+    """
     h, products = layout.horizon, layout.products
     col_upper = np.full(layout.n_cols, np.inf)
     profile = np.asarray(capacity_profile, dtype=float)
@@ -311,9 +324,9 @@ def _define_bounds_and_costs(
     if stock_cap is not None:
         col_upper[layout.column_block("s")] = np.tile(stock_cap[layout.nodes], h)
     cost = np.zeros(layout.n_cols)
-    cost[layout.column_block("y")] = np.tile(model.edge_premium[layout.edges], h)
+    cost[layout.column_block("y")] = np.outer(lengths, model.edge_premium[layout.edges]).ravel()
     if backlog_penalty is None:
-        cost[layout.column_block("l")] = np.tile(model.margin[products], h)
+        cost[layout.column_block("l")] = np.outer(lengths, model.margin[products]).ravel()
     else:
         waiting = np.full((h, len(products)), float(backlog_penalty))
         waiting[-1] = model.margin[products] / period  # still waiting at the end: lost
@@ -334,6 +347,7 @@ def build_timeline(
     region: np.ndarray | None = None,
     border_flow: np.ndarray | None = None,
     stock_cap: np.ndarray | None = None,
+    lengths: np.ndarray | None = None,
 ) -> tuple[LPData, TimelineLayout]:
     """Assemble the time-expanded time-to-recover program.
 
@@ -365,6 +379,12 @@ def build_timeline(
     stock_cap
         Upper bound on every node's stock in every period (units, one per node; e.g. the
         inventories, for a plan without foresight); ``None``: unbounded.
+    lengths
+        Length of each of the ``H`` periods in run periods (>= 1; default all 1): a
+        period of length ``k`` stands for ``k`` consecutive run periods with the same
+        capacities, holding every rate constant over them. Without lead times and
+        backlog this is exact (:func:`merge_periods`). Costs are weighted by the
+        lengths, so the optimum times ``period`` is still the lost profit.
 
     Returns
     -------
@@ -375,10 +395,18 @@ def build_timeline(
     Raises
     ------
     ValueError
-        A region without ``border_flow``.
+        A region without ``border_flow``; merged periods with lead times or backlog.
     """
     if region is not None and border_flow is None:
         raise ValueError("a region needs the flow held on its border edges")
+    if lengths is None:
+        lengths = np.ones(int(horizon))
+    else:
+        lengths = np.asarray(lengths, dtype=float)
+        if lengths.shape != (int(horizon),) or np.any(lengths < 1):
+            raise ValueError("lengths: one length >= 1 per period")
+        if np.any(lengths != 1) and (np.any(lead > 0) or backlog_penalty is not None):
+            raise ValueError("merged periods need no lead times and no backlog")
     held = border_flow if region is not None else None
     layout = _timeline_layout(model, int(horizon), region, backlog_penalty is not None)
     triplets = _Triplets()
@@ -387,12 +415,12 @@ def build_timeline(
         model, layout, lead, in_transit, held, triplets
     ).ravel()
     row_upper[layout.row_block("stock")] = _define_stock_constraints(
-        model, layout, period, inventory, held, triplets
+        model, layout, period, inventory, held, triplets, lengths
     ).ravel()
     if layout.backlog:
         _define_backlog_constraints(layout, period, triplets)
     col_upper, cost = _define_bounds_and_costs(
-        model, layout, capacity_profile, period, backlog_penalty, stock_cap
+        model, layout, capacity_profile, period, backlog_penalty, stock_cap, lengths
     )
     data = LPData.from_triplets(
         np.concatenate(triplets.rows).astype(np.int64),
@@ -406,6 +434,35 @@ def build_timeline(
         row_upper=row_upper,
     )
     return data, layout
+
+
+def merge_periods(capacity_profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of consecutive periods with the same capacity at every node.
+
+    Without lead times and backlog, merging each run into one period of its length is
+    exact: for any plan, replacing its rates over a run by their averages over the run
+    is again a plan (capacities, demand, costs and held border flows are the same in
+    every period of the run, and every row is linear), costs the same, and moves each
+    stock linearly between its values at the run's ends, so within its bounds. The
+    merged program is the original one restricted to plans constant over each run; it
+    has the same optimum and ``H / runs`` times fewer columns.
+
+    Parameters
+    ----------
+    capacity_profile
+        Capacity per node and period (``n_nodes × H``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The first period of each run (0-based, increasing) and each run's length in
+        periods (integers summing to ``H``).
+    """
+    profile = np.asarray(capacity_profile)
+    horizon = profile.shape[1]
+    changes = np.flatnonzero(np.any(profile[:, 1:] != profile[:, :-1], axis=0)) + 1
+    starts = np.concatenate([[0], changes]).astype(np.int64)
+    return starts, np.diff(np.append(starts, horizon))
 
 
 def carry_basis(

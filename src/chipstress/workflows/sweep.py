@@ -9,6 +9,9 @@ For each node, with its own time to recover (TTR) or the duration given:
 * ``risk_exposure_index`` — the node's lost profit beyond what the undisrupted network
   loses anyway over the same duration (``baseline_lost_profit``), divided by the largest
   such figure (1 = the worst node);
+* ``lost_profit_log10`` — ``log10(1 + that excess lost profit)``: the same ranking on a
+  log scale, which keeps the many small risks apart (4 = 10k, 6 = 1M, 9 = 1bn currency)
+  where the index squeezes everything below the worst node towards 0;
 * ``ttr_minus_tts`` and ``exposed`` — a node whose TTR exceeds its TTS is an exposure.
 
 Lost profit is zero whenever ``duration <= tts`` (demand is met throughout), so the
@@ -108,10 +111,29 @@ Job = tuple[list[_Item], Metric, tuple[tuple[int, float], ...]]
 
 def _sweep_task(state: Network | RegionalSolver, job: Job) -> list[dict[str, Any]]:
     items, metric, delays = job
-    rows = []
-    for item in items:
-        rows.append(_one_node(state, item, metric, dict(delays)))
+    order = list(range(len(items)))
+    if isinstance(state, RegionalSolver):
+        # Nodes that share a region one after the other (the solver keeps the region's
+        # program hot); nothing from an earlier chunk, so results depend on the chunk only.
+        state.reset()
+        key = state.model.group_key
+        order.sort(
+            key=lambda i: (
+                _item_key(key, items[i]),
+                state.region_key(np.unique([items[i].position, *items[i].linked])),
+                items[i].position,
+            )
+        )
+    rows: list[dict[str, Any]] = [{} for _ in items]
+    for i in order:
+        rows[i] = _one_node(state, items[i], metric, dict(delays))
     return rows
+
+
+def _item_key(key: np.ndarray, item: _Item) -> tuple[int, int]:
+    """The group key of an item's disrupted nodes (see ``StressModel.group_key``)."""
+    rows = key[[item.position, *item.linked]]
+    return int(rows[:, 0].min()), int(rows[:, 1].max())
 
 
 def _one_node(
@@ -424,8 +446,8 @@ def sweep(
     -------
     SweepResult
         Its ``table``: ``node, duration, lost_profit, tts, status`` then
-        ``baseline_lost_profit, status_detail, risk_exposure_index, ttr_minus_tts,
-        exposed, name, kind, cluster``, one row per node, worst risk first. ``status``
+        ``baseline_lost_profit, status_detail, risk_exposure_index, lost_profit_log10,
+        ttr_minus_tts, exposed, name, kind, cluster``, one row per node, worst risk first. ``status``
         is a :class:`chipstress.engine.SolveStatus` value: the first of the node's
         programs that did not end optimal (``no_duration`` without a TTR, ``error``
         when solving raised); ``status_detail`` holds the rest (other statuses, the
@@ -449,8 +471,9 @@ def sweep(
         delays = tuple(
             (int(p), float(v)) for p, v in zip(positions, delayed.values(), strict=True) if v > 0
         )
-    chunks = sweep_chunks(items, metric, delays)
     payload = network if integer else _prepare(network, items, metric)
+    group_key = None if isinstance(payload, Network) else payload[0].group_key
+    chunks = sweep_chunks(items, metric, delays, group_key)
     run = run_chunks(
         runner,
         _sweep_setup,
@@ -468,6 +491,7 @@ def sweep(
         if isinstance(result, ChunkFailure):
             rows += [_failed_row(item, result.error) for item in chunk[0]]
         else:
+            _check_resumed_chunk(chunk[0], result, runner)
             rows += result
     table = _finish(network, rows, items)
     return SweepResult(
@@ -492,9 +516,17 @@ _MAX_CHUNK = 256
 
 
 def sweep_chunks(
-    items: list[_Item], metric: Metric, delays: tuple[tuple[int, float], ...] = ()
+    items: list[_Item],
+    metric: Metric,
+    delays: tuple[tuple[int, float], ...] = (),
+    group_key: np.ndarray | None = None,
 ) -> list[Job]:
-    """The sweep's work split into chunks (strided, so each mixes easy and hard nodes).
+    """The sweep's work split into chunks.
+
+    With ``group_key`` (the compiled network's ``StressModel.group_key``), items are
+    ordered by their key and cut into consecutive chunks, so nodes that share a scenario
+    region land in the same chunk (their programs are reused); without it (integer
+    sweeps) chunks are strided, so each mixes easy and hard nodes.
 
     Parameters
     ----------
@@ -504,6 +536,8 @@ def sweep_chunks(
         ``ttr``, ``tts`` or ``both``.
     delays
         Node position -> periods before it produces (delayed sources).
+    group_key
+        One integer per node of the network, or ``None``.
 
     Returns
     -------
@@ -514,7 +548,10 @@ def sweep_chunks(
         return []
     size = min(_MAX_CHUNK, max(8, math.ceil(len(items) / _TARGET_CHUNKS)))
     count = math.ceil(len(items) / size)
-    return [(items[i::count], metric, delays) for i in range(count)]
+    if group_key is None:
+        return [(items[i::count], metric, delays) for i in range(count)]
+    ordered = sorted(items, key=lambda item: (_item_key(group_key, item), item.position))
+    return [(ordered[i * size : (i + 1) * size], metric, delays) for i in range(count)]
 
 
 def _chunk_tables(rows: list[dict[str, Any]]) -> dict[str, Rows]:
@@ -536,6 +573,25 @@ def _stored_chunk(index: int, tables: Mapping[str, pd.DataFrame]) -> list[dict[s
     return rows
 
 
+def _check_resumed_chunk(
+    items: list[_Item], rows: list[dict[str, Any]], runner: Runner | None
+) -> None:
+    """Refuse a resumed run whose stored chunk holds other nodes than this chunk.
+
+    Chunks are consecutive runs of nodes grouped by their downstream products (they were
+    strided before): a run started by an older chipstress cannot be finished by this one
+    without counting some nodes twice and others never.
+    """
+    if [item.node for item in items] == [str(row.get("node")) for row in rows]:
+        return
+    recorder = runner.recorder if runner is not None else None
+    run_id = recorder.run_id if recorder is not None else "this run"
+    raise InvalidInput(
+        f"run {run_id} was started by an older chipstress that split the nodes into chunks "
+        "differently; it cannot be resumed: start the sweep again without --resume"
+    )
+
+
 def _failed_row(item: _Item, error: str) -> dict[str, Any]:
     return {
         "node": item.node,
@@ -555,6 +611,8 @@ def _finish(network: Network, rows: list[dict[str, Any]], items: list[_Item]) ->
     excess = (table["lost_profit"] - table["baseline_lost_profit"].fillna(0.0)).clip(lower=0.0)
     worst = excess.max(skipna=True)
     table["risk_exposure_index"] = excess / worst if worst and worst > 0 else excess * 0.0
+    # The same excess on a log scale, so the many small risks stay apart (5 = 100k, 9 = 1bn).
+    table["lost_profit_log10"] = np.log10(1.0 + excess)
     table["ttr_minus_tts"] = table["duration"] - table["tts"]
     # TTR > TTS, with a relative tolerance: a TTS equal to the TTR up to rounding (as
     # when both are 1 week) is not an exposure.

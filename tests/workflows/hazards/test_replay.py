@@ -188,3 +188,15 @@ def test_the_issues_table_has_no_artefact_of_averaging(tri: Network) -> None:
     assert yellow.loss >= alone.loss * (1 - 1e-9)
     # Without foresight the four yellow weeks build no stock for the red ones.
     assert green.horizon > alone.horizon and yellow.horizon > alone.horizon
+
+
+def test_quake_replays_say_the_intensity_people_read_at_each_site(tri: Network) -> None:
+    # Taiwan sites read the CWA (2020) level, Japanese sites the JMA class, each with the
+    # PGA it comes from; 2024 Hualien: TSMC reported intensity 4 at its Taichung site
+    # (https://focustaiwan.tw/business/202404040002), which the model reproduces.
+    sites = replay("hualien_2024", tri).tables()["sites"].set_index("site")
+    assert sites.at["tsmc_fab15", "intensity"].startswith("CWA 4 (PGA 0.0")
+    kumamoto = replay("kumamoto_2016", tri).tables()["sites"]
+    sony = kumamoto[kumamoto["site"] == "sony_kumamoto_tec"]["intensity"].tolist()
+    assert len(sony) == 2 and all(text.startswith("JMA 5") for text in sony)
+    assert all(text.endswith(" g)") for text in kumamoto["intensity"])

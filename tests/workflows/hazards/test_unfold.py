@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from chipstress import Network
+from chipstress.store import ResultsStore
 from chipstress.workflows.hazards.unfold import (
     MAX_PERIODS,
     RunGrid,
@@ -48,3 +52,26 @@ def test_tables_of_an_event_that_costs_nothing(tri: Network) -> None:
     stock = nodes["stock"].to_numpy()
     assert stock[1] < stock[0] < float(tri.nodes.set_index("id").at["tsmc_fab12", "inventory"])
     assert tables["timeline_products"].empty
+
+
+def test_empty_tables_keep_text_columns_as_text_so_a_store_takes_later_runs(
+    tri: Network, tmp_path: Path
+) -> None:
+    # A run that loses no end product has an empty timeline_products; its id column must
+    # still be text, or the first such run in a database makes the column a number and
+    # every later run that names a product is refused.
+    model = timeline_model(tri, RunGrid(1 / 7, 5))
+    capacity = model.full_profile() / model.model.capacity[:, None]
+    covered = timeline_tables(model, solve_profile(model, capacity, None), capacity)
+    assert covered["timeline_products"].empty and covered["timeline_nodes"].empty
+    assert covered["timeline_products"]["product"].dtype == object
+    assert covered["timeline_nodes"]["node"].dtype == object
+    model = timeline_model(tri, RunGrid(1.0, 8))
+    capacity = np.zeros_like(model.full_profile())  # everything down for 8 weeks
+    losing = timeline_tables(model, solve_profile(model, capacity, None), capacity)
+    assert not losing["timeline_products"].empty
+    with ResultsStore(tmp_path / "runs.duckdb") as store:
+        for tables in (covered, losing):
+            run_id = store.save("scenario", tri, {}, tables)
+        back = store.table(run_id, "timeline_products")
+    assert set(back["product"]) == set(losing["timeline_products"]["product"])

@@ -54,9 +54,10 @@ class ApiState:
 
 @cache
 def _plotly_js() -> Path:
-    import plotly
+    # The vendored basic bundle (scatter, bar, pie): every trace the dashboard draws.
+    from chipstress.interfaces.figures.plotlyjs import plotly_js_path
 
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return plotly_js_path()
 
 
 @cache
@@ -145,6 +146,12 @@ def create_app(
     app.include_router(networks_router)
     app.include_router(jobs_router)
     app.include_router(runs_router)
+    from chipstress.interfaces.api.routes_explain import router as explain_router
+
+    app.include_router(explain_router)
+    from chipstress.interfaces.api.routes_watch import router as watch_router
+
+    app.include_router(watch_router)
     _add_meta_routes(app)
     return app
 

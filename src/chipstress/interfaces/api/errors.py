@@ -126,7 +126,7 @@ _DESCRIPTIONS = {
     404: "Unknown id (network, node, job, run, table or catalogue event).",
     409: "The resource is not in a state that allows this (named in detail).",
     413: "Body or upload larger than the server's limit.",
-    415: "Not a .json, .yaml/.yml or .zip file.",
+    415: "Not a .json, .yaml/.yml, .xlsx or .zip file.",
     422: "Invalid request: the fields at fault (list), or the problem (text, with field).",
     500: "Internal error; details are in the server log.",
     503: "The results database is unavailable (e.g. locked by another process).",

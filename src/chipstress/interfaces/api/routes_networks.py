@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -164,11 +164,19 @@ async def list_networks(request: Request) -> Response:
     summary="Upload and validate a network",
     responses=documented(403, 413, 415, 422),
 )
-def upload_network(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    """A reference ``.json``, a single-file ``.yaml`` or a ``.zip`` of a network folder.
+def upload_network(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    """A reference ``.json``, a single-file ``.yaml``, an ``.xlsx`` workbook (or a ``.csv``
+    flat sheet) or a ``.zip`` of a network folder.
 
-    The network is validated as a whole; on success it gets an id (``up-...``) and is
-    kept for the server's life.
+    A workbook may come with ``mapping``: the JSON of a mapping file, saying which table
+    each sheet holds and which column each header names (``{"sheets": {"Suppliers":
+    "flat"}, "columns": {"Suppliers": {"Vendor": "supplier"}}}``); without it, both are
+    recognised from the names. The network is validated as a whole; on success it gets
+    an id (``up-...``) and is kept for the server's life.
     """
     state = _state(request)
     entry = read_upload(
@@ -177,6 +185,7 @@ def upload_network(request: Request, file: Annotated[UploadFile, File()]) -> dic
         file.file,
         state.max_upload_bytes,
         isolate=state.isolate,
+        mapping=mapping,
     )
     return network_out(entry)
 
@@ -215,6 +224,24 @@ async def list_nodes(request: Request, network_id: NetworkPath) -> Response:
     """Every site with its names (en, zh, ja), kind, cluster, coordinates and figures."""
     entry = await _entry(request, network_id)
     return _json(await _rendered(entry, "nodes", lambda e: node_records(e.network.nodes)))
+
+
+def _edges(entry: Entry) -> list[list[str]]:
+    """Every source edge as ``[supplier, customer]`` (the supplier's material flows along it)."""
+    sources = entry.network.sources
+    return [[str(s), str(c)] for s, c in zip(sources["supplier"], sources["customer"], strict=True)]
+
+
+@router.get(
+    "/networks/{network_id}/edges",
+    responses=documented(404, 422),
+    summary="A network's supply edges",
+)
+async def list_edges(request: Request, network_id: NetworkPath) -> Response:
+    """Every qualified source as ``[supplier, customer]``: what the dashboard's network
+    explorer draws (with the sites of ``/nodes``: tier, material, kind, cluster)."""
+    entry = await _entry(request, network_id)
+    return _json(await _rendered(entry, "edges", _edges))
 
 
 def _walk(start: str, adjacency: dict[str, list[str]]) -> dict[str, int]:
@@ -425,3 +452,15 @@ def water_districts(request: Request, network_id: NetworkPath) -> list[dict[str,
             }
         )
     return out
+
+
+@router.get("/events", summary="The historical events a replay can use")
+def list_events() -> list[dict[str, str]]:
+    """The catalogue of historical events (id, name, date, description), for
+    ``POST /api/jobs/replay``; see ``docs/hazards.md``."""
+    from chipstress.workflows.hazards import catalogue
+
+    return [
+        {"id": e.id, "name": e.name, "date": e.date, "description": e.description}
+        for e in catalogue().values()
+    ]

@@ -112,12 +112,17 @@ def get_table(
     name: str,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Any:
-    """Rows of a result table (``sweep``, ``sites``, ``years``, ...) as JSON or CSV."""
+    """Rows of a result table (``sweep``, ``sites``, ``years``, ...) as JSON, CSV or Excel.
+
+    ``{name}.csv`` and ``{name}.xlsx`` are the same as ``?format=csv`` / ``?format=xlsx``."""
     with request.app.state.chipstress.store.use() as store:
         full = _resolve(store, run_id)
         names = store.run(full).table_names
+        stem, dot, suffix = name.rpartition(".")
+        if name not in names and dot and suffix in ("csv", "xlsx") and stem in names:
+            name, format = stem, suffix  # type: ignore[assignment]
         if name not in names:
             raise ApiError(
                 404,
@@ -126,6 +131,15 @@ def get_table(
             )
         table = store.table(full, name)
     page = table.iloc[offset : offset + limit]
+    if format == "xlsx":
+        from chipstress.interfaces.api.workbook import MEDIA_TYPE, workbook_bytes
+
+        about = {"run_id": full, "table": name, "rows": len(page), "total_rows": len(table)}
+        return Response(
+            workbook_bytes({name: page}, about),
+            media_type=MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{full}-{name}.xlsx"'},
+        )
     if format == "csv":
         return Response(
             page.to_csv(index=False),
@@ -139,6 +153,27 @@ def get_table(
         "offset": offset,
         "rows": records(page),
     }
+
+
+@router.get(
+    "/{run_id}/tables.xlsx",
+    responses=documented(404, 422, 503),
+    summary="A stored run's tables as one Excel workbook",
+)
+def get_workbook(request: Request, run_id: str) -> Response:
+    """Every table of the run, one sheet each, after a ``run`` sheet with its id, kind,
+    network, parameters and summary (the dashboard's "Excel" download)."""
+    from chipstress.interfaces.api.workbook import MEDIA_TYPE, workbook_bytes
+
+    with request.app.state.chipstress.store.use() as store:
+        full = _resolve(store, run_id)
+        about = _run_dict(store, full)
+        tables = {name: store.table(full, name) for name in store.run(full).table_names}
+    return Response(
+        workbook_bytes(tables, about),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{full}.xlsx"'},
+    )
 
 
 @router.delete("/{run_id}", responses=documented(403, 404, 422, 503), summary="Delete a stored run")

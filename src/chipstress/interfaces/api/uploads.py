@@ -1,4 +1,4 @@
-"""Reading an uploaded network: a reference ``.json``, a single-file ``.yaml`` or a ``.zip``.
+"""Reading an uploaded network: a reference ``.json``, a single-file ``.yaml``, an ``.xlsx`` workbook or a ``.zip``.
 
 A zip holds a native network folder (``network.yaml`` with ``nodes``, ``bom`` and
 ``sources`` as CSV or Parquet), at its root or in one sub-folder. Archives are checked
@@ -40,7 +40,13 @@ __all__ = ["ACCEPTED", "MAX_MEMBERS", "PARSE_SECONDS", "parse_memory_budget", "r
 # Seconds the reading of one upload may take.
 PARSE_SECONDS = 60.0
 
-ACCEPTED = {".json": "reference-json", ".yaml": "yaml", ".yml": "yaml", ".zip": "folder"}
+ACCEPTED = {
+    ".json": "reference-json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".zip": "folder",
+    ".xlsx": "spreadsheet",
+}
 MAX_MEMBERS = 200
 _CHUNK = 1 << 20
 log = logging.getLogger("chipstress.api")
@@ -150,18 +156,54 @@ def parse_memory_budget(max_bytes: int) -> int:
     return max(1 << 30, 16 * int(max_bytes))
 
 
-def _read_isolated(path: Path, max_bytes: int, isolate: bool) -> Network:
+MAX_MAPPING_BYTES = 256 * 1024  # the mapping field of an upload (bytes of JSON)
+
+
+def _mapping_file(mapping: str | None, suffix: str, folder: Path) -> Path | None:
+    """The upload's ``mapping`` field written as a mapping file (JSON is YAML), checked."""
+    if mapping is None or not mapping.strip():
+        return None
+    if suffix != ".xlsx":
+        raise ApiError(422, "a mapping is only for .xlsx workbooks", field="mapping")
+    if len(mapping.encode("utf-8")) > MAX_MAPPING_BYTES:
+        raise ApiError(
+            413, f"the mapping is larger than {MAX_MAPPING_BYTES // 1024} KiB", field="mapping"
+        )
+    from chipstress.model.io.spreadsheet_headers import read_mapping
+
+    path = folder / "mapping.yaml"
+    path.write_text(mapping, encoding="utf-8")
+    try:
+        read_mapping(path)
+    except ChipstressError as error:
+        message = str(error).replace(str(path), "mapping")
+        raise ApiError(422, f"the mapping: {message}", field="mapping") from None
+    return path
+
+
+def _read_with_mapping(path: Path, mapping: Path | None) -> Network:
+    """:func:`read_network`, or a workbook read with a mapping file (sheets and columns)."""
+    if mapping is None:
+        return read_network(path)
+    from chipstress.model.io.spreadsheet import import_spreadsheet
+
+    return import_spreadsheet(path, mapping).network
+
+
+def _read_isolated(
+    path: Path, max_bytes: int, isolate: bool, mapping: Path | None = None
+) -> Network:
     """:func:`read_network` in a child process with a time and memory budget."""
     if not isolate:
-        return read_network(path)
+        return _read_with_mapping(path, mapping)
     budget = parse_memory_budget(max_bytes)
     try:
         network: Network = run_isolated(
-            read_network, (path,), timeout=PARSE_SECONDS, memory_bytes=budget
+            _read_with_mapping, (path, mapping), timeout=PARSE_SECONDS, memory_bytes=budget
         )
     except NoWorkerProcess as error:
         log.warning("upload read on the server's thread: %s", error)
-        return read_network(path)
+        return _read_with_mapping(path, mapping)
     except OutOfTime:
         raise ApiError(
             422, f"reading the network took longer than {PARSE_SECONDS:g} s", field="file"
@@ -215,6 +257,7 @@ def read_upload(
     max_bytes: int,
     *,
     isolate: bool = True,
+    mapping: str | None = None,
 ) -> Entry:
     """Read, validate and keep an uploaded network.
 
@@ -231,6 +274,11 @@ def read_upload(
     isolate
         Read the network in a child process with a time budget
         (:data:`PARSE_SECONDS`) and a memory budget (:func:`parse_memory_budget`).
+    mapping
+        For a workbook: the mapping the user chose, as the JSON text of a
+        mapping file (``{"sheets": {...}, "columns": {...}}``,
+        :func:`~chipstress.model.io.spreadsheet_headers.read_mapping`); ``None``: tables
+        and columns are recognised from the names.
 
     Returns
     -------
@@ -241,7 +289,7 @@ def read_upload(
     ------
     ApiError
         413 too large (the file, its expansion, or the memory to read it), 415 not a
-        .json/.yaml/.yml/.zip file, 422 unreadable, too slow to read or invalid (with
+        .json/.yaml/.yml/.xlsx/.zip file, 422 unreadable, too slow to read or invalid (with
         every problem: file, location, field, message).
     """
     name = _safe_name(filename or "")
@@ -250,7 +298,7 @@ def read_upload(
         raise ApiError(
             415,
             f"cannot read {filename!r}: upload a reference .json file, a single-file .yaml/.yml "
-            "network, or a .zip of a network folder",
+            "network, an .xlsx workbook, or a .zip of a network folder",
             field="file",
         )
     if name == "network.yaml":
@@ -260,8 +308,9 @@ def read_upload(
         target = folder / name
         _copy_limited(stream, target, max_bytes)
         path = _extract(target, folder / "network", 4 * max_bytes) if suffix == ".zip" else target
+        mapping_file = _mapping_file(mapping, suffix, folder)
         try:
-            network = _read_isolated(path, max_bytes, isolate)
+            network = _read_isolated(path, max_bytes, isolate, mapping_file)
         except InvalidNetwork as error:
             problems = [_clean(p, folder, name) for p in error.problems]
             count = len(problems)

@@ -11,15 +11,18 @@ from typing import Annotated
 
 import typer
 
-from chipstress import __version__
+from chipstress.interfaces.cli import explain as explain_commands
 from chipstress.interfaces.cli import hazards as hazard_commands
 from chipstress.interfaces.cli import mitigation as mitigation_commands
 from chipstress.interfaces.cli import network as network_commands
 from chipstress.interfaces.cli import report as report_commands
 from chipstress.interfaces.cli import runs as runs_commands
 from chipstress.interfaces.cli import serve as serve_commands
+from chipstress.interfaces.cli import spreadsheet as spreadsheet_commands
 from chipstress.interfaces.cli import stress as stress_commands
+from chipstress.interfaces.cli import watch as watch_commands
 from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, write_table
+from chipstress.interfaces.cli._options import PROGRESS_HELP
 
 __all__ = ["app", "demo", "main"]
 
@@ -36,7 +39,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"chipstress {__version__}")
+        import chipstress
+
+        console.print(f"chipstress {chipstress.__version__}")
         raise typer.Exit(0)
 
 
@@ -57,20 +62,25 @@ app.command()(network_commands.info)
 app.command()(network_commands.convert)
 app.command()(network_commands.export)
 app.command()(network_commands.generate)
-app.command("sweep")(stress_commands.sweep_command)
+app.command("sweep", epilog=PROGRESS_HELP)(stress_commands.sweep_command)
 app.command()(stress_commands.impact)
 app.command()(stress_commands.survive)
 app.command("outage")(stress_commands.outage)
 app.command("hazards")(hazard_commands.hazards_command)
 app.command("replay")(hazard_commands.replay_command)
 app.command("scenario")(hazard_commands.scenario_command)
-app.command("simulate")(hazard_commands.simulate_command)
+app.command("simulate", epilog=PROGRESS_HELP)(hazard_commands.simulate_command)
 app.command("whatif")(mitigation_commands.whatif_command)
-app.command("plan")(mitigation_commands.plan_command)
+app.command("plan", epilog=PROGRESS_HELP)(mitigation_commands.plan_command)
 app.command("contingency")(mitigation_commands.contingency_command)
 app.add_typer(runs_commands.app, name="runs")
 app.command()(serve_commands.serve)
 app.command("report")(report_commands.report)
+app.command("import")(spreadsheet_commands.import_command)
+app.command("template")(spreadsheet_commands.template_command)
+app.command("explain")(explain_commands.explain_command)
+app.command("news")(watch_commands.news_command)
+app.command("watch")(watch_commands.watch_command)
 
 
 @app.command()
@@ -82,7 +92,10 @@ def demo(
 ) -> None:
     """The main job on the built-in tri-cluster network: validate it, sweep it, rank the risks.
 
-    Writes the sweep's rows (CSV) and its HTML report to ``--out``, and stores the run.
+    Writes the sweep's rows (CSV) and its HTML report to --out, and stores the run.
+    The demo disrupts every node, products (fabs) included, as the dashboard does; a
+    plain sweep disrupts suppliers only unless given --include-products, so its
+    headline counts are smaller.
     """
     import time
 
@@ -102,6 +115,7 @@ def demo(
             f"{len(exposed)} of {len(result)} sites would outlast the network's stocks if they failed "
             f"(time to recover > time to survive)."
         )
+        console.print(stress_commands.scope_note(network, len(result), True), style="dim")
         out.mkdir(parents=True, exist_ok=True)
         path = out / "tri-cluster-sweep.csv"
         write_table(result, path)

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import JustifyMethod
-from rich.markup import escape
-from rich.table import Table
 
 from chipstress.errors import ChipstressError
-from chipstress.executors import Executor, ExecutorKind, make_executor
-from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
     console,
     error_console,
+    escape,
     fail_on_bad_input,
     load_network,
+    money,
     progress,
+    progress_reporter,
     step,
     write_table,
 )
+from chipstress.interfaces.cli._options import ExecutorChoice
 from chipstress.interfaces.cli.network import NetworkArg
 from chipstress.interfaces.cli.runs import (
     DbOption,
@@ -35,21 +33,26 @@ from chipstress.interfaces.cli.runs import (
     run_parameters,
     save_run,
 )
-from chipstress.interfaces.cli.stress import ExecutorOption, RayAddressOption, ResumeOption
-from chipstress.model import Network
-from chipstress.results import RunKind
-from chipstress.store import ResultsStore, RunRecorder
-from chipstress.workflows.hazards import (
-    HazardResult,
-    SimulationResult,
-    catalogue,
-    replay,
-    run_scenario,
-    simulate,
+from chipstress.interfaces.cli.stress import (
+    ExecutorOption,
+    RayAddressOption,
+    ResumeOption,
+    chosen_executor,
 )
-from chipstress.workflows.runner import Runner
 
-__all__ = ["hazards_command", "replay_command", "scenario_command", "simulate_command"]
+if TYPE_CHECKING:
+    from chipstress.executors import Executor
+    from chipstress.model import Network
+    from chipstress.store import RunRecorder
+    from chipstress.workflows.hazards import HazardResult, SimulationResult
+
+__all__ = [
+    "hazards_command",
+    "replay_command",
+    "scenario_command",
+    "simulate_command",
+    "sites_title",
+]
 
 OutOption = Annotated[
     Path | None,
@@ -62,17 +65,40 @@ def _check_out(out: Path | None) -> None:
         raise typer.BadParameter("the output file must end in .csv or .parquet", param_hint="--out")
 
 
-def _money(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:,.0f}"
+def sites_title(sites: int, rows: int) -> str:
+    """The title of the "sites hit" table: sites and rows counted apart when they differ.
+
+    Parameters
+    ----------
+    sites
+        Distinct sites hit.
+    rows
+        Rows of the table (one per site and hazard).
+
+    Returns
+    -------
+    str
+        ``Sites hit and why (13 sites)`` or, when a site is hit by several hazards,
+        ``Sites hit and why (13 sites, 25 rows: one per site and hazard)``.
+    """
+    counted = f"{sites} site{'s' if sites != 1 else ''}"
+    if rows != sites:
+        counted += f", {rows} rows: one per site and hazard"
+    return f"Sites hit and why ({counted})"
 
 
 def _print_result(result: HazardResult) -> None:
     """The summary, the sites hit and why, and the nodes the loss is allocated to."""
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+
     if result.description:
         console.print(escape(result.description), style="dim")
     sites = result.sites
     if len(sites):
-        table = Table(title=f"Sites hit and why ({sites['site'].nunique()} sites)")
+        table = Table(title=sites_title(sites["site"].nunique(), len(sites)))
         columns: tuple[tuple[str, JustifyMethod], ...] = (
             ("site", "left"),
             ("kind", "left"),
@@ -110,7 +136,11 @@ def _print_result(result: HazardResult) -> None:
 
 
 def hazards_command() -> None:
-    """List the historical events ``replay`` knows (id, date, name, events)."""
+    """List the historical events that replay knows (id, date, name, events)."""
+    from rich.table import Table
+
+    from chipstress.workflows.hazards import catalogue
+
     with fail_on_bad_input():
         table = Table(title="Historical hazard catalogue")
         for column in ("id", "date", "name", "events"):
@@ -149,13 +179,15 @@ def _run_event(
 
 
 def replay_command(
-    event: Annotated[str, typer.Argument(help="Catalogue id (see `chipstress hazards`).")],
+    event: Annotated[str, typer.Argument(help="Catalogue id (see: chipstress hazards).")],
     network: NetworkArg,
     out: OutOption = None,
     db: DbOption = None,
     no_save: NoSaveOption = False,
 ) -> None:
     """Apply a historical event to a network as it is today: lost profit, TTS, sites hit and why."""
+    from chipstress.workflows.hazards import replay
+
     with fail_on_bad_input():
         _run_event(
             f"Replaying {event}",
@@ -178,6 +210,8 @@ def scenario_command(
     no_save: NoSaveOption = False,
 ) -> None:
     """Apply the events of a scenario file to a network: lost profit, TTS, sites hit and why."""
+    from chipstress.workflows.hazards import run_scenario
+
     with fail_on_bad_input():
         _run_event(
             f"Running {file}",
@@ -191,12 +225,16 @@ def scenario_command(
 
 
 def _print_simulation(result: SimulationResult) -> None:
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+
     table = Table(title="Loss-exceedance curve (annual)")
     for column in ("return period (years)", "exceedance probability", f"loss ({result.currency})"):
         table.add_column(column, justify="right")
     for row in result.exceedance.itertuples(index=False):
         table.add_row(
-            f"{row.return_period:,}", f"{row.exceedance_probability:.4g}", _money(number(row.loss))
+            f"{row.return_period:,}", f"{row.exceedance_probability:.4g}", money(number(row.loss))
         )
     console.print(table)
     console.print(result.describe(), markup=False)
@@ -210,16 +248,24 @@ def simulate_command(
         typer.Argument(help="Network folder or file, or a built-in name (tri-cluster)."),
     ] = None,
     years: Annotated[
-        int | None, typer.Option("--years", "-n", min=1, help="Simulated years.")
+        int | None,
+        typer.Option(
+            "--years", "-n", min=1, help="Simulated years. Required (no default) unless --resume."
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", "-s", min=0, help="Random seed (same seed, same numbers)."),
+        typer.Option(
+            "--seed",
+            "-s",
+            min=0,
+            help="Random seed (same seed, same numbers). Required (no default) unless --resume.",
+        ),
     ] = None,
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=0, help="Worker processes (0 = every core).")
     ] = 0,
-    executor: ExecutorOption = ExecutorKind.LOCAL,
+    executor: ExecutorOption = ExecutorChoice.LOCAL,
     ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
@@ -239,6 +285,9 @@ def simulate_command(
     The run is stored chunk by chunk (500 years each) as it goes; after a crash or
     Ctrl-C, --resume RUN_ID finishes it with identical numbers.
     """
+    from chipstress.results import RunKind
+    from chipstress.store import ResultsStore
+
     with fail_on_bad_input():
         _check_simulate_options(out, resume, no_save, network, years, seed)
         store = None if no_save else ResultsStore(db)
@@ -250,11 +299,7 @@ def simulate_command(
                 lambda: {"network": str(network), "years": years, "seed": seed},
             )
             loaded = load_network(parameters["network"])
-            executor_pool = (
-                make_executor(workers, executor, ray_address)
-                if executor != ExecutorKind.LOCAL
-                else None
-            )
+            executor_pool = chosen_executor(workers, executor, ray_address)
             recorder = open_recorder(store, resume, RunKind.SIMULATE, loaded, parameters)
             result = _run_simulation(
                 loaded,
@@ -306,15 +351,12 @@ def _run_simulation(
     recorder: RunRecorder | None,
 ) -> SimulationResult:
     """``simulate`` under a progress bar; a failed run is marked failed in the store."""
+    from chipstress.workflows.hazards import simulate
+    from chipstress.workflows.runner import Runner
+
     with progress() as bar:
         task = bar.add_task(f"Simulating {n_years:,} years", total=n_years)
-        lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
-
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-            if lines:
-                error_console.print(f"progress {done}/{total}")
-
+        report = progress_reporter(bar, task)
         try:
             return simulate(
                 network, n_years, seed, runner=Runner(workers, executor, report, recorder)

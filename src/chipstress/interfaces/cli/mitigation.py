@@ -6,38 +6,31 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from chipstress.errors import InvalidInput
-from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
     check_periods,
     console,
     error_console,
+    escape,
     fail_on_bad_input,
     load_network,
+    money,
     progress,
+    progress_reporter,
     step,
     write_table,
 )
+from chipstress.interfaces.cli._options import MeasureChoice
 from chipstress.interfaces.cli.network import NetworkArg
 from chipstress.interfaces.cli.runs import DbOption, NoSaveOption, save_run
 from chipstress.interfaces.cli.stress import DisruptOption, chosen_disruption
-from chipstress.workflows.contingency import (
-    ContingencyPlan,
-    contingency_plan,
-    parse_ttr_distribution,
-)
-from chipstress.workflows.examples import example_path
-from chipstress.workflows.plan import Measure, load_actions, plan
-from chipstress.workflows.plan.planner import MEASURE_LABELS
-from chipstress.workflows.runner import Runner
-from chipstress.workflows.whatif import apply_edits, edit_to_dict, parse_edits, whatif
-from chipstress.workflows.whatif.edits import read_yaml_file
+
+if TYPE_CHECKING:
+    from chipstress.workflows.contingency import ContingencyPlan
 
 __all__ = ["contingency_command", "example_file", "parse_amount", "plan_command", "whatif_command"]
 
@@ -55,6 +48,8 @@ SeedOption = Annotated[
 def example_file(kind: str, name: str) -> Path:
     """A shipped example file (``tri-cluster``) for ``edits`` or ``actions``, or ``name``
     itself as a path."""
+    from chipstress.workflows.examples import example_path
+
     path = Path(name)
     shipped = example_path(kind, name)
     return shipped if shipped is not None and not path.exists() else path
@@ -81,11 +76,7 @@ def _check_out(out: Path | None) -> None:
 
 
 def _money(value: float, currency: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if math.isinf(value):
-        return "∞"
-    return f"{value:,.0f} {currency}".rstrip()
+    return money(value, currency)
 
 
 def _figure(value: float) -> str:
@@ -119,10 +110,18 @@ def whatif_command(
     """Apply edits to a network and compare sweeps (and simulations) before and after.
 
     Edits: add_inventory, qualify_source, raise_capacity, cut_ttr, remove_site (see the
-    shipped example: `chipstress whatif tri-cluster tri-cluster`). Every site is taken
+    shipped example: chipstress whatif tri-cluster tri-cluster). Every site is taken
     down alone for its own TTR before and after; with --years both networks also face
     the same simulated hazard events. Deltas are after - before.
     """
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+    from chipstress.interfaces.figures.changes import changed_sites, differs, limit_notes
+    from chipstress.workflows.runner import Runner
+    from chipstress.workflows.whatif import apply_edits, edit_to_dict, parse_edits, whatif
+    from chipstress.workflows.whatif.edits import read_yaml_file
+
     with fail_on_bad_input():
         _check_out(out)
         loaded = load_network(network)
@@ -143,7 +142,7 @@ def whatif_command(
             ),
         )
         wall = time.perf_counter() - started
-        currency = loaded.meta.currency
+        currency, period = loaded.meta.currency, loaded.meta.period
         console.print(f"What-if on {loaded.meta.name}: {len(parsed)} edit(s) from {path}")
         applied = result.edits_table()
         for index, description in zip(applied["index"], applied["description"], strict=True):
@@ -152,21 +151,15 @@ def whatif_command(
         for column in ("measure", "before", "after", "delta"):
             table.add_column(column, justify="left" if column == "measure" else "right")
         for row in result.totals.itertuples(index=False):
-            money = "currency" in str(row.unit)
-            fmt = (lambda v: _money(v, currency)) if money else _figure
-            unit = str(row.unit).replace("currency", currency)
-            table.add_row(
-                f"{row.label} ({unit})",
-                fmt(number(row.before)),
-                fmt(number(row.after)),
-                fmt(number(row.delta)),
-            )
+            in_money = "currency" in str(row.unit)
+            fmt = (lambda v: _money(v, currency)) if in_money else _figure
+            unit = str(row.unit).replace("currency", currency).replace("periods", f"{period}s")
+            before, after = number(row.before), number(row.after)
+            # rounding noise of the solver (1e-15 periods) is no change
+            delta = number(row.delta) if differs(before, after) else 0.0
+            table.add_row(f"{row.label} ({unit})", fmt(before), fmt(after), fmt(delta))
         console.print(table)
-        changed = result.nodes[
-            (result.nodes["lost_profit_delta"].fillna(1) != 0)
-            | (result.nodes["exposed_before"] != result.nodes["exposed_after"])
-            | (result.nodes["tts_delta"].fillna(1) != 0)
-        ]
+        changed = changed_sites(result.nodes)
         if top and len(changed):
             sites = Table(title=f"Sites that change ({len(changed)}; top {min(top, len(changed))})")
             for column in (
@@ -174,12 +167,18 @@ def whatif_command(
                 "cluster",
                 f"lost profit before ({currency})",
                 "after",
-                "TTS before",
+                f"TTS before ({period}s)",
                 "after",
                 "exposed",
+                "note",
             ):
+                left = column in ("site", "cluster", "note")
                 sites.add_column(
-                    column, justify="left" if column in ("site", "cluster") else "right"
+                    column,
+                    justify="left" if left else "right",
+                    no_wrap=not left,
+                    overflow="fold",
+                    min_width=24 if column == "note" else None,
                 )
             for row in changed.head(top).itertuples(index=False):
                 exposed = f"{'yes' if row.exposed_before else 'no'} -> {'yes' if row.exposed_after else 'no'}"
@@ -191,8 +190,11 @@ def whatif_command(
                     _figure(number(row.tts_before)),
                     _figure(number(row.tts_after)),
                     exposed,
+                    escape(str(row.note)),
                 )
             console.print(sites)
+            for footnote in limit_notes(changed, period):
+                console.print(footnote, markup=False)
         if out is not None:
             write_table(result.nodes, out)
             console.print(f"wrote {out}")
@@ -224,14 +226,14 @@ def plan_command(
         typer.Argument(help="Actions YAML file (or tri-cluster for the shipped candidates)."),
     ],
     measure: Annotated[
-        Measure,
+        MeasureChoice,
         typer.Option(
             "--measure",
             "-m",
             help="worst (single-site lost profit), exposed (sites with TTR > TTS), eal or cvar.",
             case_sensitive=False,
         ),
-    ] = Measure.WORST,
+    ] = MeasureChoice.WORST,
     budget: Annotated[
         str | None, typer.Option("--budget", "-b", help="One budget (e.g. 25M).")
     ] = None,
@@ -266,6 +268,14 @@ def plan_command(
     by greedy search and local search on common simulated events, with the gap to a
     proven lower bound. Every point is re-evaluated from scratch with its actions applied.
     """
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+    from chipstress.workflows.plan import Measure, load_actions, plan
+    from chipstress.workflows.plan.planner import MEASURE_LABELS
+    from chipstress.workflows.runner import Runner
+
+    chosen_measure = Measure(measure.value)
     with fail_on_bad_input():
         _check_out(out)
         levels = _budgets(budget, budgets)
@@ -279,32 +289,30 @@ def plan_command(
             result = plan(
                 loaded,
                 candidates,
-                measure,
+                chosen_measure,
                 levels,
                 years=years,
                 seed=seed,
                 cvar_level=cvar_level,
                 time_limit=time_limit,
-                runner=Runner(
-                    progress=lambda done, total: bar.update(task, completed=done, total=total)
-                ),
+                runner=Runner(progress=progress_reporter(bar, task)),
             )
         wall = time.perf_counter() - started
-        label = MEASURE_LABELS[measure]
-        base = result.baseline.get(measure)
+        label = MEASURE_LABELS[chosen_measure]
+        base = result.baseline.get(chosen_measure)
         console.print(
             f"{len(candidates)} candidate actions from {path}; measure: {label}; "
             f"with no action: {_figure(float(base)) if base is not None else 'n/a'}"
         )
-        money = measure != "exposed"
-        table = Table(title=f"Trade-off curve: {label}" + (f" ({currency})" if money else ""))
+        in_money = measure != "exposed"
+        table = Table(title=f"Trade-off curve: {label}" + (f" ({currency})" if in_money else ""))
         for column in ("budget", "cost", label, "bound", "gap", "actions", "status", "detail"):
             table.add_column(
                 column, justify="left" if column in ("actions", "status", "detail") else "right"
             )
         for row in result.curve.itertuples(index=False):
-            value = _money(number(row.value)) if money else _figure(number(row.value))
-            bound = _money(number(row.bound)) if money else _figure(number(row.bound))
+            value = _money(number(row.value)) if in_money else _figure(number(row.value))
+            bound = _money(number(row.bound)) if in_money else _figure(number(row.bound))
             gap = "n/a" if math.isnan(number(row.gap)) else f"{row.gap:.2%}"
             table.add_row(
                 _money(number(row.budget)),
@@ -367,6 +375,11 @@ def contingency_command(
     With --ttr the plan is shared by every recovery time until that time has passed, and
     the expected lost profit over the distribution is minimised.
     """
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+    from chipstress.workflows.contingency import contingency_plan, parse_ttr_distribution
+
     with fail_on_bad_input():
         if (duration is None) == (ttr is None):
             raise typer.BadParameter(

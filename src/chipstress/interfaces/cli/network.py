@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import JustifyMethod
-from rich.table import Table
 
 from chipstress.errors import InvalidInput, InvalidNetwork
 from chipstress.interfaces.cli._common import (
@@ -20,9 +17,13 @@ from chipstress.interfaces.cli._common import (
     print_problems,
     step,
 )
-from chipstress.model import Network, read_network, write_network
-from chipstress.model.generate import generate_network
-from chipstress.model.io import detect_write_format, write_graphml
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
+    from chipstress.model import Network
 
 __all__ = ["convert", "export", "generate", "info", "network_summary_tables", "validate"]
 
@@ -44,6 +45,8 @@ NetworkArg = Annotated[
 
 def validate(network: NetworkArg) -> None:
     """Check a network and print every problem (exit 1), or a one-line summary (exit 0)."""
+    from chipstress.model import read_network
+
     with fail_on_bad_input():
         try:
             loaded = step(f"Validating {network}", lambda: read_network(network))
@@ -64,6 +67,9 @@ def network_summary_tables(network: Network) -> list[Table]:
 
 
 def _kinds_table(nodes: pd.DataFrame) -> Table:
+    import pandas as pd
+    from rich.table import Table
+
     kinds_present = sorted(nodes["kind"].unique())
     by_cluster = pd.crosstab(nodes["cluster"].replace("", "(none)"), nodes["kind"])
     kinds = Table(title="Nodes by cluster and kind", show_footer=True)
@@ -83,6 +89,9 @@ def _add_columns(table: Table, columns: tuple[tuple[str, JustifyMethod], ...]) -
 
 
 def _materials_table(network: Network) -> Table:
+    import pandas as pd
+    from rich.table import Table
+
     idx = network.index
     supplier_material = pd.Series(idx.materials[idx.node_material], index=network.nodes["id"])
     makers = supplier_material.value_counts()
@@ -112,6 +121,8 @@ def _materials_table(network: Network) -> Table:
 
 
 def _single_sourced_table(network: Network) -> Table:
+    from rich.table import Table
+
     single = network.single_sourced()
     singles = Table(title=f"Single-sourced BOM lines ({len(single)}: one supplier can fill them)")
     for column in ("node", "material", "only supplier"):
@@ -124,6 +135,8 @@ def _single_sourced_table(network: Network) -> Table:
 
 
 def _products_table(network: Network) -> Table:
+    from rich.table import Table
+
     products = Table(title="End products (nodes with demand)")
     _add_columns(
         products,
@@ -131,7 +144,7 @@ def _products_table(network: Network) -> Table:
             ("node", "left"),
             ("cluster", "left"),
             ("material", "left"),
-            ("demand/period", "right"),
+            (f"demand/{network.meta.period}", "right"),
             ("margin", "right"),
         ),
     )
@@ -178,6 +191,9 @@ def convert(
     ] = None,
 ) -> None:
     """Convert a network between formats (folder of CSV or Parquet tables, YAML, reference JSON)."""
+    from chipstress.model import write_network
+    from chipstress.model.io import detect_write_format
+
     tables = table_format.value if table_format is not None else None
     try:
         fmt = detect_write_format(destination, tables)
@@ -187,7 +203,19 @@ def convert(
         ) from None
     with fail_on_bad_input():
         loaded = load_network(source)
-        dropped = step(f"Writing {destination}", lambda: write_network(loaded, destination, tables))
+        try:
+            dropped = step(
+                f"Writing {destination}", lambda: write_network(loaded, destination, tables)
+            )
+        except InvalidInput as error:
+            if fmt != "json":
+                raise
+            raise InvalidInput(
+                f"{error}. Nothing was written to {destination}. The reference format has one "
+                "kind of seller of end products (tier 1, no customers); every network fits a "
+                f"folder or a .yaml file: chipstress convert {source} "
+                f"{destination.with_suffix('.yaml')}"
+            ) from None
         if dropped:
             error_console.print(
                 f"note: the reference JSON format has no place for: {', '.join(dropped)} (not written)"
@@ -202,6 +230,8 @@ def export(
     ],
 ) -> None:
     """Export the supply graph (GraphML for Gephi, yEd or Cytoscape)."""
+    from chipstress.model.io import write_graphml
+
     with fail_on_bad_input():
         loaded = load_network(network)
         step(f"Writing {graphml}", lambda: write_graphml(loaded, graphml))
@@ -233,6 +263,10 @@ def generate(
     ] = True,
 ) -> None:
     """Generate a synthetic multi-tier network (tiers, material groups, 1-3 sources, sectors)."""
+    from chipstress.model import write_network
+    from chipstress.model.generate import generate_network
+    from chipstress.model.io import detect_write_format
+
     with fail_on_bad_input():
         chosen = None if table_format is None else table_format.value
         fmt = detect_write_format(out, chosen)

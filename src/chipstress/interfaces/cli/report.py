@@ -9,7 +9,6 @@ import typer
 
 from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, step
 from chipstress.interfaces.cli.runs import DbOption
-from chipstress.store import ResultsStore
 
 __all__ = ["report"]
 
@@ -37,6 +36,7 @@ def report(
     and contributions; replays and scenarios the sites hit and why.
     """
     from chipstress.interfaces.report import write_report
+    from chipstress.store import ResultsStore
 
     with fail_on_bad_input(), ResultsStore(db) as store:
         full = store.resolve(run)

@@ -6,18 +6,27 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
 from chipstress.errors import InvalidInput
-from chipstress.interfaces.cli._common import console, error_console, fail_on_bad_input, write_table
-from chipstress.model import Network
-from chipstress.results import RunKind, RunResult
-from chipstress.store import RUN_KINDS, ResultsStore, RunRecorder
-from chipstress.store.results import run_kind
+from chipstress.interfaces.cli._common import (
+    console,
+    error_console,
+    fail_on_bad_input,
+    money,
+    write_table,
+)
+from chipstress.interfaces.cli._options import RUN_KIND_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
+    from chipstress.model import Network
+    from chipstress.results import RunKind, RunResult
+    from chipstress.store import ResultsStore, RunRecorder
 
 __all__ = [
     "DbOption",
@@ -87,6 +96,8 @@ def save_run(
     str
         The new run's id.
     """
+    from chipstress.store import ResultsStore
+
     with ResultsStore(db) as store:
         run_id = store.save_result(result, network, parameters, wall_seconds)
         error_console.print(f"saved run {run_id} to {store.location}")
@@ -122,6 +133,8 @@ def run_parameters(
     InvalidInput
         The run to resume is unknown or of another kind.
     """
+    from chipstress.store.results import run_kind
+
     if resume is None:
         return fresh()
     assert store is not None, "--resume needs the results database"
@@ -184,20 +197,31 @@ def interrupted(recorder: RunRecorder | None, command: str) -> typer.Exit:
     return typer.Exit(130)
 
 
-def _cell(value: Any) -> str:
+# Summary keys and table columns that hold money (printed by `money`, never in e-notation).
+_MONEY_WORDS = ("profit", "loss", "var_", "cvar", "annual", "cost", "budget")
+
+
+def _cell(value: Any, key: str = "") -> str:
+    """A stored figure as text: money as ``1,234.00``, other numbers without e-notation."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, float | int):
+        return str(value)
+    if any(word in key.lower() for word in _MONEY_WORDS):
+        return money(float(value))
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.6g}" if abs(value) < 1e6 or math.isinf(value) else f"{value:,.0f}"
 
 
 def _frame_table(frame: pd.DataFrame, title: str, limit: int) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column))
     for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+        table.add_row(*[_cell(v, str(c)) for v, c in zip(row, frame.columns, strict=True)])
     if len(frame) > limit:  # a caption, so a narrow first column never wraps it
         table.caption = f"... {len(frame) - limit} more rows"
     return table
@@ -206,7 +230,8 @@ def _frame_table(frame: pd.DataFrame, title: str, limit: int) -> Table:
 @app.command("list")
 def list_runs(
     kind: Annotated[
-        str | None, typer.Option("--kind", help=f"Only runs of this kind ({', '.join(RUN_KINDS)}).")
+        str | None,
+        typer.Option("--kind", help=f"Only runs of this kind ({', '.join(RUN_KIND_NAMES)})."),
     ] = None,
     all_runs: Annotated[
         bool, typer.Option("--all", help="Include unfinished and failed runs.")
@@ -214,6 +239,10 @@ def list_runs(
     db: DbOption = None,
 ) -> None:
     """List stored runs, newest first."""
+    from rich.table import Table
+
+    from chipstress.store import ResultsStore
+
     with fail_on_bad_input(), ResultsStore(db) as store:
         runs = store.runs(kind, include_incomplete=all_runs)
         table = Table(title=f"Runs in {store.location} ({len(runs)})")
@@ -224,7 +253,7 @@ def list_runs(
             summary = json.loads(row["summary"]) if row["summary"] else {}
             headlines: tuple[str, ...] = _HEADLINE.get(str(row["kind"]), ())
             keys = [k for k in headlines if k in summary] or list(summary)[:3]
-            headline = ", ".join(f"{k}={_cell(summary[k])}" for k in keys)
+            headline = ", ".join(f"{k}={_cell(summary[k], k)}" for k in keys)
             table.add_row(
                 str(row["run_id"]),
                 str(row["kind"]),
@@ -250,6 +279,8 @@ def show_run(
     db: DbOption = None,
 ) -> None:
     """A run's record: kind, network, fingerprint, parameters, summary and tables."""
+    from chipstress.store import ResultsStore
+
     with fail_on_bad_input(), ResultsStore(db) as store:
         stored = store.run(run)
         console.print(
@@ -262,7 +293,7 @@ def show_run(
         )
         console.print("parameters: " + json.dumps(stored.parameters, sort_keys=True))
         for key, value in stored.summary.items():
-            console.print(f"  {key}: {_cell(value)}")
+            console.print(f"  {key}: {_cell(value, key)}")
         console.print("tables: " + (", ".join(stored.table_names) or "none"))
         if table_name is None and out is not None:
             raise typer.BadParameter("--out needs --table NAME", param_hint="--out")
@@ -288,6 +319,8 @@ def compare_runs(
     db: DbOption = None,
 ) -> None:
     """Two runs side by side (summaries; for sweeps every node's lost profit and TTS)."""
+    from chipstress.store import ResultsStore
+
     with fail_on_bad_input(), ResultsStore(db) as store:
         table = store.compare(first, second)
         a, b = table.attrs["runs"]
@@ -308,6 +341,8 @@ def delete_run(
     db: DbOption = None,
 ) -> None:
     """Delete a run and all its rows."""
+    from chipstress.store import ResultsStore
+
     with fail_on_bad_input(), ResultsStore(db) as store:
         full = store.resolve(run)
         if not yes and not typer.confirm(f"delete run {full} from {store.location}?"):
@@ -323,7 +358,8 @@ def import_runs(
     ],
     db: DbOption = None,
 ) -> None:
-    """Store runs that were kept in a folder (``<db>.pending/<run id>``) under their own ids."""
+    """Store runs that were kept in a folder (<db>.pending/<run id>) under their own ids."""
+    from chipstress.store import ResultsStore
     from chipstress.store.spill import import_kept
 
     failed = 0

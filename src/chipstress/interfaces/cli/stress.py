@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import JustifyMethod
-from rich.table import Table
 
-from chipstress.engine import parse_disruption
-from chipstress.executors import Executor, ExecutorKind, make_executor
-from chipstress.interfaces.cells import number
 from chipstress.interfaces.cli._common import (
     check_periods,
     console,
     error_console,
     fail_on_bad_input,
     load_network,
+    money,
     progress,
+    progress_reporter,
     step,
     write_table,
 )
+from chipstress.interfaces.cli._options import ExecutorChoice, MetricChoice
 from chipstress.interfaces.cli.network import NetworkArg
 from chipstress.interfaces.cli.runs import (
     DbOption,
@@ -35,15 +31,26 @@ from chipstress.interfaces.cli.runs import (
     run_parameters,
     save_run,
 )
-from chipstress.model import Network
-from chipstress.model.io.safe import load_yaml_file
-from chipstress.results import RunKind
-from chipstress.store import ResultsStore, RunRecorder
-from chipstress.workflows import Metric, SweepResult, read_durations, sweep
-from chipstress.workflows import outage as outage_workflow
-from chipstress.workflows.runner import Runner
 
-__all__ = ["chosen_disruption", "impact", "outage", "ranked_table", "run_sweep", "survive"]
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
+    from chipstress.executors import Executor
+    from chipstress.model import Network
+    from chipstress.store import RunRecorder
+    from chipstress.workflows import Metric, SweepResult
+
+__all__ = [
+    "chosen_disruption",
+    "chosen_executor",
+    "impact",
+    "outage",
+    "ranked_table",
+    "run_sweep",
+    "scope_note",
+    "survive",
+]
 
 DisruptOption = Annotated[
     list[str] | None,
@@ -78,12 +85,6 @@ IntegerOption = Annotated[
 ]
 
 
-def _money(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:,.2f}"
-
-
 def _periods(value: float) -> str:
     if value is None or math.isnan(value):
         return "n/a"
@@ -107,6 +108,11 @@ def ranked_table(result: pd.DataFrame, network: Network, top: int) -> Table:
     rich.table.Table
         The table to print.
     """
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+
     currency = network.meta.currency or "money"
     period = network.meta.period
     table = Table(
@@ -132,7 +138,7 @@ def ranked_table(result: pd.DataFrame, network: Network, top: int) -> Table:
             str(row.kind),
             str(row.cluster),
             _periods(number(row.duration)),
-            _money(number(row.lost_profit)),
+            money(number(row.lost_profit)),
             _periods(number(row.tts)),
             "n/a"
             if math.isnan(number(row.risk_exposure_index))
@@ -152,7 +158,7 @@ def run_sweep(
     executor: Executor | None = None,
     recorder: RunRecorder | None = None,
 ) -> SweepResult:
-    """Run a sweep behind a progress bar (plain progress lines with $CHIPSTRESS_PROGRESS_LINES=1).
+    """Run a sweep behind a progress bar (plain progress lines when piped; see ``PROGRESS_HELP``).
 
     Parameters
     ----------
@@ -180,15 +186,12 @@ def run_sweep(
     SweepResult
         As :func:`chipstress.workflows.sweep`.
     """
-    lines = os.environ.get("CHIPSTRESS_PROGRESS_LINES") == "1"
+    from chipstress.workflows import sweep
+    from chipstress.workflows.runner import Runner
+
     with progress() as bar:
         task = bar.add_task(f"Sweeping {network.meta.name}", total=None)
-
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-            if lines:
-                error_console.print(f"progress {done}/{total}")
-
+        report = progress_reporter(bar, task)
         return sweep(
             network,
             durations=durations,
@@ -200,9 +203,12 @@ def run_sweep(
 
 
 ExecutorOption = Annotated[
-    ExecutorKind,
+    ExecutorChoice,
     typer.Option(
-        "--executor", help="Where chunks run: local (processes) or ray.", case_sensitive=False
+        "--executor",
+        help="Where chunks run: local (worker processes on this machine) or ray (a Ray "
+        "cluster, see --ray-address).",
+        case_sensitive=False,
     ),
 ]
 RayAddressOption = Annotated[
@@ -266,12 +272,18 @@ def sweep_command(
         ),
     ] = None,
     metric: Annotated[
-        Metric, typer.Option("--metric", help="ttr, tts or both.", case_sensitive=False)
-    ] = Metric.BOTH,
+        MetricChoice,
+        typer.Option(
+            "--metric",
+            help="ttr (lost profit over each node's time to recover), tts (time to survive) "
+            "or both.",
+            case_sensitive=False,
+        ),
+    ] = MetricChoice.BOTH,
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=0, help="Worker processes (0 = every core).")
     ] = 0,
-    executor: ExecutorOption = ExecutorKind.LOCAL,
+    executor: ExecutorOption = ExecutorChoice.LOCAL,
     ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
@@ -305,6 +317,9 @@ def sweep_command(
     The run is stored chunk by chunk as it goes; after a crash or Ctrl-C, --resume RUN_ID
     finishes it with identical results.
     """
+    from chipstress.results import RunKind
+    from chipstress.store import ResultsStore
+
     with fail_on_bad_input():
         _check_sweep_options(network, duration, durations, out, resume, no_save)
         if all_nodes:
@@ -331,12 +346,10 @@ def sweep_command(
             loaded = load_network(parameters["network"])
             chosen: float | pd.Series | None = parameters["duration"]
             if parameters["durations"] is not None:
+                from chipstress.workflows import read_durations
+
                 chosen = read_durations(parameters["durations"], network=loaded)
-            runner = (
-                make_executor(workers, executor, ray_address)
-                if executor != ExecutorKind.LOCAL
-                else None
-            )
+            runner = chosen_executor(workers, executor, ray_address)
             recorder = open_recorder(store, resume, RunKind.SWEEP, loaded, parameters)
             try:
                 result = run_sweep(
@@ -351,7 +364,7 @@ def sweep_command(
                 )
             except KeyboardInterrupt:
                 raise interrupted(recorder, "sweep") from None
-            _print_sweep(result.table, loaded, top)
+            _print_sweep(result.table, loaded, top, bool(products))
             if out is not None:
                 write_table(result.table, out)
                 console.print(f"wrote {out}")
@@ -374,16 +387,74 @@ def sweep_command(
                 store.close()
 
 
-def _print_sweep(result: pd.DataFrame, network: Network, top: int) -> None:
+def chosen_executor(
+    workers: int, executor: ExecutorChoice, ray_address: str | None
+) -> Executor | None:
+    """The executor ``--executor`` names; ``None`` for local processes (the default).
+
+    Parameters
+    ----------
+    workers
+        Worker processes (``--workers``; 0 = every core).
+    executor
+        ``local`` or ``ray``.
+    ray_address
+        The Ray cluster (``--ray-address``), or ``None`` for a private local Ray.
+
+    Returns
+    -------
+    Executor or None
+        A Ray executor, or ``None`` (the runner then uses local processes).
+    """
+    if executor == ExecutorChoice.LOCAL:
+        return None
+    from chipstress.executors import ExecutorKind, make_executor
+
+    return make_executor(workers, ExecutorKind(executor.value), ray_address)
+
+
+def scope_note(network: Network, swept: int, include_products: bool) -> str:
+    """Which nodes a sweep disrupted, so that its counts compare with other entry points.
+
+    Parameters
+    ----------
+    network
+        The network swept.
+    swept
+        Nodes the sweep disrupted.
+    include_products
+        Whether nodes with demand (products, e.g. fabs) were disrupted too.
+
+    Returns
+    -------
+    str
+        One sentence: suppliers only (and how many product nodes were left out), or
+        every node.
+    """
+    products = int(network.index.has_demand.sum())
+    if include_products or not products:
+        return (
+            f"Every node disrupted in turn ({swept} of {network.n_nodes}, products included), "
+            "as in demo and the dashboard."
+        )
+    return (
+        f"Suppliers only: {swept} of {network.n_nodes} nodes disrupted; the {products} nodes "
+        "with demand (products) were not. demo and the dashboard disrupt them too "
+        "(--include-products here), so their counts are larger."
+    )
+
+
+def _print_sweep(result: pd.DataFrame, network: Network, top: int, products: bool) -> None:
     if top:
         console.print(ranked_table(result, network, top))
     exposed = int(result["exposed"].sum())
     troubled = result[result["status"] != "optimal"]
+    total = money(float(result["lost_profit"].sum(skipna=True)), network.meta.currency)
     console.print(
         f"{len(result)} nodes swept; {exposed} with TTR > TTS; "
-        f"total lost profit if each fails alone: {_money(float(result['lost_profit'].sum(skipna=True)))} "
-        f"{network.meta.currency}".rstrip()
+        f"total lost profit if each fails alone: {total}"
     )
+    console.print(scope_note(network, len(result), products), style="dim")
     if len(troubled):
         error_console.print(
             f"[yellow]{len(troubled)} scenarios did not solve cleanly; see their status column[/yellow]"
@@ -429,6 +500,8 @@ def chosen_disruption(
             "name at least one node with --disrupt, --cluster or --depending-on",
             param_hint="--disrupt",
         )
+    from chipstress.engine import parse_disruption
+
     return parse_disruption(
         network, disrupt or [], cluster=cluster, depending_on=depending_on, fraction=fraction
     )
@@ -455,6 +528,12 @@ def impact(
     no_save: NoSaveOption = False,
 ) -> None:
     """Lost profit and lost units of one disruption over its duration."""
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
+    from chipstress.interfaces.cells import number
+    from chipstress.workflows import outage as outage_workflow
+
     with fail_on_bad_input():
         loaded = load_network(network)
         chosen = chosen_disruption(loaded, disrupt, cluster, depending_on, fraction)
@@ -468,7 +547,7 @@ def impact(
             raise typer.Exit(1)
         console.print(
             f"Disrupting {len(chosen)} node(s) for {duration:g} {loaded.meta.period}s: "
-            f"lost profit {_money(result.lost_profit)} {currency}".rstrip()
+            f"lost profit {money(result.lost_profit)} {currency}".rstrip()
         )
         table = Table(title="Lost units by end product")
         columns: tuple[tuple[str, JustifyMethod], ...] = (
@@ -507,6 +586,8 @@ def survive(
     no_save: NoSaveOption = False,
 ) -> None:
     """Time-to-survive: how long all demand is still met under a lasting disruption."""
+    from chipstress.workflows import outage as outage_workflow
+
     with fail_on_bad_input():
         loaded = load_network(network)
         chosen = chosen_disruption(loaded, disrupt, cluster, depending_on, fraction)
@@ -578,6 +659,9 @@ def outage(
     The window lasts as long as the longest outage; a site down for part of it loses that
     share of its capacity over the window.
     """
+    from chipstress.model.io.safe import load_yaml_file
+    from chipstress.workflows import outage as outage_workflow
+
     with fail_on_bad_input():
         if bool(down) == (events is not None):
             raise typer.BadParameter("give --down (one or more) or --events", param_hint="--down")
@@ -601,7 +685,7 @@ def outage(
         period, currency = loaded.meta.period, loaded.meta.currency
         tts = float(summary["tts"])
         console.print(
-            f"{name}: loss {_money(float(summary['loss']))} {currency} over a window of "
+            f"{name}: loss {money(float(summary['loss']))} {currency} over a window of "
             f"{_periods(float(summary['window']))} {period}s; "
             f"time to survive {'forever' if math.isinf(tts) else _periods(tts) + ' ' + period + 's'}"
         )
@@ -627,6 +711,8 @@ _SITE_COLUMNS = ("site", "name", "cluster", "capacity_loss", "recovery_periods",
 
 
 def _frame(frame: pd.DataFrame, title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column))

@@ -20,6 +20,7 @@ builder                    what it draws
 :func:`recovery_chart`     capacity and service level over time, lost profit per period
 :func:`ranked_risks`       (table) sweep rows worst first
 :func:`cluster_summary`    (table) per cluster: sites, exposures, lost profit, worst site
+:func:`changed_sites`      (table) the sites a what-if really changes, with a note why
 =========================  ==============================================================
 
 The number formats the figures use (:func:`compact`, :func:`fmt_money`,
@@ -27,6 +28,7 @@ The number formats the figures use (:func:`compact`, :func:`fmt_money`,
 """
 
 from chipstress.interfaces.figures._style import compact, fmt_money, fmt_periods
+from chipstress.interfaces.figures.changes import changed_sites
 from chipstress.interfaces.figures.charts import (
     contributions_bar,
     exceedance_curve,
@@ -42,6 +44,7 @@ from chipstress.interfaces.figures.tiers import node_tiers, tiered_network
 __all__ = [
     "RANKED_COLUMNS",
     "Region",
+    "changed_sites",
     "cluster_summary",
     "compact",
     "contributions_bar",

@@ -344,7 +344,10 @@ def exceedance_points(table: pd.DataFrame) -> pd.DataFrame:
     Accepts ``loss`` with ``probability`` (or ``exceedance_probability``/``aep``), or
     with ``return_period`` (years), or a per-year table (``loss`` only: the empirical
     curve, where the probability of a loss is the share of years with at least that
-    loss). Returns ``loss, probability, return_period`` sorted by loss, finite losses only.
+    loss; tied years give one point). Returns ``loss, probability, return_period``,
+    finite losses only, in return-period order (rows of one return period by loss), so
+    that a line through them never turns back: tied losses at several return periods
+    draw a flat step, not a zig-zag.
     """
     if "loss" not in table:
         raise ValueError("an exceedance table needs a 'loss' column")
@@ -370,14 +373,15 @@ def exceedance_points(table: pd.DataFrame) -> pd.DataFrame:
                 dtype=float
             )
     else:
-        keep = np.isfinite(loss)
-        ordered = np.sort(loss[keep])[::-1]
-        prob = np.arange(1, len(ordered) + 1) / max(1, len(loss))
-        loss = ordered
+        finite = np.sort(loss[np.isfinite(loss)])
+        # years with at least each loss (ties counted together), over all years
+        at_least = len(finite) - np.searchsorted(finite, finite, side="left")
+        prob = at_least / max(1, len(loss))
+        loss = finite
     frame = pd.DataFrame({"loss": loss, "probability": prob})
     frame = frame[np.isfinite(frame["loss"]) & (frame["probability"] > 0)]
-    frame = frame.assign(return_period=1.0 / frame["probability"])
-    return frame.sort_values(["loss", "probability"]).reset_index(drop=True)
+    frame = frame.drop_duplicates().assign(return_period=1.0 / frame["probability"])
+    return frame.sort_values(["return_period", "loss"], kind="stable").reset_index(drop=True)
 
 
 def exceedance_curve(

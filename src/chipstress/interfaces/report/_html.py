@@ -1,24 +1,32 @@
 """The pieces of a self-contained HTML page: style, cards, tables and embedded figures.
 
-The page carries plotly.js inline (once, from the installed plotly package) and each
-figure's JSON in a ``<script type="application/json">`` block, so it opens offline and
-loads nothing from anywhere.
+The page carries plotly.js inline (once: the vendored basic bundle of
+:mod:`chipstress.interfaces.figures.plotlyjs`, gzip-compressed and base64-encoded,
+0.5 MB, unpacked by the browser's ``DecompressionStream``) and each figure's JSON in a
+``<script type="application/json">`` block, so it opens offline and loads nothing from
+anywhere. Charts are drawn with :data:`~chipstress.interfaces.figures.plotlyjs.PLOTLY_CONFIG`:
+no button sends a chart to Plotly Cloud.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from chipstress.errors import InvalidInput
+from chipstress.interfaces.figures.plotlyjs import (
+    PLOTLY_CONFIG,
+    plotly_js,
+    plotly_js_packed,
+    unsupported_traces,
+)
 
 __all__ = ["Column", "Page", "cards", "escape", "plotly_js", "table"]
 
@@ -45,6 +53,7 @@ p.lead { color: var(--muted); margin: 0 0 10px; font-size: 14px; max-width: 980p
 .card.bad .value { color: var(--bad); }
 .card .value.text { font-size: 17px; line-height: 1.25; }
 .fig { width: 100%; min-height: 200px; }
+.fig.nochart { color: var(--muted); font-size: 13px; min-height: 0; height: auto !important; }
 table.data { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 4px; }
 table.data th { text-align: left; font-weight: 600; color: #374151; background: var(--panel);
   border-bottom: 1px solid #d1d5db; padding: 6px 8px; white-space: nowrap; }
@@ -74,36 +83,48 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--line);
 @media print { .fig { break-inside: avoid; } h2 { break-after: avoid; } }
 """
 
-# Draws every figure once plotly.js is loaded; figures are JSON blocks named fig-data-*.
-_BOOT = """
+# Unpacks plotly.js (gzip + base64 in #plotly-js) unless a plain bundle already defined
+# it, then draws every figure; figures are JSON blocks with a data-figure attribute.
+_BOOT = (
+    """
 (function () {
-  var config = {displaylogo: false, responsive: true, scrollZoom: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d"]};
-  document.querySelectorAll("script[type='application/json'][data-figure]").forEach(
-    function (block) {
-      var target = document.getElementById(block.getAttribute("data-figure"));
-      var figure = JSON.parse(block.textContent);
-      Plotly.newPlot(target, figure.data, figure.layout, config);
+  var config = """
+    + json.dumps(PLOTLY_CONFIG, sort_keys=True)
+    + """;
+  function draw() {
+    document.querySelectorAll("script[type='application/json'][data-figure]").forEach(
+      function (block) {
+        var target = document.getElementById(block.getAttribute("data-figure"));
+        var figure = JSON.parse(block.textContent);
+        Plotly.newPlot(target, figure.data, figure.layout, config);
+      });
+  }
+  function fail(why) {
+    document.querySelectorAll("div.fig").forEach(function (div) {
+      div.textContent = "The charts cannot be drawn in this browser (" + why + "); " +
+        "the tables hold every number.";
+      div.className = "fig nochart";
     });
+  }
+  if (window.Plotly) { draw(); return; }
+  var packed = document.getElementById("plotly-js");
+  if (!packed || !window.DecompressionStream) { fail("it lacks DecompressionStream"); return; }
+  var text = atob(packed.textContent.trim());
+  var bytes = new Uint8Array(text.length);
+  for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  new Response(stream).text().then(function (code) {
+    (0, eval)(code);
+    draw();
+  }).catch(function (error) { fail(String(error)); });
 })();
 """
+)
 
 
 def escape(value: Any) -> str:
     """Text made safe for HTML."""
     return html.escape("" if value is None else str(value))
-
-
-@lru_cache(maxsize=1)
-def plotly_js() -> str:
-    """The plotly.js bundle that ships inside the installed plotly package."""
-    try:
-        text = resources.files("plotly").joinpath("package_data/plotly.min.js").read_text("utf-8")
-    except (FileNotFoundError, ModuleNotFoundError) as error:  # pragma: no cover - install
-        raise InvalidInput(f"plotly.min.js not found in the plotly package ({error})") from None
-    if "</script" in text.lower():  # pragma: no cover - would end the inline script early
-        raise InvalidInput("the plotly.js bundle cannot be inlined: it contains '</script'")
-    return text
 
 
 def _json_for_script(figure: go.Figure) -> str:
@@ -221,7 +242,23 @@ class Page:
             self.parts.append(f'<p class="lead">{lead}</p>')
 
     def figure(self, figure: go.Figure) -> None:
-        """Embed a plotly figure (drawn in the browser from inline JSON)."""
+        """Embed a plotly figure (drawn in the browser from inline JSON).
+
+        Parameters
+        ----------
+        figure
+            The figure; its traces must be types the vendored bundle draws.
+
+        Raises
+        ------
+        InvalidInput
+            A trace type the page's plotly.js bundle does not hold (it would not draw).
+        """
+        missing = unsupported_traces(figure)
+        if missing:
+            raise InvalidInput(
+                f"the report's plotly.js bundle cannot draw {', '.join(missing)} traces"
+            )
         ident = f"figure-{len(self.figures) + 1}"
         height = figure.layout.height or 450
         self.parts.append(f'<div class="fig" id="{ident}" style="height:{int(height)}px"></div>')
@@ -239,7 +276,7 @@ class Page:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="chipstress">\n<title>{escape(self.title)}</title>\n'
             f"<style>{CSS}</style>\n"
-            f'<script id="plotly-js">{plotly_js()}</script>\n'
+            f'<script id="plotly-js" type="application/gzip;base64">{plotly_js_packed()}</script>\n'
             "</head>\n<body>\n<main>\n"
             f"<header><h1>{escape(self.title)}</h1>"
             f'<p class="sub">{self.subtitle}</p></header>\n'

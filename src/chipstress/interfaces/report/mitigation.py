@@ -10,6 +10,7 @@ import pandas as pd
 
 from chipstress.interfaces import figures as figs
 from chipstress.interfaces.figures import compact, fmt_money, fmt_periods
+from chipstress.interfaces.figures.changes import limit_notes
 from chipstress.interfaces.report._html import Column, Page, cards, escape, number, table
 from chipstress.model.network import Network
 from chipstress.store import StoredRun
@@ -214,14 +215,12 @@ def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables
             page.figure(
                 figs.site_map(network, values, value_label=f"lost profit saved ({currency})")
             )
-        changed = nodes[
-            (nodes["lost_profit_delta"].fillna(1) != 0)
-            | (nodes["exposed_before"] != nodes["exposed_after"])
-            | (nodes["tts_delta"].fillna(1).abs() > 1e-9)
-        ]
+        changed = figs.changed_sites(nodes)
+        footnotes = " ".join(limit_notes(changed, network.meta.period))
         page.section(
             "Sites that change",
-            f"{len(changed):,} of {len(nodes):,} sites, largest change in lost profit first.",
+            f"{len(changed):,} of {len(nodes):,} sites, largest change in lost profit first "
+            f"(differences below a millionth are rounding, not change). {escape(footnotes)}",
             "sites",
         )
         page.add(
@@ -240,7 +239,7 @@ def whatif_sections(page: Page, run: StoredRun, network: Network, tables: Tables
                     Column("tts_after", "after", _periods, numeric=True),
                     Column("exposed_before", "exposed", _yes_no, raw_html=True),
                     Column("exposed_after", "after", _yes_no, raw_html=True),
-                    Column("change", "note"),
+                    Column("note", "note"),
                 ],
                 limit=40,
             )

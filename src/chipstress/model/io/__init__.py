@@ -7,6 +7,7 @@ native folder (CSV)    a folder with ``network.yaml``, ``*.csv``    both
 native folder (Parquet) a folder with ``*.parquet`` tables          both
 single-file YAML       ``*.yaml`` / ``*.yml`` with a ``nodes`` list both
 reference JSON         ``*.json``                                  both
+workbook               ``*.xlsx`` (sheets per table, or one flat)  both
 GraphML                ``*.graphml``                               write
 built-in               ``tri-cluster``                             read
 =====================  ==========================================  ==========
@@ -31,11 +32,14 @@ __all__ = [
     "write_network",
 ]
 
-WRITE_FORMATS = ("csv", "parquet", "yaml", "json", "graphml")
+WRITE_FORMATS = ("csv", "parquet", "yaml", "json", "graphml", "xlsx")
 
 
 def read_network(source: str | Path) -> Network:
-    """Load a network from a folder, a YAML or reference JSON file, or a built-in name.
+    """Load a network from a folder, a YAML, reference JSON or ``.xlsx`` file, or a built-in name.
+
+    A workbook's sheets and headers are recognised by name
+    (:func:`chipstress.model.io.spreadsheet.import_spreadsheet` takes a mapping file).
 
     Raises
     ------
@@ -61,16 +65,26 @@ def read_network(source: str | Path) -> Network:
         return read_yaml_file(path)
     if suffix == ".json":
         return read_reference_json(path)
+    if suffix in (".xlsx", ".xlsm"):
+        from chipstress.model.io.spreadsheet import read_spreadsheet
+
+        return read_spreadsheet(path)
     raise InvalidInput(
         f"{source}: cannot tell the format from the extension '{suffix}'; give a network folder, "
-        "a .yaml/.yml file, a reference .json file or a built-in name"
+        "a .yaml/.yml file, a reference .json file, an .xlsx workbook or a built-in name"
     )
 
 
 def detect_write_format(path: str | Path, table_format: str | None = None) -> str:
     """The format a path will be written in: by extension, else a folder of ``table_format``."""
     suffix = Path(path).suffix.lower()
-    by_suffix = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".graphml": "graphml"}
+    by_suffix = {
+        ".json": "json",
+        ".yaml": "yaml",
+        ".yml": "yaml",
+        ".graphml": "graphml",
+        ".xlsx": "xlsx",
+    }
     if suffix in by_suffix:
         if table_format is not None:
             raise InvalidInput(
@@ -99,7 +113,9 @@ def write_network(network: Network, path: str | Path, table_format: str | None =
     network
         The network to write.
     path
-        Target: a folder, ``.yaml``/``.yml``, reference ``.json`` or ``.graphml`` file.
+        Target: a folder, ``.yaml``/``.yml``, reference ``.json``, ``.graphml`` or ``.xlsx``
+        (an annotated workbook, :func:`~chipstress.model.io.spreadsheet_write.write_workbook`)
+        file.
     table_format
         ``csv`` or ``parquet`` for folders (``None``: from the path, CSV by default).
 
@@ -122,6 +138,10 @@ def write_network(network: Network, path: str | Path, table_format: str | None =
         write_yaml_file(network, path)
     elif fmt == "graphml":
         write_graphml(network, path)
+    elif fmt == "xlsx":
+        from chipstress.model.io.spreadsheet_write import write_workbook
+
+        write_workbook(network, path)
     else:
         write_folder(network, path, fmt)
     return []

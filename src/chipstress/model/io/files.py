@@ -12,7 +12,9 @@ import csv
 import io
 import os
 import shutil
+import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from chipstress.model.io.safe import MAX_TEXT_BYTES, load_json, load_yaml
 __all__ = [
     "atomic_directory",
     "atomic_file",
+    "process_umask",
     "read_csv_table",
     "read_json_document",
     "read_parquet_table",
@@ -275,9 +278,50 @@ def _cannot_write(path: Path, error: OSError) -> InvalidInput:
     return InvalidInput(f"{path}: cannot write ({error.strerror or error})")
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def process_umask() -> int:
+    """The process's file-mode creation mask (``umask``), read without changing it.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting and
+    restoring it under a lock.
+
+    Returns
+    -------
+    int
+        The mask, e.g. ``0o022``.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _UMASK_LOCK:  # pragma: no cover - not Linux
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def _creation_mode(path: Path, default: int) -> int:
+    """The mode a file or folder written at ``path`` gets: the one it has if it exists
+    (a rewrite keeps its permissions), else ``default`` less the umask, as ``open`` and
+    ``mkdir`` would give (the temporary files they replace are created owner-only)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return default & ~process_umask()
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
     """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    The file gets the permissions a plain ``open(path, "w")`` would give it: an
+    existing file's own, a new file's from the process umask (``0o644`` under umask
+    ``022``), never the owner-only mode of the temporary file.
 
     Parameters
     ----------
@@ -309,6 +353,7 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
+        os.chmod(tmp, _creation_mode(path, 0o666))
         os.replace(tmp, path)
     except BaseException as error:
         with contextlib.suppress(OSError):
@@ -325,6 +370,8 @@ def atomic_directory(
 
     An existing ``path`` is replaced only if ``is_replaceable(path)`` says so (for
     instance, it is a network folder written before); otherwise nothing is touched.
+    The folder keeps an existing folder's permissions, or gets the umask's
+    (``0o755`` under umask ``022``), never the temporary folder's owner-only mode.
 
     Parameters
     ----------
@@ -355,6 +402,7 @@ def atomic_directory(
         raise _cannot_write(path, error) from error
     try:
         write(tmp)
+        os.chmod(tmp, _creation_mode(path, 0o777))
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
             os.replace(path, old / "previous")

@@ -187,7 +187,18 @@ def _earthquake(event: Earthquake, sites: Sites, explain: bool) -> Hits:
     fraction = frag.loss[rows, states]
     periods = sites.weeks_to_periods(frag.recovery_weeks[rows, states])
     names = [DAMAGE_STATES[s] for s in states]
-    intensity = [f"PGA {g:.3f} g" for g in pga[hit]] if explain else names
+    if explain:  # the intensity people read there (CWA, JMA or MMI), and the PGA
+        read = sites.params.attenuation.intensity(
+            event.magnitude,
+            distance[hit],
+            event.epsilon,
+            country[hit],
+            event.depth_km,
+            event.name,
+        )
+        intensity = [f"{label} (PGA {g:.3f} g)" for label, g in zip(read, pga[hit], strict=True)]
+    else:
+        intensity = names
     reasons = []
     if explain:
         source = "rupture" if event.rupture is not None else "epicentre"

@@ -270,10 +270,17 @@ def timeline_tables(
     base = result.baseline or result
     hit = np.flatnonzero(np.any(capacity < 1.0 - 1e-12, axis=1))
     if result.status != SolveStatus.OPTIMAL:
+        empty, text, index = np.zeros(0), np.zeros(0, dtype=object), np.zeros(0, np.int64)
         return {
-            "timeline": pd.DataFrame(columns=TIMELINE_COLUMNS),
-            "timeline_nodes": pd.DataFrame(columns=NODE_TIMELINE_COLUMNS),
-            "timeline_products": pd.DataFrame(columns=PRODUCT_TIMELINE_COLUMNS),
+            "timeline": pd.DataFrame(
+                {c: index if c == "period" else empty for c in TIMELINE_COLUMNS}
+            ),
+            "timeline_nodes": pd.DataFrame(
+                {"period": index, "node": text, "capacity": empty, "stock": empty}
+            ),
+            "timeline_products": pd.DataFrame(
+                {"period": index, "product": text, "lost_units": empty, "lost_profit": empty}
+            ),
         }
     lost_units = result.lost_units.to_numpy() - base.lost_units.to_numpy()
     lost_money = result.lost_profit_by_period.to_numpy() - base.lost_profit_by_period.to_numpy()
@@ -301,7 +308,7 @@ def timeline_tables(
     nodes = pd.DataFrame(
         {
             "period": np.tile(periods, len(hit)),
-            "node": np.repeat(ids, h),
+            "node": np.repeat(np.asarray(ids, dtype=object), h),  # text even when empty
             "capacity": capacity[hit].ravel() if len(hit) else np.zeros(0),
             "stock": stock.ravel(),
         },
@@ -312,7 +319,7 @@ def timeline_tables(
     product_rows = pd.DataFrame(
         {
             "period": periods[col],
-            "product": [str(products[r]) for r in row],
+            "product": np.asarray([str(products[r]) for r in row], dtype=object),
             "lost_units": lost_units[row, col],
             "lost_profit": lost_money[row, col],
         },

@@ -80,7 +80,8 @@ export async function runJob(kind, body, progressEl) {
     showProgress(progressEl, job.progress, `${t("failed")}: ${job.error || job.status}`);
     throw new Error(job.error || job.status);
   }
-  showProgress(progressEl, 1, `100% · ${job.run_id ? job.run_id : "done"}`);
+  showProgress(progressEl, 1, "100% · ✓");
+  progressEl.title = job.run_id || "";
   setTimeout(() => (progressEl.hidden = true), 1500);
   const out = await api(`/api/jobs/${enc(job.id)}/result`);
   return { ...out.result, _job: out.job };

@@ -1,9 +1,14 @@
 // chipstress dashboard: plain ES modules over the HTTP API (no build step, no CDN).
 
 import { api, runJob, toast } from "./api.js";
+import { bindDownloads, downloadBar, runTables } from "./downloads.js";
+import { explainHtml, noteText } from "./explain.js";
+import { bindExplorer, drawExplorer, explorerHooks, focusExplorer, refreshExplorer } from "./explorer.js";
 import { drawMap, hooks, refreshOverlays, setEpicentre, setPlacing } from "./map.js";
-import { bindMitigation, resetMitigation } from "./mitigation.js";
+import { bindMitigation, renderMitigation, resetMitigation } from "./mitigation.js";
 import { drawRecovery, timelineRows } from "./recovery.js";
+import { bindRuns, renderRunForms, resetRuns } from "./runs.js";
+import { bindUpload } from "./upload.js";
 import {
   $,
   S,
@@ -21,6 +26,7 @@ import {
   num,
   periodLabel,
   pick,
+  PLOTLY_CONFIG,
   siteName,
   t,
 } from "./state.js";
@@ -31,7 +37,7 @@ function renderSummary() {
   if (!n) return;
   const clusters = Object.keys(n.clusters).length;
   $("#network-summary").innerHTML = [
-    `<span class="chip"><b>${esc(n.name)}</b>${n.source === "builtin" ? ` · ${esc(t("built_in"))}` : ""}</span>`,
+    `<span class="chip"><b translate="no">${esc(n.name)}</b>${n.source === "builtin" ? ` · ${esc(t("built_in"))}` : ""}</span>`,
     `<span class="chip"><b>${n.nodes}</b> ${esc(t("nodes"))}</span>`,
     `<span class="chip"><b>${n.products}</b> ${esc(t("products"))}</span>`,
     `<span class="chip"><b>${clusters}</b> ${esc(t("clusters"))}</span>`,
@@ -66,6 +72,7 @@ async function loadNetwork() {
   S.sweep = null;
   S.selected = null;
   S.detail = null;
+  S.explain = null;
   S.mapValues = {};
   S.mapTitle = "";
   renderSummary();
@@ -73,21 +80,11 @@ async function loadNetwork() {
   renderRisks();
   renderSite();
   $("#whatif-result").innerHTML = "";
+  S.lastWhatIf = null;
   resetMitigation();
-  await Promise.all([drawMap(), loadStoredSweeps(), loadDistricts()]);
+  await Promise.all([drawMap(), drawExplorer(), resetRuns(), loadStoredSweeps(), loadDistricts()]);
 }
 
-async function upload(file) {
-  const form = new FormData();
-  form.append("file", file, file.name);
-  try {
-    const net = await api("/api/networks", { method: "POST", body: form });
-    toast(`${t("uploaded")}: ${net.summary}`);
-    await loadNetworks(net.id);
-  } catch (error) {
-    toast(error.message, true);
-  }
-}
 
 // ------------------------------------------------------------------ risks
 async function loadStoredSweeps() {
@@ -101,6 +98,7 @@ async function loadStoredSweeps() {
       .forEach((r) => {
         const opt = document.createElement("option");
         opt.value = r.run_id;
+        opt.translate = false;
         opt.textContent = `${r.created_at.replace("T", " ").slice(0, 19)} · ${r.run_id}`;
         select.appendChild(opt);
       });
@@ -138,13 +136,16 @@ async function loadStoredSweep(runId) {
   }
 }
 
-function showSweep(rows, runId) {
-  S.sweep = { rows, runId };
+async function showSweep(rows, runId) {
+  S.sweep = { rows, runId, tables: [] };
   S.mapValues = Object.fromEntries(rows.map((r) => [r.node, Number.isFinite(num(r.risk_exposure_index)) ? num(r.risk_exposure_index) : null]));
   S.mapTitle = t("exposure");
   S.sweepOnMap = true;
   renderRisks();
+  refreshExplorer();
   drawMap();
+  S.sweep.tables = await runTables(runId);
+  renderRisks();
 }
 
 function renderRisks() {
@@ -155,8 +156,10 @@ function renderRisks() {
     head.innerHTML = "";
     body.innerHTML = `<tr><td class="muted">${esc(t("none_loaded"))}</td></tr>`;
     $("#sweep-headline").textContent = "";
+    $("#sweep-downloads").innerHTML = "";
     return;
   }
+  $("#sweep-downloads").innerHTML = downloadBar(S.sweep.runId, S.sweep.tables);
   const rows = S.sweep.rows;
   const exposed = rows.filter((r) => r.exposed).length;
   $("#sweep-headline").textContent = fill(t("sweep_headline"), {
@@ -165,6 +168,16 @@ function renderRisks() {
     worst: rows.length ? nameOf(rows[0].node) : "—",
   });
   const cur = S.net.currency || "";
+  // Lost profit also as a bar on a log scale: the many small risks stay apart (the
+  // exposure index puts the largest at 1 and most others near 0).
+  const losses = rows.map((r) => num(r.lost_profit)).filter((v) => v > 0);
+  const lo = Math.min(...losses);
+  const hi = Math.max(...losses);
+  const lossBar = (v) => {
+    const x = num(v);
+    if (!(x > 0)) return 0;
+    return hi > lo ? 8 + (92 * Math.log(x / lo)) / Math.log(hi / lo) : 100;
+  };
   head.innerHTML = `<tr><th>#</th><th>${esc(t("site"))}</th><th>${esc(t("cluster"))}</th><th>${esc(t("kind"))}</th>
     <th class="num">TTR</th><th class="num">${esc(t("lost_profit"))} ${esc(cur)}</th><th class="num">TTS</th>
     <th>${esc(t("exposure"))}</th><th>${esc(t("exposed"))}</th></tr>`;
@@ -175,11 +188,11 @@ function renderRisks() {
       const width = Number.isFinite(idx) ? Math.max(2, idx * 100) : 0;
       return `<tr data-node="${esc(r.node)}" class="${r.node === S.selected ? "selected" : ""}">
         <td class="num">${i + 1}</td>
-        <td class="site-name" title="${esc(r.node)}">${esc(siteName(n) || r.node)}</td>
+        <td class="site-name" translate="no" title="${esc(r.node)}">${esc(siteName(n) || r.node)}</td>
         <td>${esc(clusterLabel(r.cluster ?? n.cluster))}</td>
         <td>${esc(kindLabel(r.kind ?? n.kind))}</td>
         <td class="num">${fmtPeriods(r.duration)}</td>
-        <td class="num" data-value="${dataValue(r.lost_profit)}">${fmtMoney(r.lost_profit)}</td>
+        <td class="num" data-value="${dataValue(r.lost_profit)}"><span class="ridx loss" title="${esc(t("log_scale"))}"><i style="width:${lossBar(r.lost_profit).toFixed(1)}%"></i></span>${fmtMoney(r.lost_profit)}</td>
         <td class="num" data-value="${dataValue(r.tts)}">${fmtPeriods(r.tts)}</td>
         <td><span class="ridx"><i style="width:${width}%"></i></span>${Number.isFinite(idx) ? idx.toFixed(3) : "—"}</td>
         <td>${r.exposed ? `<span class="badge bad">▲ ${fmtPeriods(r.ttr_minus_tts)}</span>` : `<span class="badge ok">✓</span>`}</td>
@@ -199,6 +212,7 @@ async function selectNode(id, nearby) {
   const n = S.byId.get(id);
   if (n && Number.isFinite(num(n.ttr)) && num(n.ttr) > 0) $("#outage-duration").value = num(n.ttr);
   refreshOverlays();
+  focusExplorer(id);
   $("#site-panel").innerHTML = `<p class="muted">${esc(nameOf(id))} …</p>`;
   try {
     const [detail, stress] = await Promise.all([
@@ -208,6 +222,15 @@ async function selectNode(id, nearby) {
     if (S.selected !== id) return;
     S.detail = detail;
     S.stress = stress;
+    S.explain = { loading: true };
+    renderSite();
+    // The explanation (what makes the site critical) comes apart: it solves more programs.
+    try {
+      S.explain = await api(`/api/networks/${enc(S.net.id)}/explain/${enc(id)}`);
+    } catch (error) {
+      S.explain = error.status === 404 ? { errorKey: "explain_unavailable" } : { error: error.message };
+    }
+    if (S.selected !== id) return;
     renderSite();
   } catch (error) {
     toast(error.message, true);
@@ -225,7 +248,7 @@ function depList(items) {
   const more = items.length > shown.length ? `<li class="muted">+${items.length - shown.length} ${esc(t("more"))}</li>` : "";
   return `<ul>${shown
     .map(
-      (d) => `<li><a data-goto="${esc(d.id)}" title="${esc(d.id)}">${esc(nameOf(d.id))}</a>
+      (d) => `<li><a data-goto="${esc(d.id)}" translate="no" title="${esc(d.id)}">${esc(nameOf(d.id))}</a>
         ${d.product ? '<span class="product-dot" title="product">●</span>' : ""}
         <span class="depth">${hops(d.depth)}</span></li>`,
     )
@@ -251,11 +274,11 @@ function renderSite() {
       : `<div class="verdict ok">${esc(t("covered"))}</div>`;
   }
   panel.innerHTML = `
-    <div class="site-title" id="site-name">${esc(siteName(node))}</div>
-    <div class="site-id">${esc(node.id)} · <span class="badge kind">${esc(kindLabel(node.kind))}</span>
+    <div class="site-title" id="site-name" translate="no">${esc(siteName(node))}</div>
+    <div class="site-id"><span translate="no">${esc(node.id)}</span> · <span class="badge kind">${esc(kindLabel(node.kind))}</span>
       <span class="badge cluster">${esc(clusterLabel(node.cluster))}</span></div>
     ${(S.nearby || []).length ? `<div class="nearby small">${esc(t("also_here"))}: ${S.nearby
-      .map((n) => `<a data-goto="${esc(n)}" title="${esc(n)}">${esc(nameOf(n))}</a>`)
+      .map((n) => `<a data-goto="${esc(n)}" translate="no" title="${esc(n)}">${esc(nameOf(n))}</a>`)
       .join(" · ")}</div>` : ""}
     <div class="stats">
       <div class="stat"><div class="label">${esc(t("ttr"))}</div>
@@ -266,7 +289,8 @@ function renderSite() {
         <div class="value" id="site-impact" data-value="${dataValue(st.lost_profit)}">${fmtMoney(st.lost_profit)} <span class="unit">${esc(cur)}</span></div></div>
     </div>
     ${verdict}
-    ${st.note ? `<p class="muted small">${esc(st.note)}</p>` : ""}
+    ${st.note ? `<p class="muted small">${noteText(st.note)}</p>` : ""}
+    <div id="site-explain" class="explain">${explainHtml(S.explain)}</div>
     <div class="deps">
       <h3>${esc(t("downstream"))} · ${S.detail.downstream.length}</h3>${depList(S.detail.downstream)}
       <h3>${esc(t("upstream"))} · ${S.detail.upstream.length}</h3>${depList(S.detail.upstream)}
@@ -279,7 +303,7 @@ function renderOutageNodes() {
   const current = select.value;
   select.innerHTML = [...S.nodes]
     .sort((a, b) => siteName(a).localeCompare(siteName(b), locale()))
-    .map((n) => `<option value="${esc(n.id)}">${esc(siteName(n))} — ${esc(clusterLabel(n.cluster))}</option>`)
+    .map((n) => `<option value="${esc(n.id)}" translate="no">${esc(siteName(n))} — ${esc(clusterLabel(n.cluster))}</option>`)
     .join("");
   if (current && S.byId.has(current)) select.value = current;
 }
@@ -323,10 +347,11 @@ function renderLevels() {
 async function runWhatIf(body) {
   if (S.busy) return;
   S.busy = true;
-  document.querySelectorAll(".tab-panel button[type=submit]").forEach((b) => (b.disabled = true));
+  document.querySelectorAll(".whatif-card .tab-panel button[type=submit]").forEach((b) => (b.disabled = true));
   try {
     const result = await runJob("outage", { network: S.net.id, ...body }, $("#whatif-progress"));
     S.lastWhatIf = result;
+    result._tables = result._job?.run_id ? await runTables(result._job.run_id) : [];
     renderWhatIf();
     const sites = siteRows(result);
     S.mapValues = Object.fromEntries(sites.filter((s) => s.site).map((s) => [s.site, num(s.capacity_loss) || 0]));
@@ -337,7 +362,7 @@ async function runWhatIf(body) {
     toast(error.message, true);
   } finally {
     S.busy = false;
-    document.querySelectorAll(".tab-panel button[type=submit]").forEach((b) => (b.disabled = false));
+    document.querySelectorAll(".whatif-card .tab-panel button[type=submit]").forEach((b) => (b.disabled = false));
     if (S.districts === null) $("#water-run").disabled = true;
   }
 }
@@ -351,48 +376,68 @@ function renderWhatIf() {
   const window = num(r.window);
   const tts = num(r.tts);
   const sites = siteRows(r);
-  const survives = r.survives ?? tts >= window;
-  const notes = (r.notes || []).map((n) => `<li>${esc(n)}</li>`).join("");
+  // The verdict follows the loss: "demand is lost" only when some is (a TTS below the
+  // window with nothing lost means the stock and the other sources cover the gap).
+  const loss = num(r.loss);
+  const survives = Number.isFinite(loss) ? !(loss > 0) : (r.survives ?? tts >= window);
+  const notes = (r.notes || []).map((n) => `<li>${noteText(n)}</li>`).join("");
   $("#whatif-result").innerHTML = `
     <div class="result-grid">
       <div class="stat ${num(r.loss) > 0 ? "alert" : ""}"><div class="label">${esc(t("lost_profit"))}</div>
         <div class="value" id="whatif-lost-profit" data-value="${dataValue(r.loss)}" data-lost-profit="${dataValue(r.lost_profit)}" data-baseline="${dataValue(r.baseline_lost_profit)}">${fmtMoney(r.loss)} <span class="unit">${esc(cur)}</span></div></div>
       <div class="stat"><div class="label">${esc(t("window"))}</div>
         <div class="value" id="whatif-window" data-value="${dataValue(r.window)}">${fmtPeriods(r.window)} <span class="unit">${esc(periodLabel())}</span></div></div>
-      <div class="stat ${survives ? "" : "alert"}"><div class="label">${esc(t("tts"))}</div>
+      <div class="stat ${!survives && tts < window ? "alert" : ""}"><div class="label">${esc(t("tts"))}</div>
         <div class="value" id="whatif-tts" data-value="${dataValue(r.tts)}">${fmtPeriods(r.tts)} <span class="unit">${tts === Infinity ? "" : esc(periodLabel())}</span></div></div>
       <div class="stat"><div class="label">${esc(t("sites_hit"))}</div>
         <div class="value" id="whatif-sites" data-value="${new Set(sites.map((s) => s.site)).size}">${new Set(sites.map((s) => s.site)).size}</div></div>
     </div>
-    <div class="verdict ${survives ? "ok" : "bad"}">${esc(survives ? t("survives") : t("fails"))} · ${esc(r.name || "")}</div>
+    <div class="verdict ${survives ? "ok" : "bad"}" id="whatif-verdict">${esc(survives ? t("survives") : t("fails"))}${r.name ? ` · <span translate="no">${esc(r.name)}</span>` : ""}</div>
     ${timelineRows(r).length ? '<div id="whatif-recovery" class="recovery-chart"></div>' : ""}
     <div class="table-wrap"><table class="risk-table"><thead><tr><th>${esc(t("site"))}</th><th>${esc(t("cluster"))}</th>
       <th class="num">${esc(t("hit"))}</th><th class="num">${esc(t("recovery"))} (${esc(periodLabel())})</th></tr></thead><tbody>
       ${sites
-        .map((s) => `<tr data-node="${esc(s.site)}"><td class="site-name" title="${esc(s.reason || s.site)}">${esc(nameOf(s.site))}</td>
+        .map((s) => `<tr data-node="${esc(s.site)}"><td class="site-name" translate="no" title="${esc(s.reason || s.site)}">${esc(nameOf(s.site))}</td>
           <td>${esc(clusterLabel(s.cluster))}</td><td class="num">${fmtPct(s.capacity_loss)}</td>
           <td class="num">${fmtPeriods(s.recovery_periods)}</td></tr>`)
         .join("")}
     </tbody></table></div>
-    ${notes ? `<ul class="notes">${notes}</ul>` : ""}`;
+    ${notes ? `<ul class="notes">${notes}</ul>` : ""}
+    ${downloadBar(r._job?.run_id, r._tables || [])}`;
   drawRecovery($("#whatif-recovery"), r);
 }
 
 // ------------------------------------------------------------------ language
+function renderFooter() {
+  if (!S.health) return;
+  const m = S.health.modules;
+  const mark = (ok) => (ok ? "✓" : "✗");
+  $("#footer").innerHTML = `<span translate="no">chipstress ${esc(S.health.version)}</span> · ${esc(t("footer_results"))}: <span translate="no">${esc(S.health.store)}</span> · ${esc(t("footer_hazards"))} ${mark(m.hazards)} · ${esc(t("footer_report"))} ${mark(m.report)} · ${esc(t("footer_basemap"))} ${mark(m.figures)}`;
+}
+
 function applyLanguage() {
   document.documentElement.lang = S.lang;
   document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => (el.placeholder = t(el.dataset.i18nPlaceholder)));
+  document.title = t("page_title");
   document.querySelectorAll(".lang-switch button").forEach((b) => b.classList.toggle("active", b.dataset.lang === S.lang));
+  renderFooter();
   renderSummary();
   renderRisks();
   renderSite();
   renderOutageNodes();
   if (S.districts !== undefined) renderDistricts();
   renderWhatIf();
-  if (S.mapTitle) {
-    S.mapTitle = S.lastWhatIf && S.mapTitle !== t("exposure") && !S.sweepOnMap ? t("hit") : t("exposure");
-    drawMap();
-  }
+  renderRunForms();
+  renderMitigation();
+  refreshExplorer();
+  if (S.mapTitle) S.mapTitle = S.lastWhatIf && !S.sweepOnMap ? t("hit") : t("exposure");
+  $("#toast").hidden = true; // a message in the language before
+  // body[data-lang] says the page, map included, is drawn in the new language.
+  const lang = S.lang;
+  (S.net ? drawMap() : Promise.resolve()).then(() => {
+    if (S.lang === lang) document.body.dataset.lang = lang;
+  });
 }
 
 // ------------------------------------------------------------------ wiring
@@ -401,11 +446,10 @@ function bind() {
     S.net = S.networks.find((n) => n.id === e.target.value);
     loadNetwork().catch((error) => toast(error.message, true));
   });
-  $("#upload-button").addEventListener("click", () => $("#upload-input").click());
-  $("#upload-input").addEventListener("change", (e) => {
-    if (e.target.files[0]) upload(e.target.files[0]);
-    e.target.value = "";
-  });
+  bindUpload((id) => loadNetworks(id));
+  bindExplorer();
+  bindRuns();
+  bindDownloads();
   document.querySelectorAll(".lang-switch button").forEach((b) =>
     b.addEventListener("click", () => {
       S.lang = b.dataset.lang;
@@ -428,10 +472,10 @@ function bind() {
     const a = e.target.closest("a[data-goto]");
     if (a) selectNode(a.dataset.goto, a.closest(".nearby") ? undefined : []);
   });
-  document.querySelectorAll(".tabs button").forEach((b) =>
+  document.querySelectorAll(".whatif-card .tabs button").forEach((b) =>
     b.addEventListener("click", () => {
-      document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("active", x === b));
-      document.querySelectorAll(".tab-panel").forEach((p) => (p.hidden = p.dataset.panel !== b.dataset.tab));
+      document.querySelectorAll(".whatif-card .tabs button").forEach((x) => x.classList.toggle("active", x === b));
+      document.querySelectorAll(".whatif-card .tab-panel").forEach((p) => (p.hidden = p.dataset.panel !== b.dataset.tab));
       if (b.dataset.tab !== "quake") setPlacing(false);
       refreshOverlays();
     }),
@@ -477,6 +521,7 @@ function bind() {
 }
 
 hooks.select = (id, nearby) => selectNode(id, nearby);
+explorerHooks.select = (id) => selectNode(id, []);
 
 async function main() {
   const params = new URLSearchParams(location.search);
@@ -486,14 +531,14 @@ async function main() {
     history.replaceState(null, "", `${location.pathname}${params.toString() ? `?${params}` : ""}`);
   }
   S.token = sessionStorage.getItem("chipstress-token");
+  if (window.Plotly) Plotly.setPlotConfig(PLOTLY_CONFIG);
   S.lang = params.get("lang") || localStorage.getItem("chipstress-lang") || "en";
   bind();
   try {
     S.labels = await api("/api/labels");
     applyLanguage();
     S.health = await api("/api/health");
-    const m = S.health.modules;
-    $("#footer").textContent = `chipstress ${S.health.version} · results: ${S.health.store} · hazards ${m.hazards ? "✓" : "✗"} · report ${m.report ? "✓" : "✗"} · basemap ${m.figures ? "✓" : "✗"}`;
+    renderFooter();
     await loadNetworks();
     document.body.dataset.ready = "1";
   } catch (error) {

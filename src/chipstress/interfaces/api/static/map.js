@@ -3,7 +3,7 @@
 // place an epicentre.
 
 import { api, toast } from "./api.js";
-import { $, S, enc } from "./state.js";
+import { $, S, clusterLabel, countryLabel, enc, esc, fill, kindLabel, plotlyConfig, t } from "./state.js";
 
 // Set by the app: what a click on a site does.
 export const hooks = { select: (id, nearby) => {} };
@@ -75,6 +75,43 @@ function epicentrePoint({ lat, lon }) {
   return { xaxis: best.p.xaxis, yaxis: best.p.yaxis, x, y: lat };
 }
 
+// The server draws the map in English: its title, the inset titles (country, clusters),
+// the legend (site kinds) and the "nothing to map" note are put in the page's language here.
+// On a narrow screen the legend goes below the map, where it covers no inset title.
+function localiseFigure(fig, layout) {
+  const raw = String(fig.layout?.title?.text ?? "");
+  const missing = raw.match(/\((\d+) site\(s\) without coordinates not shown\)/);
+  let heading = S.mapTitle ? fill(t("map_title_by"), { value: S.mapTitle }) : t("map_title");
+  if (missing) heading += ` <span style='font-size:12px;color:#6b7280'>(${esc(fill(t("map_missing"), { n: missing[1] }))})</span>`;
+  layout.title = { ...(fig.layout.title || {}), text: heading };
+  layout.annotations = (fig.layout.annotations || []).map((a) => {
+    const text = String(a.text ?? "");
+    if (/nothing to map/.test(text)) return { ...a, text: esc(t("nothing_to_map")) };
+    const m = text.match(/^<b>(\w)<\/b>\s+(.*?)(?:<br><span([^>]*)>(.*)<\/span>)?$/);
+    if (!m) return a;
+    const rest = m[4] ? `<br><span${m[3]}>${m[4].split(", ").map((c) => esc(clusterLabel(c))).join(", ")}</span>` : "";
+    return { ...a, text: `<b>${m[1]}</b>  ${esc(countryLabel(m[2]))}${rest}` };
+  });
+  for (const key of Object.keys(layout).filter((k) => k.startsWith("coloraxis"))) {
+    const bar = layout[key]?.colorbar;
+    if (bar && S.mapTitle) layout[key] = { ...layout[key], colorbar: { ...bar, title: { ...(bar.title || {}), text: S.mapTitle } } };
+  }
+  fig.data.forEach((trace) => {
+    const bar = trace.marker?.colorbar;
+    if (bar && S.mapTitle) bar.title = { ...(bar.title || {}), text: S.mapTitle };
+    if (trace.showlegend !== false && trace.name && S.labels.kinds[trace.name]) {
+      trace.legendgroup = trace.legendgroup || trace.name;
+      trace.name = kindLabel(trace.name);
+    }
+  });
+  if (window.innerWidth < 700) {
+    layout.legend = { ...(layout.legend || {}), orientation: "h", x: 0, y: 0, yanchor: "top", font: { size: 10 } };
+    layout.margin = { ...(layout.margin || {}), l: 30, r: 8, b: 120 };
+    layout.title = { ...layout.title, font: { size: 13 } };
+    layout.height = (layout.height || 460) + 60;
+  }
+}
+
 let baseTraces = 0;
 let baseFigure = null;
 let mapChain = Promise.resolve();
@@ -102,11 +139,10 @@ async function drawMapNow() {
   layout.height = layout.height || 460;
   delete layout.width;
   const gd = mapDiv();
-  await Plotly.react(gd, [...baseFigure.data, ...overlays()], layout, {
-    displaylogo: false,
-    responsive: true,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
-  });
+  localiseFigure(baseFigure, layout);
+  // The div as tall as the figure: a window resize (responsive) keeps its height.
+  gd.style.height = `${layout.height}px`;
+  await Plotly.react(gd, [...baseFigure.data, ...overlays()], layout, plotlyConfig({ modeBarButtonsToRemove: ["autoScale2d"] }));
   if (!gd.dataset.bound) {
     gd.dataset.bound = "1";
     gd.on("plotly_click", onPointClick);

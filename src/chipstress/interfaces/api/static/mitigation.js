@@ -2,7 +2,7 @@
 // what-if comparison of one point's actions, both as background jobs of the API.
 
 import { runJob, toast } from "./api.js";
-import { $, S, esc, fmtMoney, num, t } from "./state.js";
+import { $, S, esc, fmtMoney, num, plotlyConfig, t } from "./state.js";
 
 const M = { plan: null, index: null, compare: null };
 
@@ -14,6 +14,11 @@ export function parseAmount(text) {
 }
 
 const money = () => M.plan && M.plan.measure !== "exposed";
+// The measure's name in the page's language (the server's English one when unknown).
+const measureLabel = () => {
+  const key = `measure_${M.plan.measure}`;
+  return t(key) === key ? M.plan.measure_label : t(key);
+};
 const fmtValue = (v) => (money() ? fmtMoney(v) : Number.isFinite(num(v)) ? String(num(v)) : "—");
 
 export function resetMitigation() {
@@ -84,7 +89,7 @@ function drawCurve() {
   const cur = M.plan.currency || "";
   const hover = curve.map(
     (p) =>
-      `<b>${esc(t("budget"))} ${fmtMoney(p.budget)} ${esc(cur)}</b><br>${esc(M.plan.measure_label)}: ${fmtValue(p.value)}` +
+      `<b>${esc(t("budget"))} ${fmtMoney(p.budget)} ${esc(cur)}</b><br>${esc(measureLabel())}: ${fmtValue(p.value)}` +
       `<br>${esc(t("spent"))} ${fmtMoney(p.cost)} · ${p.n_actions} ${esc(t("actions"))}<br>` +
       (String(p.actions || "").split(";").filter(Boolean).slice(0, 8).map(esc).join("<br>") || "—"),
   );
@@ -108,12 +113,12 @@ function drawCurve() {
     margin: { l: 60, r: 16, t: 10, b: 44 },
     height: 300,
     xaxis: { title: { text: `${t("budget")} (${cur})` }, rangemode: "tozero" },
-    yaxis: { title: { text: `${M.plan.measure_label}${money() ? ` (${cur})` : ""}` }, rangemode: "tozero" },
+    yaxis: { title: { text: `${measureLabel()}${money() ? ` (${cur})` : ""}` }, rangemode: "tozero" },
     showlegend: false,
     paper_bgcolor: "#fff",
     plot_bgcolor: "#fff",
   };
-  Plotly.react(el, traces, layout, { displaylogo: false, responsive: true }).then(() => {
+  Plotly.react(el, traces, layout, plotlyConfig()).then(() => {
     if (!el.dataset.bound) {
       el.dataset.bound = "1";
       el.on("plotly_click", (ev) => {
@@ -140,7 +145,7 @@ function renderPoint() {
   box.innerHTML = `
     <div class="result-grid">
       <div class="stat"><div class="label">${esc(t("budget"))}</div><div class="value" id="plan-budget" data-value="${p.budget}">${fmtMoney(p.budget)}</div></div>
-      <div class="stat"><div class="label">${esc(M.plan.measure_label)}</div><div class="value" id="plan-value" data-value="${p.value}">${fmtValue(p.value)}</div></div>
+      <div class="stat"><div class="label">${esc(measureLabel())}</div><div class="value" id="plan-value" data-value="${p.value}">${fmtValue(p.value)}</div></div>
       <div class="stat"><div class="label">${esc(t("spent"))}</div><div class="value" id="plan-cost" data-value="${p.cost}">${fmtMoney(p.cost)}</div></div>
       <div class="stat"><div class="label">${esc(t("gap"))}</div><div class="value">${gap}</div></div>
     </div>
@@ -175,6 +180,12 @@ function renderCompare() {
 function render() {
   drawCurve();
   renderPoint();
+}
+
+// After a language switch: the labels of the curve and of the chosen point.
+export function renderMitigation() {
+  if (S.net) $("#plan-actions").placeholder = S.net.id === "tri-cluster" ? t("actions_example") : t("actions_paste");
+  render();
 }
 
 export function bindMitigation() {

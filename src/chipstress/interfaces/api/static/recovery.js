@@ -4,7 +4,7 @@
 // chart as the report's (chipstress.interfaces.figures.recovery_chart). Results without a
 // timeline (runs stored before it existed) draw nothing.
 
-import { S, esc, num, pick, t } from "./state.js";
+import { S, esc, num, pick, plotlyConfig, t } from "./state.js";
 
 const DAYS = { hour: 1 / 24, day: 1, week: 7, month: 365.25 / 12, year: 365.25 };
 const CAPACITY = "#c0392b";
@@ -90,6 +90,6 @@ export function drawRecovery(el, result) {
     plot_bgcolor: "#fff",
     meta: { period_unit: unit, horizon: rows.length },
   };
-  Plotly.newPlot(el, traces, layout, { displaylogo: false, responsive: true });
+  Plotly.newPlot(el, traces, layout, plotlyConfig());
   return true;
 }

@@ -5,7 +5,7 @@
 export const S = {
   token: null,
   lang: "en",
-  labels: { ui: {}, clusters: {}, kinds: {}, periods: {}, water_levels: {} },
+  labels: { ui: {}, clusters: {}, kinds: {}, periods: {}, water_levels: {}, countries: {} },
   health: null,
   networks: [],
   net: null,
@@ -40,6 +40,7 @@ export function pick(entry, fallback) {
 export const t = (key) => pick(S.labels.ui[key], key);
 export const clusterLabel = (c) => pick(S.labels.clusters[c ?? ""], c || "—");
 export const kindLabel = (k) => pick(S.labels.kinds[k ?? ""], k || "—");
+export const countryLabel = (c) => pick((S.labels.countries || {})[c ?? ""], c || "—");
 export const periodLabel = () => pick(S.labels.periods[S.net?.period ?? "period"], `${S.net?.period ?? "period"}s`);
 export const locale = () => ({ en: "en-US", "zh-Hant": "zh-TW", ja: "ja-JP" })[S.lang] || "en-US";
 export function fill(template, values) {
@@ -52,6 +53,22 @@ export function siteName(node) {
   return node.name || node.id;
 }
 export const nameOf = (id) => siteName(S.byId.get(id)) || id;
+
+// Every plotly chart of the dashboard: no plotly logo, and no button that sends the chart
+// (confidential supplier data) to Plotly's cloud or Chart Studio.
+export const PLOTLY_CONFIG = Object.freeze({
+  displaylogo: false,
+  responsive: true,
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  showLink: false,
+  modeBarButtonsToRemove: ["sendChartToCloud", "sendDataToCloud", "editInChartStudio", "select2d", "lasso2d", "toggleSpikelines"],
+});
+export const plotlyConfig = (extra = {}) => ({
+  ...PLOTLY_CONFIG,
+  ...extra,
+  modeBarButtonsToRemove: [...PLOTLY_CONFIG.modeBarButtonsToRemove, ...(extra.modeBarButtonsToRemove || [])],
+});
 
 // ------------------------------------------------------------------ numbers
 export const num = (v) => (v === null || v === undefined || v === "" ? NaN : Number(v));

@@ -1,0 +1,207 @@
+"""Who ships to whom, by node, so regions are built in time proportional to their size.
+
+A sweep solves one small program per scenario; on a network of 100,000 nodes, building
+each region by scanning every edge (a boolean mask over 300,000 edges, several times per
+scenario) costs more than solving it. :class:`Adjacency` holds, for every node, its
+outgoing and incoming edges and its BOM lines (compressed rows, built once per compiled
+network), so a region's edges, border edges and BOM lines are gathered from its nodes
+alone (:meth:`Adjacency.region_parts`), and reachability walks only what it reaches
+(:func:`reach`).
+
+It also gives each node a cheap *group key* (:func:`downstream_product_key`): the
+smallest index of a node with demand downstream of it. Nodes with the same key usually
+share their scenario region, so a sweep that solves them one after the other reuses the
+region's program (see :mod:`chipstress.engine.regional`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Adjacency", "downstream_product_key", "gather", "reach"]
+
+
+def gather(ptr: np.ndarray, items: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """The items of compressed rows ``nodes``, concatenated (vectorised, no Python loop).
+
+    Parameters
+    ----------
+    ptr
+        Row pointers (length: rows + 1).
+    items
+        Row items, row after row.
+    nodes
+        The rows to read (indices).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``items[ptr[r]:ptr[r+1]]`` for every ``r`` in ``nodes``, in that order.
+    """
+    starts = ptr[nodes]
+    lengths = ptr[nodes + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return items[:0]
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return items[offsets + np.arange(total)]
+
+
+def reach(start: np.ndarray, ptr: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Mask of every node reachable from ``start`` (a mask) along compressed rows.
+
+    Parameters
+    ----------
+    start
+        Boolean mask over the nodes where the walk starts (kept in the result).
+    ptr, neighbours
+        Each node's neighbours as compressed rows (e.g. a CSR matrix's ``indptr`` and
+        ``indices``).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new boolean mask: ``start`` and every node reached from it.
+    """
+    seen = start.copy()
+    frontier = np.flatnonzero(start)
+    while len(frontier):
+        found = gather(ptr, neighbours, frontier)
+        found = np.unique(found[~seen[found]])
+        seen[found] = True
+        frontier = found
+    return seen
+
+
+def _rows(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Compressed rows grouping ``arange(len(keys))`` by ``keys`` (each row ascending)."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return ptr, order.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """Each node's outgoing edges, incoming edges and BOM lines, as compressed rows.
+
+    Built by :meth:`build` from the arrays of a compiled network; edge and BOM indices
+    are the network's (rows of ``sources`` and ``bom``).
+    """
+
+    edge_supplier: np.ndarray
+    edge_customer: np.ndarray
+    out_ptr: np.ndarray
+    out_edges: np.ndarray
+    in_ptr: np.ndarray
+    in_edges: np.ndarray
+    bom_ptr: np.ndarray
+    bom_lines: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        n_nodes: int,
+        edge_supplier: np.ndarray,
+        edge_customer: np.ndarray,
+        bom_node: np.ndarray,
+    ) -> Adjacency:
+        """Index a network's edges and BOM lines by node.
+
+        Parameters
+        ----------
+        n_nodes
+            Number of nodes.
+        edge_supplier, edge_customer
+            Supplier and customer node of every edge.
+        bom_node
+            Node of every BOM line.
+
+        Returns
+        -------
+        Adjacency
+            The compressed rows.
+        """
+        out_ptr, out_edges = _rows(edge_supplier, n_nodes)
+        in_ptr, in_edges = _rows(edge_customer, n_nodes)
+        bom_ptr, bom_lines = _rows(bom_node, n_nodes)
+        return cls(
+            edge_supplier, edge_customer, out_ptr, out_edges, in_ptr, in_edges, bom_ptr, bom_lines
+        )
+
+    def region_parts(
+        self, region: np.ndarray, nodes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A region's internal edges, leaving edges, entering edges and BOM lines.
+
+        Parameters
+        ----------
+        region
+            Boolean mask over the nodes.
+        nodes
+            ``numpy.flatnonzero(region)``.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(edges, boundary_out, boundary_in, bom_lines)``, each sorted ascending —
+            exactly what masks over every edge and BOM line would give, in time
+            proportional to the region's edges.
+        """
+        leaving = gather(self.out_ptr, self.out_edges, nodes)
+        inside = region[self.edge_customer[leaving]]
+        entering = gather(self.in_ptr, self.in_edges, nodes)
+        entering = entering[~region[self.edge_supplier[entering]]]
+        return (
+            np.sort(leaving[inside]),
+            np.sort(leaving[~inside]),
+            np.sort(entering),
+            np.sort(gather(self.bom_ptr, self.bom_lines, nodes)),
+        )
+
+
+def downstream_product_key(
+    has_demand: np.ndarray, ptr: np.ndarray, customers: np.ndarray
+) -> np.ndarray:
+    """Per node, which nodes with demand are downstream of it (or itself), as a sort key.
+
+    Parameters
+    ----------
+    has_demand
+        Boolean mask of the nodes with demand.
+    ptr, customers
+        Each node's customers as compressed rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 2)``: the smallest and the largest index of a node with demand
+        downstream (``n`` and ``-1`` where there is none). Nodes whose downstream
+        products are the same have the same key.
+    """
+    n = len(has_demand)
+    index = np.arange(n)
+    low = _relax(np.where(has_demand, index, n), ptr, customers, np.minimum, n)
+    high = _relax(np.where(has_demand, index, -1), ptr, customers, np.maximum, -1)
+    return np.stack([low, high], axis=1)
+
+
+def _relax(
+    key: np.ndarray, ptr: np.ndarray, customers: np.ndarray, better: np.ufunc, none: int
+) -> np.ndarray:
+    """``key`` combined (``better``) with every customer's, until nothing changes."""
+    key = key.astype(np.int64)
+    rows = np.flatnonzero(np.diff(ptr))
+    if not len(rows):
+        return key
+    starts = ptr[rows]
+    for _ in range(len(key)):  # at most the longest path's length rounds
+        best = np.full(len(key), none, dtype=np.int64)
+        best[rows] = better.reduceat(key[customers[: ptr[-1]]], starts)
+        updated = better(key, best)
+        if np.array_equal(updated, key):
+            break
+        key = updated
+    return key
