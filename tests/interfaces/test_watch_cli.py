@@ -14,27 +14,9 @@ from typer.testing import CliRunner, Result
 from chipstress.interfaces.cli import app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflows" / "watch"))
-from watch_alert_helpers import SmtpLog, closed_port, smtp_server
+from watch_alert_helpers import STORY, SmtpLog, closed_port, smtp_server, usgs_feed
 
-STORY = (
-    "A magnitude 6.9 earthquake struck Kaohsiung on Monday morning, damaging factories "
-    "in the Nanzih science park.\n"
-)
-FEED = {
-    "type": "FeatureCollection",
-    "metadata": {"generated": 1796605200000, "title": "USGS All Earthquakes, Past Day", "status": 200, "count": 1},
-    "features": [
-        {
-            "type": "Feature", "id": "us7000cli01",
-            "properties": {
-                "mag": 6.7, "place": "6 km S of Kikuyo, Japan", "time": 1796605000000,
-                "updated": 1796605100000, "url": "https://earthquake.usgs.gov/earthquakes/eventpage/us7000cli01",
-                "status": "reviewed", "type": "earthquake", "title": "M 6.7 - 6 km S of Kikuyo, Japan",
-            },
-            "geometry": {"type": "Point", "coordinates": [130.82, 32.83, 10.0]},
-        }
-    ],
-}  # fmt: skip
+FEED = usgs_feed("us7000cli01")
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from chipstress.interfaces.api import create_app
+from chipstress.interfaces.api.background import free_port
 
 FLAGS = [
     "--headless",
@@ -90,19 +90,13 @@ def chromium_path() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def live_server(db: Path, **options: Any) -> Iterator[str]:
     """The API and dashboard on a free loopback port, with their own results DB."""
     import uvicorn
 
     app = create_app(db=db, workers=2, **options)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,49 +19,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dashboard_browser import FLAGS, chromium_path
 
 from chipstress import load_builtin
 from chipstress.engine import impact, time_to_survive
 from chipstress.engine.timeline import TimelineModel
 from chipstress.interfaces.api import create_app
+from chipstress.interfaces.api.background import free_port
 from chipstress.workflows import sweep
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 README_IMAGE = ROOT / "docs" / "images" / "dashboard.png"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str:
-    path = os.environ.get("CHIPSTRESS_CHROMIUM") or "/usr/bin/chromium"
-    found = shutil.which(path) or (path if Path(path).exists() else None)
-    if found is None:
-        reason = f"no Chromium at {path} (install Debian's chromium or set CHIPSTRESS_CHROMIUM)"
-        if os.environ.get("CHIPSTRESS_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason + "; CI requires the browser tests")
-        pytest.skip(reason)
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start_server(app: Any) -> tuple[Any, threading.Thread, str]:
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -94,7 +68,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (each context gets a fresh profile)."""
-    executable = _chromium()
+    executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -5,6 +5,7 @@ with documented codes) and that no server path reaches a client."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,25 +14,10 @@ from fastapi.testclient import TestClient
 
 from chipstress.interfaces.api.routes_watch import MAX_NEWS_FILE_BYTES
 
-STORY = (
-    "A magnitude 6.9 earthquake struck Kaohsiung on Monday morning, damaging factories "
-    "in the Nanzih science park.\n"
-)
-FEED = {
-    "type": "FeatureCollection",
-    "metadata": {"generated": 1796605200000, "title": "USGS All Earthquakes, Past Day", "status": 200, "count": 1},
-    "features": [
-        {
-            "type": "Feature", "id": "us7000api01",
-            "properties": {
-                "mag": 6.7, "place": "6 km S of Kikuyo, Japan", "time": 1796605000000,
-                "updated": 1796605100000, "url": "https://earthquake.usgs.gov/earthquakes/eventpage/us7000api01",
-                "status": "reviewed", "type": "earthquake", "title": "M 6.7 - 6 km S of Kikuyo, Japan",
-            },
-            "geometry": {"type": "Point", "coordinates": [130.82, 32.83, 10.0]},
-        }
-    ],
-}  # fmt: skip
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflows" / "watch"))
+from watch_alert_helpers import STORY, usgs_feed
+
+FEED = usgs_feed("us7000api01")
 
 
 @pytest.fixture

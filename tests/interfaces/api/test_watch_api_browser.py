@@ -9,9 +9,6 @@ Screenshots go to ``tests/artifacts/``.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import sys
 import threading
 import time
@@ -20,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dashboard_browser import FLAGS, chromium_path
 
 from chipstress import load_builtin
 from chipstress.interfaces.api import create_app
+from chipstress.interfaces.api.background import free_port
 from chipstress.store import ResultsStore
 from chipstress.workflows.watch.watcher import Watcher
 
@@ -31,35 +30,8 @@ from watch_alert_helpers import FakeReader, quake
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIDENCE = "高雄發生規模7.1地震，南科高雄園區廠房停工。"
 STORY = "A magnitude 6.7 earthquake struck Kikuyo, Kumamoto, halting the JASM fab.\n"
-
-
-def _chromium() -> str:
-    path = os.environ.get("CHIPSTRESS_CHROMIUM") or "/usr/bin/chromium"
-    found = shutil.which(path) or (path if Path(path).exists() else None)
-    if found is None:
-        reason = f"no Chromium at {path} (install Debian's chromium or set CHIPSTRESS_CHROMIUM)"
-        if os.environ.get("CHIPSTRESS_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason + "; CI requires the browser tests")
-        pytest.skip(reason)
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +51,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     (inbox / "story.txt").write_text(STORY, encoding="utf-8")
     app = create_app(db=db, workers=1)
     app.state.watch_folders = [str(inbox)]
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -98,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
+    executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

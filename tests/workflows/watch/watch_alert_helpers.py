@@ -21,6 +21,10 @@ from chipstress.workflows.watch.sightings import Evidence, Intake, WatchEvent
 
 # Kaohsiung, Nanzih (TSMC Fab 22, ASE) and open sea far east of Taiwan.
 KAOHSIUNG = (22.70, 120.30)
+STORY = (
+    "A magnitude 6.9 earthquake struck Kaohsiung on Monday morning, damaging factories "
+    "in the Nanzih science park.\n"
+)
 FAR_SEA = (20.0, 140.0)
 
 
@@ -216,3 +220,22 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def usgs_feed(event_id: str) -> dict[str, Any]:
+    """A one-entry USGS GeoJSON feed: an M6.7 near Kikuyo (JASM's town), id ``event_id``."""
+    return {
+        "type": "FeatureCollection",
+        "metadata": {"generated": 1796605200000, "title": "USGS All Earthquakes, Past Day", "status": 200, "count": 1},
+        "features": [
+            {
+                "type": "Feature", "id": event_id,
+                "properties": {
+                    "mag": 6.7, "place": "6 km S of Kikuyo, Japan", "time": 1796605000000,
+                    "updated": 1796605100000, "url": f"https://earthquake.usgs.gov/earthquakes/eventpage/{event_id}",
+                    "status": "reviewed", "type": "earthquake", "title": "M 6.7 - 6 km S of Kikuyo, Japan",
+                },
+                "geometry": {"type": "Point", "coordinates": [130.82, 32.83, 10.0]},
+            }
+        ],
+    }  # fmt: skip
