@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import FLAGS, chromium_path
+from dashboard_browser import chromium
 
 from chipstress import load_builtin
 from chipstress.interfaces.api import create_app
@@ -70,13 +70,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield chromium
-        chromium.close()
+    """Debian's Chromium driven by Playwright (each context gets a fresh profile)."""
+    with chromium() as launched:
+        yield launched
 
 
 def _open(
