@@ -91,11 +91,10 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def live_server(db: Path, **options: Any) -> Iterator[str]:
-    """The API and dashboard on a free loopback port, with their own results DB."""
+def serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` (a chipstress API) on a free loopback port; close it and its state after."""
     import uvicorn
 
-    app = create_app(db=db, workers=2, **options)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -113,6 +112,13 @@ def live_server(db: Path, **options: Any) -> Iterator[str]:
         app.state.chipstress.jobs.close()
         app.state.chipstress.store.close()
         app.state.chipstress.registry.close()
+
+
+@contextmanager
+def live_server(db: Path, **options: Any) -> Iterator[str]:
+    """The API and dashboard on a free loopback port, with their own results DB."""
+    with serving(create_app(db=db, workers=2, **options)) as url:
+        yield url
 
 
 @contextmanager

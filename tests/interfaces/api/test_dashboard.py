@@ -12,20 +12,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import chromium
+from dashboard_browser import chromium, serving
 
 from chipstress import load_builtin
 from chipstress.engine import impact, time_to_survive
 from chipstress.engine.timeline import TimelineModel
 from chipstress.interfaces.api import create_app
-from chipstress.interfaces.api.background import free_port
 from chipstress.workflows import sweep
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,36 +30,12 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 README_IMAGE = ROOT / "docs" / "images" / "dashboard.png"
 
 
-def _start_server(app: Any) -> tuple[Any, threading.Thread, str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.02)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
-def _stop_server(app: Any, server: Any, thread: threading.Thread) -> None:
-    server.should_exit = True
-    thread.join(10)
-    app.state.chipstress.jobs.close()
-    app.state.chipstress.store.close()
-    app.state.chipstress.registry.close()
-
-
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server on a free port, with its own results DB."""
     app = create_app(db=tmp_path_factory.mktemp("dashboard") / "results.duckdb", workers=2)
-    server, thread, url = _start_server(app)
-    yield url
-    _stop_server(app, server, thread)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +73,7 @@ def page(browser: Any, live_url: str) -> Iterator[Any]:
 
 def test_token_protected_dashboard(browser: Any, tmp_path: Path) -> None:
     app = create_app(db=tmp_path / "results.duckdb", token="tok-123")
-    server, thread, url = _start_server(app)
-    try:
+    with serving(app) as url:
         context, tab, outside, errors = _watched_page(browser, url)
         tab.goto(f"{url}/?token=tok-123")
         tab.wait_for_selector("body[data-ready='1']")
@@ -111,8 +83,6 @@ def test_token_protected_dashboard(browser: Any, tmp_path: Path) -> None:
         assert tab.input_value("#network-select") == "tri-cluster"
         context.close()
         assert not outside and not errors, (outside, errors)
-    finally:
-        _stop_server(app, server, thread)
 
 
 def _shot(page: Any, name: str) -> None:

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import chromium
+from dashboard_browser import chromium, serving
 
 from chipstress import load_builtin
 from chipstress.interfaces.api import create_app
-from chipstress.interfaces.api.background import free_port
 from chipstress.store import ResultsStore
 from chipstress.workflows.watch.watcher import Watcher
 
@@ -37,8 +34,6 @@ STORY = "A magnitude 6.7 earthquake struck Kikuyo, Kumamoto, halting the JASM fa
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A live server whose results DB holds one alert, watching a folder with one story."""
-    import uvicorn
-
     folder = tmp_path_factory.mktemp("alerts-browser")
     db = folder / "results.duckdb"
     network = load_builtin("tri-cluster")
@@ -51,21 +46,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     (inbox / "story.txt").write_text(STORY, encoding="utf-8")
     app = create_app(db=db, workers=1)
     app.state.watch_folders = [str(inbox)]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.02)
-    yield {"url": f"http://127.0.0.1:{port}", "alert": stored}
-    server.should_exit = True
-    thread.join(10)
-    app.state.chipstress.jobs.close()
-    app.state.chipstress.store.close()
-    app.state.chipstress.registry.close()
+    with serving(app) as url:
+        yield {"url": url, "alert": stored}
 
 
 @pytest.fixture(scope="module")

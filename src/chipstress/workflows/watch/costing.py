@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chipstress.errors import ChipstressError
+from chipstress.workflows.watch.classify import hazard_name
 from chipstress.workflows.watch.sightings import Evidence, WatchEvent
 
 if TYPE_CHECKING:
@@ -71,22 +72,6 @@ RANKING_COLUMNS = [
     "sources",
     "error",
 ]
-
-
-def hazard_name(event: Any) -> str:
-    """The hazard of a hazard-layer event as users write it (``typhoon``, not ``storm``).
-
-    Parameters
-    ----------
-    event
-        A hazard-layer event.
-
-    Returns
-    -------
-    str
-        ``event.hazard`` for storms, incidents and closures, else ``event.type``.
-    """
-    return str(getattr(event, "hazard", None) or event.type)
 
 
 def event_fields(event: Any) -> dict[str, Any]:
