@@ -2,11 +2,15 @@
 
 Starts ``chipstress serve`` on a free loopback port (a fresh results database in a
 temporary folder), warms each call once, then times ``--repeat`` rounds of each: the job
-is posted (``save: false``) and its result polled until it is there. Printed per call:
-the best and median milliseconds from the POST to the result, and beside it the same
-computation in this process (the engine alone, :func:`chipstress.engine.impact` and
-:func:`chipstress.engine.time_to_survive`, and the outage workflow), so what the server
-adds shows. Target: <= 50 ms each, warm, on ``tri-cluster``.
+is posted (``save: false``) and its result asked for with ``wait`` (the server answers
+as soon as the job is done). Printed per call: the best and median milliseconds from the
+POST to the result, and beside it the same computation in this process (the workflows
+the jobs run: :func:`chipstress.workflows.outage.impact`, ``survive`` and ``outage``),
+so what the server adds shows. Target: <= 50 ms each, warm, on ``tri-cluster``, judged
+on the median.
+
+Baseline: ``--poll`` asks for the result every 2 ms instead of waiting, as the
+benchmark did before ``wait`` existed.
 
 Usage::
 
@@ -53,12 +57,13 @@ def calls(node: str, ttr: float) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def through_api(client: httpx.Client, route: str, body: dict[str, Any]) -> float:
-    """Seconds from posting the job to having its result."""
+def through_api(client: httpx.Client, route: str, body: dict[str, Any], poll: bool) -> float:
+    """Seconds from posting the job to having its result (polled, or waited for)."""
     started = time.perf_counter()
     job = client.post(route, json=body).json()
+    params = {} if poll else {"wait": 10}
     while True:
-        answer = client.get(f"/api/jobs/{job['id']}/result")
+        answer = client.get(f"/api/jobs/{job['id']}/result", params=params)
         if answer.status_code == 200:
             return time.perf_counter() - started
         if answer.status_code != 409 or "failed" in answer.text:
@@ -69,13 +74,12 @@ def through_api(client: httpx.Client, route: str, body: dict[str, Any]) -> float
 def in_process(node: str, ttr: float) -> dict[str, Callable[[], object]]:
     """The same computations in this process."""
     from chipstress import load_builtin
-    from chipstress.engine import impact, time_to_survive
-    from chipstress.workflows.outage import outage
+    from chipstress.workflows.outage import impact, outage, survive
 
     network = load_builtin(NETWORK)
     return {
         "impact": lambda: impact(network, {node: 1.0}, ttr),
-        "survive": lambda: time_to_survive(network, {node: 1.0}),
+        "survive": lambda: survive(network, {node: 1.0}),
         "outage": lambda: outage(network, [(node, 1.0, ttr)]),
     }
 
@@ -85,6 +89,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=20, help="timed rounds per call")
+    parser.add_argument(
+        "--poll", action="store_true", help="poll the result every 2 ms instead of waiting"
+    )
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="chipstress-bench-interactive-") as folder:
@@ -105,15 +112,18 @@ def main() -> None:
             local = in_process(node, ttr)
             print(f"{NETWORK}, node {node} down for {ttr:g} periods; {args.repeat} rounds")
             for name, (route, body) in calls(node, ttr).items():
-                through_api(client, route, body)  # warm
-                api = sorted(through_api(client, route, body) for _ in range(args.repeat))
+                for _ in range(2):  # warm both job threads' workers
+                    through_api(client, route, body, args.poll)
+                api = sorted(
+                    through_api(client, route, body, args.poll) for _ in range(args.repeat)
+                )
                 local[name]()
                 engine = []
                 for _ in range(args.repeat):
                     started = time.perf_counter()
                     local[name]()
                     engine.append(time.perf_counter() - started)
-                verdict = "met" if api[0] * 1000 <= TARGET_MS else "MISSED"
+                verdict = "met" if statistics.median(api) * 1000 <= TARGET_MS else "MISSED"
                 print(
                     f"{name:>8}: API best {1000 * api[0]:6.1f} ms  median "
                     f"{1000 * statistics.median(api):6.1f} ms   in-process best "

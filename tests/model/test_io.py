@@ -613,7 +613,7 @@ def test_a_failed_graphml_write_leaves_no_file(
         handle.write(b"<graphml>")
         raise Boom("disk full")
 
-    monkeypatch.setattr("chipstress.model.io.graph.nx.write_graphml", failing)
+    monkeypatch.setattr(nx, "write_graphml", failing)
     with pytest.raises(Boom):
         write_network(tiny, tmp_path / "tiny.graphml")
     assert list(tmp_path.iterdir()) == []

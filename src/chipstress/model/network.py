@@ -311,7 +311,11 @@ class Network:
         A ``sources.premium`` or ``sources.lead_time`` column that is 0 everywhere (its
         default) is left out, so a network without premiums or lead times keeps the
         fingerprint it had before the column existed (and runs stored then still match it).
+        Computed once per network (its tables are not changed after it is built).
         """
+        known = self.__dict__.get("_fingerprint")
+        if known is not None:
+            return str(known)
         digest = hashlib.sha256()
         digest.update(json.dumps(self.meta.to_dict(), sort_keys=True, default=str).encode())
         sources = self.sources
@@ -321,7 +325,8 @@ class Network:
         for table in (self.nodes, self.bom, sources):
             digest.update("\x1f".join(map(str, table.columns)).encode())
             digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
-        return digest.hexdigest()
+        self.__dict__["_fingerprint"] = digest.hexdigest()
+        return str(self.__dict__["_fingerprint"])
 
     # ------------------------------------------------------------------ equality
     def differences(self, other: Network) -> list[str]:

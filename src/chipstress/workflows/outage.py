@@ -18,6 +18,8 @@ Each returns a result satisfying :class:`chipstress.results.RunResult`; see
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,7 @@ __all__ = [
     "outage",
     "products_table",
     "survive",
+    "undisrupted_tts",
 ]
 
 Outages = Mapping[str, tuple[float, float]]
@@ -67,14 +70,23 @@ def products_table(network: Network, lost: pd.Series, duration: float) -> pd.Dat
         ``product, lost_units, demand_over_window`` (units), ``lost_profit`` (currency),
         ``name``.
     """
-    info = network.nodes.set_index("id")
-    table = pd.DataFrame({"product": lost.index.astype(str), "lost_units": lost.to_numpy()})
-    demand = info["demand"].reindex(table["product"]).to_numpy(dtype=float) * duration
-    margin = info["margin"].reindex(table["product"]).to_numpy(dtype=float)
+    products = lost.index.astype(str)
+    table = pd.DataFrame({"product": products, "lost_units": lost.to_numpy()})
+    demand = _node_values(network, "demand", products).astype(float) * duration
+    margin = _node_values(network, "margin", products).astype(float)
     table["demand_over_window"] = demand
     table["lost_profit"] = table["lost_units"].to_numpy() * margin
-    table["name"] = info["name"].reindex(table["product"]).to_numpy()
+    table["name"] = _node_values(network, "name", products)
     return table
+
+
+def _node_values(network: Network, column: str, ids: Sequence[str] | pd.Index) -> np.ndarray:
+    """``column`` of the nodes ``ids`` (NaN for an id that is not a node), without copying
+    the node table."""
+    positions = network.index.node_ids.get_indexer(pd.Index(ids, dtype=object))
+    values = network.nodes[column].to_numpy(dtype=object)
+    found = values[np.maximum(positions, 0)] if len(values) else np.full(len(positions), np.nan)
+    return np.where(positions >= 0, found, np.nan)
 
 
 # ---------------------------------------------------------------------------- impact
@@ -443,18 +455,17 @@ def outage(
     chosen = _outages(network, outages)
     disruption, _ = outage_window(chosen)  # also checks the fractions and durations
     peak = {node: fraction for node, (fraction, _) in chosen.items()}
-    info = network.nodes.set_index("id")
     run, grid, tables, shares = _site_timeline(network, chosen)
     base = run.baseline or run
     lost = run.lost_units.sum(axis=1) - base.lost_units.sum(axis=1)
     tts = time_to_survive(network, peak)
-    base_tts = time_to_survive(network)
+    base_tts = undisrupted_tts(network)
     sites = pd.DataFrame(
         {
             "site": list(chosen),
-            "name": [info.at[n, "name"] for n in chosen],
-            "kind": [info.at[n, "kind"] for n in chosen],
-            "cluster": [info.at[n, "cluster"] for n in chosen],
+            "name": _node_values(network, "name", list(chosen)),
+            "kind": _node_values(network, "kind", list(chosen)),
+            "cluster": _node_values(network, "cluster", list(chosen)),
             "capacity_loss": [f for f, _ in chosen.values()],
             "recovery_periods": [d for _, d in chosen.values()],
             "window_capacity_loss": [disruption[n] for n in chosen],
@@ -479,6 +490,31 @@ def outage(
         timeline=tables,
         components=_site_components(network, chosen, run, shares),
     )
+
+
+_KEPT = 8
+_UNDISRUPTED: OrderedDict[str, SurvivalResult] = OrderedDict()
+_UNDISRUPTED_LOCK = threading.Lock()
+
+
+def undisrupted_tts(network: Network) -> SurvivalResult:
+    """The undisrupted network's time-to-survive, solved once per network (the last 8 kept).
+
+    Every outage what-if shows it beside its own; on a warm server it is the same answer
+    for every call on a network, so it is kept by the network's fingerprint.
+    """
+    key = network.fingerprint()
+    with _UNDISRUPTED_LOCK:
+        known = _UNDISRUPTED.get(key)
+        if known is not None:
+            _UNDISRUPTED.move_to_end(key)
+            return known
+    solved = time_to_survive(network)
+    with _UNDISRUPTED_LOCK:
+        _UNDISRUPTED[key] = solved
+        while len(_UNDISRUPTED) > _KEPT:
+            _UNDISRUPTED.popitem(last=False)
+    return solved
 
 
 def _site_components(

@@ -41,12 +41,22 @@ __all__ = [
     "NoWorkerProcess",
     "OutOfMemory",
     "OutOfTime",
+    "Worker",
     "preload",
     "run_isolated",
 ]
 
-# Modules the fork server imports once, so each child starts without importing them.
-PRELOAD = ["chipstress.interfaces.api.tasks", "chipstress.model"]
+# Modules the fork server imports once, so each child starts without importing them;
+# ``warmup`` also runs each interactive computation once (data files read, lazy imports
+# done), so a child's first job runs as fast as its later ones.
+PRELOAD = [
+    "chipstress.interfaces.api.tasks",
+    "chipstress.model",
+    "chipstress.interfaces.api.warmup",
+]
+# A long-lived worker is replaced after a job that left it holding this many bytes more
+# resident memory than when it started, so a large job's memory goes back to the system.
+RECYCLE_BYTES = 512 * 2**20
 _PR_SET_PDEATHSIG = 1
 # Address space the allocators reserve beyond what they use (glibc arenas per thread,
 # Arrow's pools): counted by RLIMIT_DATA, not resident. Without it a small upload could
@@ -127,15 +137,10 @@ def _limit_memory(extra_bytes: int | None) -> None:
             resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def _child(
-    conn: Connection,
-    func: Callable[..., Any],
-    args: tuple[Any, ...],
-    memory_bytes: int | None,
-    with_progress: bool,
-) -> None:
-    _die_with_parent()
-    _limit_memory(memory_bytes)
+def _call(
+    conn: Connection, func: Callable[..., Any], args: tuple[Any, ...], with_progress: bool
+) -> bytes:
+    """Run ``func`` and pickle its outcome as the message the parent reads."""
 
     def report(done: float, message: str) -> None:
         conn.send(("progress", (float(done), str(message))))
@@ -148,16 +153,44 @@ def _child(
     except BaseException as error:  # every failure goes to the parent
         message = ("raise", error)
     try:
-        payload = pickle.dumps(message)
+        return pickle.dumps(message)
     except MemoryError:
-        payload = pickle.dumps(("memory", None))
+        return pickle.dumps(("memory", None))
     except Exception as error:
         kind, value = message
         text = f"{type(value).__name__}: {value}" if kind == "raise" else repr(error)
-        payload = pickle.dumps(("crash", f"cannot send the result back ({text})"))
-    conn.send_bytes(payload)
+        return pickle.dumps(("crash", f"cannot send the result back ({text})"))
+
+
+def _child(
+    conn: Connection,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    memory_bytes: int | None,
+    with_progress: bool,
+) -> None:
+    _die_with_parent()
+    _limit_memory(memory_bytes)
+    conn.send_bytes(_call(conn, func, args, with_progress))
     conn.close()
     os._exit(0)
+
+
+def _serve(conn: Connection) -> None:
+    """A long-lived worker's loop: read ``(func, args, with_progress)``, answer, repeat."""
+    _die_with_parent()
+    while True:
+        try:
+            request = conn.recv_bytes()
+        except (EOFError, OSError):
+            os._exit(0)
+        try:
+            func, args, with_progress = pickle.loads(request)
+        except Exception as error:
+            text = f"cannot read the work sent ({type(error).__name__}: {error})"
+            conn.send_bytes(pickle.dumps(("crash", text)))
+            continue
+        conn.send_bytes(_call(conn, func, args, with_progress))
 
 
 def run_isolated(
@@ -236,6 +269,11 @@ def run_isolated(
         if process.is_alive():
             process.kill()
         process.join(5)
+    return _result(kind, value)
+
+
+def _result(kind: str, value: Any) -> Any:
+    """What a child's final message means here: its value, or its exception raised."""
     if kind == "ok":
         return value
     if kind == "memory":
@@ -243,6 +281,107 @@ def run_isolated(
     if kind == "raise":
         raise value
     raise IsolationError(str(value))
+
+
+class Worker:
+    """A long-lived child process that computes one call at a time, warm between calls.
+
+    Made by the fork server (so it starts with chipstress imported and warmed up), it
+    keeps what its calls cached — a network's compiled programs, data files read — for
+    the next call, so a small job costs its computation and two pipe messages rather
+    than a new process. Used by one thread at a time (each job thread owns one).
+
+    The child is killed and replaced (on the next call) when a call is stopped, when it
+    dies or its answer cannot be read, and after a call that left it holding more than
+    :data:`RECYCLE_BYTES` of resident memory beyond where it started: a large job's
+    memory goes back to the system, as with :func:`run_isolated`.
+    """
+
+    def __init__(self, recycle_bytes: int = RECYCLE_BYTES) -> None:
+        self.recycle_bytes = recycle_bytes
+        # Keys of what the child keeps between calls (the caller's bookkeeping; cleared
+        # whenever the child is replaced).
+        self.kept: set[Any] = set()
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._watch: _MemoryWatch | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (``None`` before the first call or after a kill)."""
+        return None if self._process is None else self._process.pid
+
+    def start(self) -> None:
+        """Start the child now unless it is running (a new child holds nothing: ``kept``
+        is cleared)."""
+        if self._process is None or not self._process.is_alive() or self._conn is None:
+            self.close()
+            self._start()
+
+    def _start(self) -> tuple[Any, Connection]:
+        context = preload()
+        here, there = context.Pipe(duplex=True)
+        process = context.Process(
+            target=_serve, args=(there,), daemon=True, name="chipstress-worker"
+        )
+        try:
+            process.start()
+        except (OSError, RuntimeError, EOFError) as error:
+            here.close()
+            there.close()
+            raise NoWorkerProcess(f"cannot start a worker process ({error})") from None
+        there.close()
+        self._process, self._conn = process, here
+        self._watch = _MemoryWatch(process.pid, self.recycle_bytes)
+        self._watch.over()  # its resident memory at the start: the base for recycling
+        return process, here
+
+    def run(
+        self,
+        func: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        *,
+        progress: Callable[[float, str], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Any:
+        """``func(*args)`` computed in the worker (``func(report, *args)`` with ``progress``).
+
+        Parameters and exceptions as :func:`run_isolated` (without time or memory
+        budgets): ``InterruptedError`` when ``stop()`` returned True (the child is
+        killed), :class:`IsolationError` when the child died, :class:`NoWorkerProcess`
+        when none could be started, and whatever ``func`` raised.
+        """
+        payload = pickle.dumps((func, args, progress is not None))
+        self.start()
+        process, conn = self._process, self._conn
+        assert conn is not None
+        try:
+            conn.send_bytes(payload)
+        except OSError:
+            self.close()
+            raise IsolationError(
+                f"the worker process died (exit code {_exit_code(process)})"
+            ) from None
+        try:
+            kind, value = _answer(conn, process, None, None, progress, stop)
+        except BaseException:  # stopped, died, or this thread interrupted: a new one next
+            self.close()
+            raise
+        if kind in ("crash", "memory") or (self._watch is not None and self._watch.over()):
+            self.close()
+        return _result(kind, value)
+
+    def close(self) -> None:
+        """Stop the child (the next call starts a new one)."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = self._watch = None
+        self.kept.clear()
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join(5)
 
 
 class _MemoryWatch:

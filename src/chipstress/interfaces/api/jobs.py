@@ -1,4 +1,4 @@
-"""Background jobs: a small pool of threads, each job computed in a child process.
+"""Background jobs: a small pool of threads, each computing its jobs in a worker process.
 
 A job is a function ``work(report)`` that returns an :class:`Outcome`; ``report(done,
 message)`` sets its progress (0–1) and message, and raises :class:`Cancelled` once the
@@ -10,16 +10,21 @@ the run is kept in a folder on the server (:func:`chipstress.store.save_or_keep`
 the job's message says so: a computed result is never discarded.
 
 A job given as an :class:`Isolated` recipe (a module-level ``make(entry, request)`` that
-returns the work, with its arguments) is computed in a child process
-(:mod:`chipstress.interfaces.api.isolation`): the server's threads only relay its
-progress, so requests keep being answered at full speed while jobs run, and
-cancelling kills the child at once. Without a recipe the work runs on the job thread.
+returns the work, with its arguments) is computed in the job thread's worker process
+(:class:`chipstress.interfaces.api.isolation.Worker`): the server's threads only relay
+its progress, so requests keep being answered at full speed while jobs run, and
+cancelling kills the worker at once (the thread's next job gets a new one). A worker
+lives from job to job, warm: a small job (an impact, an outage what-if) costs its
+computation and two pipe messages, not a new process. Without a recipe the work runs on
+the job thread.
 
 Statuses: ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import queue
@@ -33,7 +38,8 @@ from typing import Any
 
 from chipstress.errors import ChipstressError
 from chipstress.interfaces.api.errors import ApiError, scrub
-from chipstress.interfaces.api.isolation import IsolationError, NoWorkerProcess, run_isolated
+from chipstress.interfaces.api.isolation import IsolationError, NoWorkerProcess, Worker
+from chipstress.interfaces.api.registry import Entry
 from chipstress.model import Network
 from chipstress.results import RunResult
 from chipstress.store import SaveOutcome
@@ -70,11 +76,44 @@ class Isolated:
     args: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class _Held:
+    """Names a network entry the worker process already holds (sent in full once)."""
+
+    key: tuple[str, str]
+
+
+# In a worker process: the network entries it was sent, by (id, fingerprint). Bounded by
+# the worker's life: it is replaced once it holds too much memory (Worker.recycle_bytes).
+_HELD: dict[tuple[str, str], Entry] = {}
+
+
+def _held_key(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, Entry) and value.fingerprint:
+        return (value.id, value.fingerprint)
+    return None
+
+
 def _run_made(
-    report: Report, make: Callable[..., Callable[[Report], Outcome]], *args: Any
+    report: Report,
+    keep_run: bool,
+    make: Callable[..., Callable[[Report], Outcome]],
+    *args: Any,
 ) -> Outcome:
-    """In the child: build the work and run it."""
-    return make(*args)(report)
+    """In the worker: build the work and run it; the run result only when it is stored.
+
+    An entry arrives in full the first time, then as :class:`_Held`: the worker keeps
+    the network it unpickled, with whatever its computations cached on it.
+    """
+    resolved = []
+    for value in args:
+        if isinstance(value, _Held):
+            value = _HELD[value.key]
+        elif (key := _held_key(value)) is not None:
+            _HELD[key] = value
+        resolved.append(value)
+    outcome = make(*resolved)(report)
+    return outcome if keep_run else Outcome(outcome.result, None)
 
 
 @dataclass
@@ -116,6 +155,11 @@ class Job:
         }
 
 
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
@@ -128,7 +172,7 @@ class JobManager:
     """Runs jobs on ``workers`` daemon threads; keeps the last ``keep`` finished jobs.
 
     With ``processes`` (the default), jobs submitted with an :class:`Isolated` recipe
-    are computed in child processes, one per running job.
+    are computed in worker processes, one per thread, kept warm between jobs.
     """
 
     def __init__(self, workers: int, saver: Saver, keep: int = 500, processes: bool = True) -> None:
@@ -140,7 +184,11 @@ class JobManager:
         ] = queue.Queue()
         self._saver = saver
         self._keep = keep
+        # Requests waiting for a job to finish: job id -> (event loop, future) pairs.
+        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self.workers = max(1, int(workers))
+        # Each job thread's worker process (started by its first isolated job).
+        self.worker_processes: list[Worker] = []
         self._threads = [
             threading.Thread(target=self._loop, name=f"chipstress-job-{i}", daemon=True)
             for i in range(self.workers)
@@ -229,6 +277,25 @@ class JobManager:
             time.sleep(0.01)
         return self.get(job_id)
 
+    async def finished(self, job: Job, timeout: float) -> None:
+        """Return once ``job`` has finished, or after ``timeout`` seconds, holding no thread."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if job.status in FINISHED:
+                return
+            self._waiters.setdefault(job.id, []).append((loop, future))
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(future, timeout)
+        finally:
+            with self._lock:
+                waiting = self._waiters.get(job.id, [])
+                if (loop, future) in waiting:
+                    waiting.remove((loop, future))
+                if not waiting:
+                    self._waiters.pop(job.id, None)
+
     def close(self) -> None:
         """Cancel every unfinished job and stop the threads (running jobs stop at their next report)."""
         with self._lock:
@@ -248,17 +315,27 @@ class JobManager:
             del self._jobs[key]
 
     def _finish(self, job: Job, status: str, message: str, error: str | None = None) -> None:
+        """Mark ``job`` finished (the caller holds the lock) and wake whoever waits for it."""
         job.status = status
         job.message = scrub(message)
         job.error = None if error is None else scrub(error)
         job.finished_at = _now()
+        for loop, future in self._waiters.pop(job.id, []):
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(_wake, future)
 
     def _loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            self._run(*item)
+        worker = Worker()
+        with self._lock:
+            self.worker_processes.append(worker)
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    return
+                self._run(*item, worker=worker)
+        finally:
+            worker.close()
 
     def _compute(
         self,
@@ -266,14 +343,28 @@ class JobManager:
         work: Callable[[Report], Outcome],
         isolated: Isolated | None,
         report: Report,
+        worker: Worker | None,
+        save: bool = True,
     ) -> Outcome:
-        """The job's outcome, computed in a child process when it can be."""
-        if isolated is None or not self.processes:
+        """The job's outcome, computed in the thread's worker process when it can be.
+
+        Its run result comes back from the worker only when the run is to be saved.
+        """
+        if isolated is None or worker is None or not self.processes:
             return work(report)
         try:
-            outcome: Outcome = run_isolated(
+            worker.start()
+            args = []
+            for value in isolated.args:
+                key = _held_key(value)
+                if key is not None and key in worker.kept:
+                    value = _Held(key)
+                elif key is not None:
+                    worker.kept.add(key)  # cleared with the worker should this call fail
+                args.append(value)
+            outcome: Outcome = worker.run(
                 _run_made,
-                (isolated.make, *isolated.args),
+                (save, isolated.make, *args),
                 progress=report,
                 stop=lambda: job.cancel_requested,
             )
@@ -313,6 +404,7 @@ class JobManager:
         work: Callable[[Report], Outcome],
         save: bool,
         isolated: Isolated | None = None,
+        worker: Worker | None = None,
     ) -> None:
         with self._lock:
             if job.status != "queued":
@@ -330,7 +422,7 @@ class JobManager:
                 job.message = message
 
         try:
-            outcome = self._compute(job, work, isolated, report)
+            outcome = self._compute(job, work, isolated, report, worker, save)
             wall = time.perf_counter() - started
             run_id, done = None, "done"
             if save and outcome.run is not None:

@@ -12,9 +12,9 @@ Deprecated routes, kept for one release (``deprecated`` in the OpenAPI document,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from chipstress.interfaces.api import tasks
 from chipstress.interfaces.api.errors import ApiError, documented, not_found
@@ -303,12 +303,37 @@ def get_job(request: Request, job_id: str) -> dict[str, Any]:
     return _job(request, job_id).status_dict()
 
 
+# Longest ``wait`` a result request may ask for (seconds).
+MAX_WAIT_SECONDS = 30.0
+
+
 @router.get(
     "/{job_id}/result", responses=documented(404, 409, 422), summary="A finished job's result"
 )
-def get_job_result(request: Request, job_id: str) -> dict[str, Any]:
-    """The result of a succeeded job (409 while it runs or when it failed, with the reason)."""
+async def get_job_result(
+    request: Request,
+    job_id: str,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT_SECONDS,
+            description=(
+                "Seconds to wait for the job to finish before answering (0: answer at "
+                "once). An interactive client posts a job and asks for its result with "
+                "wait=10 instead of polling."
+            ),
+        ),
+    ] = 0.0,
+) -> dict[str, Any]:
+    """The result of a succeeded job (409 while it runs or when it failed, with the reason).
+
+    With ``wait`` the answer comes as soon as the job finishes, or after ``wait`` seconds
+    with the 409 of a job still running; the server holds no thread while it waits.
+    """
     job = _job(request, job_id)
+    if wait > 0:
+        await request.app.state.chipstress.jobs.finished(job, wait)
     if job.status == "succeeded" and job.result is not None:
         return {"job": job.status_dict(), "result": job.result}
     if job.status == "failed":

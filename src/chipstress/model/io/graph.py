@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from chipstress.model.io.files import atomic_file
 from chipstress.model.network import Network
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["to_networkx", "write_graphml"]
 
 
 def to_networkx(network: Network) -> nx.DiGraph:
     """A directed graph of the network: one node per site, one edge per source row."""
+    import networkx as nx  # imported here: 0.1 s that no other command needs
+
     graph = nx.DiGraph(
         name=network.meta.name, period=network.meta.period, currency=network.meta.currency
     )
@@ -60,4 +63,6 @@ def write_graphml(network: Network, path: Path) -> None:
     """Write the network as GraphML (for Gephi, yEd, Cytoscape), atomically."""
     graph = to_networkx(network)
     with atomic_file(Path(path), "wb") as handle:
+        import networkx as nx
+
         nx.write_graphml(graph, handle)

@@ -407,18 +407,30 @@ def _output_short(result: TimelineResult | None) -> pd.Series | None:
 
 def _unit_values(network: Network, params: ComponentParameters) -> pd.Series:
     """Value per unit of each node's output (currency/unit)."""
+    nodes = network.nodes
+    count = len(nodes)
+
+    def column(name: str, default: Any) -> list[Any]:
+        return nodes[name].tolist() if name in nodes else [default] * count
+
     values = {}
-    for row in network.nodes.itertuples(index=False):
-        figures = params.kind(str(row.kind))
-        margin = float(getattr(row, "margin", math.nan) or math.nan)
-        demand = float(getattr(row, "demand", math.nan) or math.nan)
-        material = str(getattr(row, "material", ""))
+    for node, kind, margin, demand, material in zip(
+        column("id", ""),
+        column("kind", ""),
+        column("margin", math.nan),
+        column("demand", math.nan),
+        column("material", ""),
+        strict=True,
+    ):
+        figures = params.kind(str(kind))
+        margin = float(margin or math.nan)
+        demand = float(demand or math.nan)
         if demand > 0 and margin > 0:
-            values[str(row.id)] = margin * figures.price_per_margin
-        elif material in params.materials:
-            values[str(row.id)] = params.materials[material]
+            values[str(node)] = margin * figures.price_per_margin
+        elif str(material) in params.materials:
+            values[str(node)] = params.materials[str(material)]
         else:
-            values[str(row.id)] = figures.unit_value
+            values[str(node)] = figures.unit_value
     return pd.Series(values, dtype=float)
 
 
@@ -426,9 +438,9 @@ def _customers(network: Network) -> dict[str, list[str]]:
     edges = network.sources
     out: dict[str, list[str]] = {}
     for supplier, customer in zip(
-        edges["supplier"].astype(str), edges["customer"].astype(str), strict=True
+        edges["supplier"].tolist(), edges["customer"].tolist(), strict=True
     ):
-        out.setdefault(supplier, []).append(customer)
+        out.setdefault(str(supplier), []).append(str(customer))
     return out
 
 
@@ -463,14 +475,19 @@ class _Context:
         made = _throughput(network, result, params.utilisation)
         value = _unit_values(network, params)
         figures = {str(node): params.kind(str(kind)) for node, kind in kinds.items()}
-        wip = {
-            n: float(made[n] * f.cycle_time_days / days * value[n] * f.value_added_share)
-            for n, f in figures.items()
-        }
-        assets = {
-            n: float(f.asset_to_annual_sales * capacity[n] * (365.25 / days) * value[n])
-            for n, f in figures.items()
-        }
+        ids = list(figures)
+        rows = zip(
+            ids,
+            figures.values(),
+            made.reindex(ids).to_numpy(dtype=float),
+            value.reindex(ids).to_numpy(dtype=float),
+            capacity.reindex(ids).to_numpy(dtype=float),
+            strict=True,
+        )
+        wip, assets = {}, {}
+        for n, f, m, v, c in rows:
+            wip[n] = float(m * f.cycle_time_days / days * v * f.value_added_share)
+            assets[n] = float(f.asset_to_annual_sales * c * (365.25 / days) * v)
         return cls(days, kinds, figures, made, value, wip, assets, _customers(network), params)
 
 
