@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -47,11 +48,14 @@ from chipstress.workflows.hazards.unfold import (
     TIMELINE_COLUMNS,
     RunGrid,
     run_grid,
+    shares_of,
     solve_profile,
+    standalone_losses_started,
     standalone_shares,
     timeline_model,
     timeline_tables,
 )
+from chipstress.workflows.outage import undisrupted_tts
 
 __all__ = ["CatalogueEntry", "HazardResult", "catalogue", "evaluate", "replay", "run_scenario"]
 
@@ -224,6 +228,23 @@ def empty_timeline() -> dict[str, pd.DataFrame]:
     }
 
 
+def _parts(
+    network: Network, translation: Translation, capacity: np.ndarray, blocked: np.ndarray | None
+) -> dict[int, tuple[int, ...]]:
+    """The nodes an event hits (positions), each with the source rows blocked at it."""
+    ids = network.nodes["id"].to_numpy(dtype=object)
+    position = {str(i): k for k, i in enumerate(ids)}
+    hit = set(np.flatnonzero(np.any(capacity < 1.0 - 1e-12, axis=1)).tolist())
+    hit |= {position[n] for n in translation.disruption}
+    blocked_by: dict[int, tuple[int, ...]] = {}
+    if blocked is not None:
+        suppliers = network.sources["supplier"]
+        for row in np.flatnonzero(blocked.any(axis=1)):
+            supplier = position[str(suppliers.iat[int(row)])]
+            blocked_by[supplier] = (*blocked_by.get(supplier, ()), int(row))
+    return {p: blocked_by.get(p, ()) for p in sorted(hit | set(blocked_by))}
+
+
 def _allocation(
     network: Network,
     translation: Translation,
@@ -232,26 +253,21 @@ def _allocation(
 ) -> pd.DataFrame:
     """Per-node table, with the loss split by standalone timeline losses."""
     ids = network.nodes["id"].to_numpy(dtype=object)
-    position = {str(i): k for k, i in enumerate(ids)}
-    hit = set(np.flatnonzero(np.any(run.capacity < 1.0 - 1e-12, axis=1)).tolist())
-    hit |= {position[n] for n in translation.disruption}
-    blocked_by: dict[int, tuple[int, ...]] = {}
-    if run.blocked is not None:
-        for row in np.flatnonzero(run.blocked.any(axis=1)):
-            supplier = position[str(network.sources["supplier"].iat[int(row)])]
-            blocked_by[supplier] = (*blocked_by.get(supplier, ()), int(row))
-    nodes = sorted(hit | set(blocked_by))
+    parts = run.parts
+    nodes = list(parts)
     if not nodes:
         return pd.DataFrame(columns=NODE_COLUMNS)
-    parts = {p: blocked_by.get(p, ()) for p in nodes}
-    shares = standalone_shares(run.model, run.capacity, run.blocked, parts, result_loss)
+    if run.losses is not None and result_loss != 0 and np.isfinite(result_loss):
+        shares = shares_of(run.losses.result(), result_loss)
+    else:
+        shares = standalone_shares(run.model, run.capacity, run.blocked, parts, result_loss)
     info = network.nodes.set_index("id")
     table = pd.DataFrame(
         {
             "node": [str(ids[p]) for p in nodes],
             "window_capacity_loss": [translation.disruption.get(str(ids[p]), 0.0) for p in nodes],
             "peak_capacity_loss": [translation.peak.get(str(ids[p]), 0.0) for p in nodes],
-            "exports_blocked": [len(blocked_by.get(p, ())) for p in nodes],
+            "exports_blocked": [len(parts[p]) for p in nodes],
             "allocated_loss": [shares.get(p, 0.0) for p in nodes],
         }
     )
@@ -271,6 +287,8 @@ class _Unfolded:
     capacity: np.ndarray
     blocked: np.ndarray | None
     result: TimelineResult
+    parts: dict[int, tuple[int, ...]]
+    losses: Future[dict[int, float]] | None  # standalone losses, solved beside the event
 
 
 def _unfold(
@@ -298,8 +316,10 @@ def _unfold(
     order = pd.Index(profile.node_ids).get_indexer(pd.Index(model.model.node_ids))
     capacity = profile.capacity[order]
     blocked = profile.blocked if profile.blocked.any() else None
+    parts = _parts(network, translation, capacity, blocked)
+    losses = standalone_losses_started(network, grid, model, capacity, blocked, parts)
     result = solve_profile(model, capacity, blocked)
-    return _Unfolded(grid, model, profile, capacity, blocked, result)
+    return _Unfolded(grid, model, profile, capacity, blocked, result, parts, losses)
 
 
 def evaluate(
@@ -349,7 +369,7 @@ def evaluate(
     notes = list(translation.notes)
     products = network.nodes.loc[network.index.has_demand, "id"].astype(str)
     nothing = pd.Series(0.0, index=products.to_numpy(), name="lost_units")
-    base_tts = time_to_survive(network).tts
+    base_tts = undisrupted_tts(network).tts
     common: dict[str, Any] = {
         "parameters": {"name": name, "source": source},
         "name": name,

@@ -25,9 +25,11 @@ aggregate window; docs/hazards.md, "Which program measures what", says why.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +48,10 @@ __all__ = [
     "TIMELINE_COLUMNS",
     "RunGrid",
     "run_grid",
+    "shares_of",
     "solve_profile",
+    "standalone_losses",
+    "standalone_losses_started",
     "standalone_shares",
     "timeline_model",
     "timeline_tables",
@@ -198,6 +203,44 @@ def standalone_shares(
         return dict.fromkeys(parts, 0.0)
     if len(parts) == 1:
         return {next(iter(parts)): total}
+    return shares_of(standalone_losses(model, capacity, blocked, parts), total)
+
+
+def shares_of(losses: Mapping[int, float], total: float) -> dict[int, float]:
+    """``total`` split in proportion to standalone ``losses`` (equal when all are 0).
+
+    Parameters
+    ----------
+    losses
+        Node position -> its standalone loss (currency, >= 0).
+    total
+        The loss to split (currency); 0 or not finite gives every node 0.
+
+    Returns
+    -------
+    dict of int to float
+        Node position -> its share of ``total`` (currency).
+    """
+    if not losses or total == 0 or not np.isfinite(total):
+        return dict.fromkeys(losses, 0.0)
+    weight = sum(losses.values())
+    if weight <= 0:
+        return {node: total / len(losses) for node in losses}
+    return {node: total * value / weight for node, value in losses.items()}
+
+
+def standalone_losses(
+    model: TimelineModel,
+    capacity: np.ndarray,
+    blocked: np.ndarray | None,
+    parts: Mapping[int, Sequence[int]],
+) -> dict[int, float]:
+    """Each node's standalone timeline loss: its own profile alone (currency, >= 0).
+
+    Solved on :func:`_share_grid` (at most :data:`SHARE_PERIODS` periods); arguments as
+    :func:`standalone_shares`. ``model`` is solved on when its horizon is within the
+    limit, so it must belong to the calling thread.
+    """
     coarse, capacity, blocked = _share_grid(model, capacity, blocked)
     standalone: dict[int, float] = {}
     for node, rows in parts.items():
@@ -209,10 +252,76 @@ def standalone_shares(
             mask[list(rows)] = blocked[list(rows)]
         loss = coarse.loss(np.clip(own, 0.0, 1.0) * coarse.model.capacity[:, None], mask)
         standalone[node] = max(0.0, loss) if np.isfinite(loss) else 0.0
-    weight = sum(standalone.values())
-    if weight <= 0:
-        return {node: total / len(parts) for node in parts}
-    return {node: total * value / weight for node, value in standalone.items()}
+    return standalone
+
+
+def standalone_losses_started(
+    network: Network,
+    grid: RunGrid,
+    model: TimelineModel,
+    capacity: np.ndarray,
+    blocked: np.ndarray | None,
+    parts: Mapping[int, Sequence[int]],
+) -> Future[dict[int, float]] | None:
+    """Start :func:`standalone_losses` on a helper thread, beside the event's own solve.
+
+    HiGHS releases the interpreter while it solves, so on two cores the standalone
+    losses cost no wall time of their own. The helper solves on its own models (its
+    thread's :func:`timeline_model`, or the coarse grid's), never on ``model``'s solver.
+
+    Returns
+    -------
+    concurrent.futures.Future or None
+        The losses to come (node position -> currency); ``None`` for at most one part,
+        which needs no standalone loss.
+    """
+    if len(parts) <= 1:
+        return None
+    return _helper().submit(
+        _standalone_losses_on,
+        network,
+        grid,
+        model,
+        capacity.copy(),
+        None if blocked is None else blocked.copy(),
+        {node: tuple(rows) for node, rows in parts.items()},
+    )
+
+
+def _standalone_losses_on(
+    network: Network,
+    grid: RunGrid,
+    model: TimelineModel,
+    capacity: np.ndarray,
+    blocked: np.ndarray | None,
+    parts: Mapping[int, Sequence[int]],
+) -> dict[int, float]:
+    """On the helper thread: a horizon within the share grid is solved on this thread's
+    own model of the grid (the caller's is busy); a longer one on a coarse model."""
+    own = model if model.horizon > SHARE_PERIODS else timeline_model(network, grid)
+    return standalone_losses(own, capacity, blocked, parts)
+
+
+_HELPER: ThreadPoolExecutor | None = None
+_HELPER_LOCK = threading.Lock()
+
+
+def _helper() -> ThreadPoolExecutor:
+    """The one helper thread (made on first use; a forked child makes its own)."""
+    global _HELPER
+    with _HELPER_LOCK:
+        if _HELPER is None:
+            _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipstress-shares")
+        return _HELPER
+
+
+def _forget_helper() -> None:
+    """In a forked child: the parent's helper thread did not come along."""
+    global _HELPER, _HELPER_LOCK
+    _HELPER, _HELPER_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_helper)
 
 
 def _share_grid(
@@ -222,7 +331,7 @@ def _share_grid(
 
     Consecutive run periods are merged ``k`` at a time (capacities averaged, an edge
     blocked in a merged period when it is in any of its parts); a horizon already within
-    the limit is kept as it is.
+    the limit is kept as it is. The coarse model is kept per thread (the last 16).
     """
     h = model.horizon
     if h <= SHARE_PERIODS:
@@ -236,10 +345,27 @@ def _share_grid(
     if blocked is not None:
         padded = np.pad(blocked, ((0, 0), (0, pad))).reshape(len(blocked), merged, k)
         mask = np.asarray(padded.any(axis=2))
-    coarse = TimelineModel(
-        model.model, merged, model.period * k, lead_time=model.lead * model.period
+    return _coarse_model(model, merged, k), fractions, mask
+
+
+def _coarse_model(model: TimelineModel, merged: int, k: int) -> TimelineModel:
+    """``model``'s network over ``merged`` periods of ``k`` run periods (kept per thread)."""
+    coarse: OrderedDict[tuple[int, int, float], tuple[object, TimelineModel]] = (
+        _LOCAL.__dict__.setdefault("coarse", OrderedDict())
     )
-    return coarse, fractions, mask
+    key = (id(model.model), merged, model.period * k)
+    known = coarse.pop(key, None)
+    if known is None or known[0] is not model.model:
+        known = (
+            model.model,
+            TimelineModel(
+                model.model, merged, model.period * k, lead_time=model.lead * model.period
+            ),
+        )
+    coarse[key] = known
+    while len(coarse) > _KEPT:
+        coarse.popitem(last=False)
+    return known[1]
 
 
 def timeline_tables(
