@@ -570,3 +570,16 @@ def test_report_renders_offline_in_chromium(sweep_html: str, tmp_path: Path) -> 
     assert drawn == 3
     assert errors == []
     assert requested == [page_path.as_uri()]
+
+
+def test_sweep_report_explains_its_worst_sites(sweep_html: str, tri_sweep: pd.DataFrame) -> None:
+    from chipstress.interfaces.figures import ranked_risks
+    from chipstress.interfaces.report.sections import EXPLAINED_SITES
+
+    ranked = ranked_risks(tri_sweep)
+    worst = ranked[ranked["status"] == "optimal"]["node"].head(EXPLAINED_SITES).tolist()
+    assert len(worst) == EXPLAINED_SITES
+    for site in worst:
+        assert f'id="explain-{site}"' in sweep_html
+    assert sweep_html.count('id="explain-') == EXPLAINED_SITES
+    assert "What runs out first" in sweep_html
