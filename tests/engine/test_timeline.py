@@ -551,3 +551,60 @@ def test_merged_periods_refuse_lead_times_and_backlog() -> None:
             np.zeros(compiled.n_edges),
             lengths=np.array([0, 3]),
         )
+
+
+# --------------------------------------------------------------------------- making the most
+def _short_by_node(result) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    base, made = result.baseline.production, result.production
+    below = (base - made).clip(lower=0.0).sum(axis=1)
+    return {str(k): float(v) for k, v in below.items() if v > 1e-9}
+
+
+def test_a_node_whose_customer_is_down_still_makes_its_rate() -> None:
+    # P (the only customer) is down for 2 periods: S's output has no use then, so any
+    # production of S in [0, 20] is optimal; the plan that makes the most keeps S at or
+    # above its undisrupted 10 per period, and only P (forced: its capacity lost) is short.
+    for regional in (True, False):
+        model = TimelineModel(chain(), 5, regional=regional)
+        result = model.solve(model.profile([({"P": 1.0}, 2)]))
+        assert result.lost_profit == pytest.approx(60.0)
+        assert np.all(result.production.loc["S"].to_numpy() >= 10.0 - 1e-9)
+        assert result.production.loc["P"].to_numpy() == pytest.approx([0, 0, 10, 10, 10])
+        assert _short_by_node(result) == pytest.approx({"P": 20.0})
+
+
+def test_a_starved_node_is_short_by_what_its_input_lacked() -> None:
+    model = TimelineModel(chain(), 5)
+    result = model.solve(model.profile([({"S": 0.5}, 3)]))
+    # S makes 10 of its 20 (its rate, 10): P gets all it needs; nothing is short.
+    assert result.lost_profit == pytest.approx(0.0)
+    assert _short_by_node(result) == {}
+    result = model.solve(model.profile([({"S": 0.75}, 3)]))
+    # S can make 5: P is short 5 per period for 3 periods, forced by its input.
+    assert result.lost_profit == pytest.approx(3 * 5 * 3.0)
+    assert _short_by_node(result) == pytest.approx({"S": 15.0, "P": 15.0})
+
+
+def test_the_second_stage_keeps_the_loss_and_its_plan_does_not_depend_on_the_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same regional program reached warm (from the steady state's basis) and cold
+    # (after presolve): the first optimum found differs, the loss does not, and with the
+    # second stage neither does what each node could not make.
+    import chipstress.engine.timeline as timeline
+
+    tri = load_builtin("tri-cluster")
+    phases = [({"taipower_north": 0.9, "tsmc_fab18": 0.8}, 10), ({"tsmc_fab18": 0.8}, 30)]
+    found = {}
+    for rows, making_most in ((10**9, True), (0, True), (10**9, False), (0, False)):
+        monkeypatch.setattr(timeline, "PRESOLVE_ROWS", rows)
+        model = TimelineModel(tri, 60, 1 / 7, making_most=making_most)
+        found[rows, making_most] = model.solve(model.profile(phases))
+    warm, cold = found[10**9, True], found[0, True]
+    assert warm.loss > 0
+    for result in found.values():
+        assert result.loss == pytest.approx(warm.loss, rel=1e-9)
+    assert _short_by_node(cold) == pytest.approx(_short_by_node(warm), rel=1e-6, abs=1e-6)
+    assert "tsmc_fab18" in _short_by_node(warm) and "taipower_north" in _short_by_node(warm)
+    first_found = (found[10**9, False], found[0, False])
+    assert _short_by_node(first_found[0]) != pytest.approx(_short_by_node(first_found[1]))

@@ -67,7 +67,7 @@ import scipy.sparse as sp
 from chipstress.engine.formulation import StressModel
 from chipstress.engine.solver import LPData
 
-__all__ = ["TimelineLayout", "build_timeline", "carry_basis", "merge_periods"]
+__all__ = ["TimelineLayout", "build_timeline", "carry_basis", "merge_periods", "most_production"]
 
 
 @dataclass(frozen=True)
@@ -522,3 +522,74 @@ def carry_basis(
             old_index = old_slice.start + grid * len(before) + where[None, :]
             target[new_index.ravel()] = source[old_index.ravel()]
     return cols, rows
+
+
+def most_production(
+    data: LPData,
+    layout: TimelineLayout,
+    rate: np.ndarray,
+    objective: float,
+    lengths: np.ndarray | None = None,
+) -> LPData:
+    """The second stage: of the optimal plans, the one that makes the most it can.
+
+    An optimum of the timeline program often leaves nodes free to make less than they
+    could (output nobody buys in time may or may not be made), so the production of
+    "the" optimal plan depends on the solver's path. This program keeps the first
+    stage's value (``cost @ x <= objective + 1e-12 (1 + |objective|)``) and maximises
+    ``Σ_t k_t Σ_i min(u[i,t], rate_i) / rate_i``: each node makes up to its undisrupted
+    rate whenever its capacity and inputs allow, every node's share of its rate counting
+    alike (so the units a node is counted in do not matter). The production that is still short is what
+    the event forced: capacity lost, or inputs (power, water, materials) missing.
+
+    Parameters
+    ----------
+    data
+        The first stage's program (a minimisation).
+    layout
+        Its layout.
+    rate
+        Each node's undisrupted production (units per network period, one per node of the
+        network; the steady state).
+    objective
+        The first stage's optimal value.
+    lengths
+        Each period's length in run periods (merged periods; default 1).
+
+    Returns
+    -------
+    LPData
+        The first stage's columns and rows (in the same order, so its solution reads the
+        same way), then one column ``v[i,t] <= rate_i`` and one row ``v[i,t] - u[i,t] <= 0``
+        per node and period (period-major, as ``u``), then the objective row.
+    """
+    m, n = len(data.row_lower), len(data.cost)
+    h, size = layout.horizon, layout.n_nodes
+    k = h * size
+    matrix = sp.csc_matrix((data.value, data.index, data.start), shape=(m, n))
+    produced = np.arange(layout.column_block("u").start, layout.column_block("u").stop)
+    link = sp.csc_matrix(
+        (
+            np.concatenate([-np.ones(k), np.ones(k)]),
+            (
+                np.concatenate([np.arange(k), np.arange(k)]),
+                np.concatenate([produced, n + np.arange(k)]),
+            ),
+        ),
+        shape=(k, n + k),
+    )
+    value_row = sp.csc_matrix(np.concatenate([data.cost, np.zeros(k)])[None, :])
+    stacked = sp.vstack([sp.hstack([matrix, sp.csc_matrix((m, k))]), link, value_row], format="csc")
+    weight = np.ones(h) if lengths is None else np.asarray(lengths, dtype=float)
+    cap = np.nan_to_num(np.asarray(rate, dtype=float)[layout.nodes], nan=0.0).clip(min=0.0)
+    share = np.divide(1.0, cap, out=np.zeros_like(cap), where=cap > 0)  # per unit of rate
+    return LPData.from_matrix(
+        stacked,
+        cost=np.concatenate([np.zeros(n), -np.outer(weight, share).ravel()]),
+        col_lower=np.concatenate([data.col_lower, np.zeros(k)]),
+        col_upper=np.concatenate([data.col_upper, np.tile(cap, h)]),
+        row_lower=np.concatenate([data.row_lower, np.full(k + 1, -np.inf)]),
+        row_upper=np.concatenate(
+            [data.row_upper, np.zeros(k), [objective + 1e-12 * (1.0 + abs(objective))]]
+        ),
+    )

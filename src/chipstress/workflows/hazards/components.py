@@ -7,8 +7,9 @@ adds what that program does not see, per node hit (docs/hazards.md, "Loss compon
 * ``business_interruption`` — the node's share of the run's loss (``allocated_loss``)
   without the premiums paid on edges, which move to ``mitigation``;
 * ``idle_capacity`` — the fixed costs (depreciation, fixed labour) of output a hit node
-  did not make: its units short of the undisrupted production over the horizon (net of
-  any catch-up after recovery) × unit value × the kind's fixed-cost share. Whether or not
+  did not make: its units short of the undisrupted production in the periods it was
+  short (the plan that makes the most it can, so only what the event forced; a later
+  catch-up does not offset it) × unit value × the kind's fixed-cost share. Whether or not
   a sale is lost, those costs run on while the tools stand; a lost sale's margin is in
   ``business_interruption``, so nothing is counted twice (the insurers' "standing
   charges" of business-interruption cover);
@@ -394,13 +395,20 @@ def _throughput(network: Network, result: TimelineResult | None, utilisation: fl
 
 
 def _output_short(result: TimelineResult | None) -> pd.Series | None:
-    """Units each node made below the undisrupted horizon's, over the horizon (>= 0)."""
+    """Units each node made below the undisrupted plan, summed over the periods it was short.
+
+    The plan is the one that makes the most it can (the timeline's second stage), so
+    what is short was forced by the event (capacity lost, or inputs missing), whichever
+    optimum the solver reached first; output made above the undisrupted rate later (a
+    catch-up) does not offset it: the standing charges ran while the node was short.
+    """
     if result is None or result.baseline is None:
         return None
     made, base = result.production, result.baseline.production
     if made is None or base is None or made.empty or base.empty:
         return None
-    short = (base.sum(axis=1) - made.sum(axis=1)).clip(lower=0.0)
+    below = (base - made.reindex(index=base.index, columns=base.columns)).clip(lower=0.0)
+    short = below.sum(axis=1)
     short.index = short.index.astype(str)
     return short
 
