@@ -567,3 +567,15 @@ def test_unknown_nodes_and_bad_fractions(chain: Network) -> None:
         impact(chain, {"raw": 1.5}, 2.0)
     with pytest.raises(InvalidInput, match="fraction"):
         time_to_survive(chain, {"raw": 0.0})
+
+
+def test_undisrupted_tts_is_solved_once_per_network(small: Network) -> None:
+    from chipstress.engine import undisrupted_tts
+
+    first = undisrupted_tts(small)
+    assert first.tts == time_to_survive(small).tts
+    assert undisrupted_tts(small) is first  # kept by fingerprint
+    copy = Network(small.nodes.copy(), small.bom.copy(), small.sources.copy(), small.meta)
+    assert undisrupted_tts(copy) is first  # an equal network, the same answer
+    fewer = small.with_meta(name="other")  # another fingerprint: solved again
+    assert undisrupted_tts(fewer) is not first and undisrupted_tts(fewer).tts == first.tts

@@ -31,7 +31,13 @@ from chipstress.engine.solver import (
     Solver,
     SolveStatus,
 )
-from chipstress.engine.stress import ImpactResult, SurvivalResult, impact, time_to_survive
+from chipstress.engine.stress import (
+    ImpactResult,
+    SurvivalResult,
+    impact,
+    time_to_survive,
+    undisrupted_tts,
+)
 
 __all__ = [
     "FakeSolver",
@@ -54,5 +60,6 @@ __all__ = [
     "parse_disruption",
     "select_nodes",
     "time_to_survive",
+    "undisrupted_tts",
     "whole_disruption",
 ]

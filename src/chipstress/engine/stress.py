@@ -9,6 +9,8 @@ regions.
 from __future__ import annotations
 
 import numbers
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -30,7 +32,7 @@ from chipstress.engine.solver import HighsSolver, Solver, SolveStatus
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
 
-__all__ = ["ImpactResult", "SurvivalResult", "impact", "time_to_survive"]
+__all__ = ["ImpactResult", "SurvivalResult", "impact", "time_to_survive", "undisrupted_tts"]
 
 # Upper bound on t in the integer time-to-survive program; reaching it means "forever".
 INTEGER_TTS_CAP = 1e9
@@ -304,3 +306,39 @@ def _delayed_survival(
         if not joining or not np.isfinite(tts):
             return SurvivalResult(tts, status, [], [])
         started.update(joining)
+
+
+_KEPT = 8
+_UNDISRUPTED: OrderedDict[str, SurvivalResult] = OrderedDict()
+_UNDISRUPTED_LOCK = threading.Lock()
+
+
+def undisrupted_tts(network: Network) -> SurvivalResult:
+    """The undisrupted network's time-to-survive, solved once per network (the last 8 kept).
+
+    Every outage what-if and event shows it beside its own; on a warm server it is the
+    same answer for every call on a network, so it is kept by the network's fingerprint.
+
+    Parameters
+    ----------
+    network
+        The supply network.
+
+    Returns
+    -------
+    SurvivalResult
+        :func:`time_to_survive` of ``network`` with nothing disrupted (shared: do not
+        change it).
+    """
+    key = network.fingerprint()
+    with _UNDISRUPTED_LOCK:
+        known = _UNDISRUPTED.get(key)
+        if known is not None:
+            _UNDISRUPTED.move_to_end(key)
+            return known
+    solved = time_to_survive(network)
+    with _UNDISRUPTED_LOCK:
+        _UNDISRUPTED[key] = solved
+        while len(_UNDISRUPTED) > _KEPT:
+            _UNDISRUPTED.popitem(last=False)
+    return solved

@@ -18,8 +18,6 @@ Each returns a result satisfying :class:`chipstress.results.RunResult`; see
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from chipstress.engine import ImpactResult, SurvivalResult, outage_window, time_to_survive
+from chipstress.engine import (
+    ImpactResult,
+    SurvivalResult,
+    outage_window,
+    time_to_survive,
+    undisrupted_tts,
+)
 from chipstress.engine import impact as solve_impact
 from chipstress.engine.timeline import TimelineResult
 from chipstress.errors import InvalidInput
@@ -46,7 +50,6 @@ __all__ = [
     "outage",
     "products_table",
     "survive",
-    "undisrupted_tts",
 ]
 
 Outages = Mapping[str, tuple[float, float]]
@@ -490,31 +493,6 @@ def outage(
         timeline=tables,
         components=_site_components(network, chosen, run, shares),
     )
-
-
-_KEPT = 8
-_UNDISRUPTED: OrderedDict[str, SurvivalResult] = OrderedDict()
-_UNDISRUPTED_LOCK = threading.Lock()
-
-
-def undisrupted_tts(network: Network) -> SurvivalResult:
-    """The undisrupted network's time-to-survive, solved once per network (the last 8 kept).
-
-    Every outage what-if shows it beside its own; on a warm server it is the same answer
-    for every call on a network, so it is kept by the network's fingerprint.
-    """
-    key = network.fingerprint()
-    with _UNDISRUPTED_LOCK:
-        known = _UNDISRUPTED.get(key)
-        if known is not None:
-            _UNDISRUPTED.move_to_end(key)
-            return known
-    solved = time_to_survive(network)
-    with _UNDISRUPTED_LOCK:
-        _UNDISRUPTED[key] = solved
-        while len(_UNDISRUPTED) > _KEPT:
-            _UNDISRUPTED.popitem(last=False)
-    return solved
 
 
 def _site_components(

@@ -346,10 +346,32 @@ class Worker:
     ) -> Any:
         """``func(*args)`` computed in the worker (``func(report, *args)`` with ``progress``).
 
-        Parameters and exceptions as :func:`run_isolated` (without time or memory
-        budgets): ``InterruptedError`` when ``stop()`` returned True (the child is
-        killed), :class:`IsolationError` when the child died, :class:`NoWorkerProcess`
-        when none could be started, and whatever ``func`` raised.
+        Parameters
+        ----------
+        func
+            A module-level function (sent by reference).
+        args
+            Its arguments (pickled).
+        progress
+            Receives the worker's progress reports (0–1, message).
+        stop
+            Polled about five times a second; True kills the worker.
+
+        Returns
+        -------
+        Any
+            What ``func`` returned.
+
+        Raises
+        ------
+        InterruptedError
+            ``stop()`` returned True (the worker was killed).
+        IsolationError
+            The worker died or its answer could not be read (it is replaced next call).
+        NoWorkerProcess
+            No worker could be started.
+        Exception
+            Whatever ``func`` raised (the worker lives on).
         """
         payload = pickle.dumps((func, args, progress is not None))
         self.start()

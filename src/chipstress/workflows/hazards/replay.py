@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chipstress.engine import SolveStatus, time_to_survive
+from chipstress.engine import SolveStatus, time_to_survive, undisrupted_tts
 from chipstress.engine.timeline import TimelineModel, TimelineResult
 from chipstress.errors import InvalidInput
 from chipstress.model.io.safe import load_yaml
@@ -55,7 +55,6 @@ from chipstress.workflows.hazards.unfold import (
     timeline_model,
     timeline_tables,
 )
-from chipstress.workflows.outage import undisrupted_tts
 
 __all__ = ["CatalogueEntry", "HazardResult", "catalogue", "evaluate", "replay", "run_scenario"]
 

@@ -237,9 +237,24 @@ def standalone_losses(
 ) -> dict[int, float]:
     """Each node's standalone timeline loss: its own profile alone (currency, >= 0).
 
-    Solved on :func:`_share_grid` (at most :data:`SHARE_PERIODS` periods); arguments as
-    :func:`standalone_shares`. ``model`` is solved on when its horizon is within the
-    limit, so it must belong to the calling thread.
+    Solved on :func:`_share_grid` (at most :data:`SHARE_PERIODS` periods).
+
+    Parameters
+    ----------
+    model
+        The compiled timeline; solved on when its horizon is within the limit, so it
+        must belong to the calling thread.
+    capacity
+        The whole event's remaining capacity fractions (``n_nodes × H``).
+    blocked
+        The whole event's blocked source edges (``n_edges × H``), or ``None``.
+    parts
+        Node position -> the source rows blocked at it as a supplier (may be empty).
+
+    Returns
+    -------
+    dict of int to float
+        Node position -> its standalone loss (currency).
     """
     coarse, capacity, blocked = _share_grid(model, capacity, blocked)
     standalone: dict[int, float] = {}
@@ -268,6 +283,21 @@ def standalone_losses_started(
     HiGHS releases the interpreter while it solves, so on two cores the standalone
     losses cost no wall time of their own. The helper solves on its own models (its
     thread's :func:`timeline_model`, or the coarse grid's), never on ``model``'s solver.
+
+    Parameters
+    ----------
+    network
+        The network the event runs on.
+    grid
+        The event's run grid.
+    model
+        The event's compiled timeline (read, not solved on, by the helper).
+    capacity
+        The whole event's remaining capacity fractions (``n_nodes × H``; copied).
+    blocked
+        The whole event's blocked source edges (``n_edges × H``; copied), or ``None``.
+    parts
+        Node position -> the source rows blocked at it as a supplier.
 
     Returns
     -------
