@@ -36,16 +36,13 @@ import argparse
 import asyncio
 import contextlib
 import os
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from chipstress.interfaces.api.background import chipstress_command, free_port, running_server
+from chipstress.interfaces.api.background import chipstress_serving
 
 NETWORK = "tri-cluster"
 TARGETS_MS = {"idle": 300.0, "idle raw": 300.0, "20 jobs": 600.0, "20 jobs raw": 600.0}
@@ -58,25 +55,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@contextmanager
-def server(workers: int = 2) -> Iterator[tuple[str, int]]:
+def server(workers: int = 2) -> contextlib.AbstractContextManager[tuple[str, int]]:
     """``chipstress serve`` on a free loopback port; yields its base URL and pid."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="chipstress-bench-api-") as folder:
-        command = [
-            *chipstress_command(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            str(Path(folder) / "results.duckdb"),
-            "--workers",
-            str(workers),
-        ]
-        with running_server(command, port) as (url, pid):
-            yield url, pid
+    return chipstress_serving("--workers", str(workers))
 
 
 def routes(url: str) -> list[str]:

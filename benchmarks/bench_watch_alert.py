@@ -29,17 +29,18 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from chipstress.interfaces.api.background import handler_serving
 
 # Near the network's site clusters (lat, lon, place).
 HITS = [
@@ -108,16 +109,8 @@ def _feature(
     }  # fmt: skip
 
 
-@contextmanager
-def _server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def _server(handler: type[BaseHTTPRequestHandler]) -> contextlib.AbstractContextManager[str]:
+    return handler_serving(handler)
 
 
 def _feed_handler(feed: Feed) -> type[BaseHTTPRequestHandler]:

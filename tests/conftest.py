@@ -15,8 +15,9 @@ are single-sourced.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,17 @@ def postgres_url() -> str:
             "no PostgreSQL server (run scripts/services.sh, or set CHIPSTRESS_TEST_POSTGRES_URL)"
         )
     return url
+
+
+@pytest.fixture(scope="module")
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards (tests never see old rows)."""
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in postgres_url else "?"
+    yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -25,7 +25,11 @@ from typing import Any
 import httpx
 import pytest
 
-from chipstress.interfaces.api.background import chipstress_command, free_port, running_server
+from chipstress.interfaces.api.background import (
+    chipstress_serving,
+    free_port,
+    running_server,
+)
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
 
@@ -33,10 +37,7 @@ TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
 @contextmanager
 def _chipstress_serve(folder: Path, *extra: str) -> Iterator[tuple[str, int]]:
     """``chipstress serve`` on a free port with its database in ``folder``."""
-    port = free_port()
-    command = [*chipstress_command(), "serve", "--port", str(port)]
-    command += ["--db", str(folder / "r.duckdb"), *extra]
-    with running_server(command, port, folder) as served:
+    with chipstress_serving(*extra, folder=folder) as served:
         yield served
 
 

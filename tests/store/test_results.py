@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import math
-import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,20 +19,6 @@ from chipstress.store import recorder as store_recorder
 from chipstress.store.backends import PostgresBackend
 from chipstress.store.results import run_kind
 from chipstress.workflows import sweep, sweep_summary
-
-
-@pytest.fixture(scope="module")
-def postgres_schema_url(postgres_url: str) -> Iterator[str]:
-    """A fresh schema in the test database, dropped afterwards (tests never see old rows)."""
-    import psycopg
-
-    schema = f"t_{secrets.token_hex(4)}"
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in postgres_url else "?"
-    yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from api_helpers import wait_job
+from dashboard_browser import chromium, live_server
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -52,3 +53,17 @@ def run_job(client: TestClient) -> Callable[..., dict[str, Any]]:
         return result.json()
 
     return run
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``chipstress serve`` on loopback for a module's browser tests, with its own results DB."""
+    with live_server(tmp_path_factory.mktemp("served") / "results.duckdb") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (each context gets a fresh profile)."""
+    with chromium() as launched:
+        yield launched

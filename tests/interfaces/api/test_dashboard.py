@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import chromium, serving
+from dashboard_browser import serving
 
 from chipstress import load_builtin
 from chipstress.engine import impact, time_to_survive
@@ -36,13 +36,6 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(db=tmp_path_factory.mktemp("dashboard") / "results.duckdb", workers=2)
     with serving(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (each context gets a fresh profile)."""
-    with chromium() as launched:
-        yield launched
 
 
 def _watched_page(

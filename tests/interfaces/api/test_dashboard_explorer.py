@@ -5,7 +5,6 @@ cannot draw) drawn in full."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,8 @@ from dashboard_browser import (
     PHONE,
     VIEWPORTS,
     box,
-    chromium,
     dashboard,
     explorer_eval,
-    live_server,
     run_sweep,
 )
 
@@ -27,18 +24,6 @@ from chipstress import load_builtin
 from chipstress.model import read_network, write_network
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("explorer") / "results.duckdb") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 @VIEWPORTS

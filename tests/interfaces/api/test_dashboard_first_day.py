@@ -5,7 +5,6 @@ to 日本語 with no English label left on the page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,16 @@ import pytest
 from dashboard_browser import (
     DESKTOP,
     PHONE,
-    chromium,
     dashboard,
     download,
     english_left,
     explorer_eval,
-    live_server,
     run_sweep,
 )
 from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKBOOK = ROOT / "tests" / "fixtures" / "spreadsheets" / "flat.xlsx"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("first-day") / "results.duckdb") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def _import_workbook(page: Any) -> str:

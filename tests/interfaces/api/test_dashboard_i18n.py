@@ -4,33 +4,18 @@ events, ids and units aside); and the what-if verdict follows the loss (defect 3
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from dashboard_browser import (
     DESKTOP,
     PHONE,
-    chromium,
     dashboard,
     english_left,
-    live_server,
     run_sweep,
 )
 
 from chipstress import load_builtin
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("i18n") / "results.duckdb") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def _names() -> set[str]:

@@ -5,33 +5,17 @@ stylesheet hides the controls and unfolds the tables."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from dashboard_browser import (
     DESKTOP,
     VIEWPORTS,
     box,
-    chromium,
     cloud_buttons,
     dashboard,
-    live_server,
     overlap,
     run_sweep,
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("layout") / "results.duckdb") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def _inside(inner: dict[str, float], outer: dict[str, float], slack: float = 0.5) -> bool:

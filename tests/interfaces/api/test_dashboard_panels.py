@@ -7,25 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import DESKTOP, PHONE, chromium, dashboard, download, live_server
+from dashboard_browser import DESKTOP, PHONE, dashboard, download
 from openpyxl import load_workbook
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("panels") / "results.duckdb") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def _keep_results(page: Any) -> list[dict[str, Any]]:

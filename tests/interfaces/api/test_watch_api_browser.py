@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import chromium, serving
+from dashboard_browser import serving
 
 from chipstress import load_builtin
 from chipstress.interfaces.api import create_app
@@ -48,13 +48,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     app.state.watch_folders = [str(inbox)]
     with serving(app) as url:
         yield {"url": url, "alert": stored}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (each context gets a fresh profile)."""
-    with chromium() as launched:
-        yield launched
 
 
 def _open(

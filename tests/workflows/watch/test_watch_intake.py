@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from chipstress.interfaces.api.background import handler_serving
 from chipstress.model.builtin import load_builtin
 from chipstress.model.network import Network
 from chipstress.workflows.hazards.events import Duration, Earthquake, PowerOutage, WaterRestriction
@@ -175,14 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with handler_serving(_Handler) as url:
+        yield url
 
 
 def test_http_fetch_from_a_loopback_server(server: str, network: Network, reader: Reader) -> None:

@@ -5,7 +5,6 @@ HTTP server read by the real intake."""
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,20 +25,6 @@ from chipstress.workflows.watch.watcher import PassReport, Watcher, is_url
 @pytest.fixture(scope="module")
 def network() -> Network:
     return load_builtin("tri-cluster")
-
-
-@pytest.fixture(scope="module")
-def postgres_schema_url(postgres_url: str) -> Iterator[str]:
-    """A fresh schema in the test database, dropped afterwards."""
-    import psycopg
-
-    schema = f"w_{secrets.token_hex(4)}"
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in postgres_url else "?"
-    yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

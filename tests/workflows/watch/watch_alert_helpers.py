@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from chipstress.interfaces.api.background import handler_serving
 from chipstress.workflows.hazards import Duration, Earthquake, WaterRestriction
 from chipstress.workflows.hazards.events import Event
 from chipstress.workflows.watch.sightings import Evidence, Intake, WatchEvent
@@ -120,15 +121,8 @@ def http_server(log: HttpLog) -> Iterator[str]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with handler_serving(Handler) as url:
+        yield url
 
 
 @dataclass

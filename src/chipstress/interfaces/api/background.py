@@ -14,14 +14,23 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-__all__ = ["chipstress_command", "free_port", "running_server"]
+__all__ = [
+    "chipstress_command",
+    "chipstress_serving",
+    "free_port",
+    "handler_serving",
+    "running_server",
+]
 
 
 def free_port() -> int:
@@ -107,3 +116,61 @@ def running_server(
             process.wait()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
+
+
+@contextmanager
+def chipstress_serving(
+    *options: str, folder: str | Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """``chipstress serve`` on a free loopback port with its own results database.
+
+    Parameters
+    ----------
+    *options
+        More ``serve`` options (``--workers 2``, ``--token T``, ...).
+    folder
+        Where its database (``results.duckdb``) and working folder are; default: a
+        temporary folder, removed afterwards.
+
+    Yields
+    ------
+    tuple of str and int
+        ``http://127.0.0.1:PORT`` and the server's process id.
+    """
+    with contextlib.ExitStack() as stack:
+        where = (
+            Path(folder)
+            if folder is not None
+            else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chipstress-serve-")))
+        )
+        port = free_port()
+        command = [*chipstress_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--db", str(where / "results.duckdb"), *options]
+        yield stack.enter_context(running_server(command, port, where))
+
+
+@contextmanager
+def handler_serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A standard-library HTTP server with ``handler`` on a free loopback port, in a thread.
+
+    For tests and benchmarks that need a feed, a webhook or any small HTTP peer.
+
+    Parameters
+    ----------
+    handler
+        The request handler class.
+
+    Yields
+    ------
+    str
+        ``http://127.0.0.1:PORT``.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
