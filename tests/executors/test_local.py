@@ -63,6 +63,19 @@ def test_process_executor() -> None:
     assert sorted(seen) == list(enumerate(EXPECTED))  # once per chunk, in finishing order
 
 
+def blas_threads(state: dict[str, Any], chunk: list[int]) -> list[int]:
+    import numpy  # noqa: F401  (loads its BLAS, if not yet loaded)
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info()]
+
+
+def test_a_worker_process_runs_one_blas_thread() -> None:
+    # one worker per core: numpy's BLAS in a worker must not start threads of its own
+    results = ProcessExecutor(2).run(setup, (0,), blas_threads, [[0], [1]])
+    assert all(threads and set(threads) == {1} for threads in results), results
+
+
 def test_process_executor_without_callback_and_chunks() -> None:
     assert ProcessExecutor(2).run(setup, (0,), task, []) == []
     results = ProcessExecutor(3).run(setup, (1,), task, [[5]])

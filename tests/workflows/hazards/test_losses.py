@@ -6,6 +6,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chipstress import Network
 from chipstress.workflows.hazards import default_parameters, load_rates
@@ -15,6 +17,7 @@ from chipstress.workflows.hazards.losses import (
     ZERO_SHARE,
     EventLosses,
     event_key,
+    nearest_first,
 )
 from chipstress.workflows.hazards.montecarlo import SimulationWorker
 from chipstress.workflows.hazards.profiles import load_curves
@@ -122,6 +125,32 @@ def test_the_order_of_solves_does_not_change_a_loss(tri: Network) -> None:
     values = {key: second.loss(key) for key in shuffled}
     assert values == {key: first.memo[key] for key in keys}
     assert any(v > 0 for v in values.values())
+
+
+def test_nearest_first_by_hand() -> None:
+    # on a line: from 0, the nearest of 10, 1, 4 is 1, then 4, then 10
+    points = np.array([[0.0], [10.0], [1.0], [4.0]])
+    assert nearest_first(points) == [0, 2, 3, 1]
+    # ties go to the lower index; no points, no order
+    assert nearest_first(np.array([[0.0, 0.0], [1.0, 0.0], [-1.0, 0.0]])) == [0, 1, 2]
+    assert nearest_first(np.zeros((0, 3))) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 8), min_size=3, max_size=3), min_size=1, max_size=12))
+def test_nearest_first_is_a_greedy_walk_through_every_point(rows: list[list[int]]) -> None:
+    points = np.array(rows, dtype=float)
+    order = nearest_first(points)
+    assert sorted(order) == list(range(len(rows)))  # each point once
+    # a second, plain implementation: squared distances on integers are exact
+    left = list(range(1, len(rows)))
+    expected = [0]
+    while left:
+        here = points[expected[-1]]
+        nearest = min(left, key=lambda i: (float(((points[i] - here) ** 2).sum()), i))
+        expected.append(nearest)
+        left.remove(nearest)
+    assert order == expected
 
 
 def test_allocation_splits_by_standalone_losses(tiny: Network) -> None:
