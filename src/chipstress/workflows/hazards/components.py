@@ -36,6 +36,8 @@ adds what that program does not see, per node hit (docs/hazards.md, "Loss compon
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -477,26 +479,84 @@ class _Context:
     def build(
         cls, network: Network, result: TimelineResult | None, params: ComponentParameters
     ) -> _Context:
-        days = _period_days(network)
-        kinds = network.nodes.set_index(network.nodes["id"].astype(str))["kind"].astype(str)
-        capacity = pd.Series(network.nodes["capacity"].to_numpy(dtype=float), index=kinds.index)
+        static = _static_context(network, params)
+        days, figures = static.days, static.figures
         made = _throughput(network, result, params.utilisation)
-        value = _unit_values(network, params)
-        figures = {str(node): params.kind(str(kind)) for node, kind in kinds.items()}
-        ids = list(figures)
-        rows = zip(
-            ids,
-            figures.values(),
-            made.reindex(ids).to_numpy(dtype=float),
-            value.reindex(ids).to_numpy(dtype=float),
-            capacity.reindex(ids).to_numpy(dtype=float),
-            strict=True,
+        wip = {
+            n: float(m * f.cycle_time_days / days * v * f.value_added_share)
+            for (n, f), m, v in zip(
+                figures.items(),
+                made.reindex(static.ids).to_numpy(dtype=float),
+                static.values,
+                strict=True,
+            )
+        }
+        return cls(
+            days,
+            static.kinds,
+            figures,
+            made,
+            static.value,
+            wip,
+            static.assets,
+            static.customers,
+            params,
         )
-        wip, assets = {}, {}
-        for n, f, m, v, c in rows:
-            wip[n] = float(m * f.cycle_time_days / days * v * f.value_added_share)
-            assets[n] = float(f.asset_to_annual_sales * c * (365.25 / days) * v)
-        return cls(days, kinds, figures, made, value, wip, assets, _customers(network), params)
+
+
+@dataclass(frozen=True)
+class _StaticContext:
+    """What a run's context takes from the network and the data alone (shared: read only)."""
+
+    params: ComponentParameters
+    days: float
+    kinds: pd.Series
+    figures: dict[str, KindFigures]
+    ids: list[str]
+    value: pd.Series
+    values: np.ndarray  # value per node of ``ids`` (currency/unit)
+    assets: dict[str, float]
+    customers: dict[str, list[str]]
+
+
+_STATIC_KEPT = 8
+_STATIC: OrderedDict[tuple[str, int], _StaticContext] = OrderedDict()
+_STATIC_LOCK = threading.Lock()
+
+
+def _static_context(network: Network, params: ComponentParameters) -> _StaticContext:
+    """Kinds, figures, unit and asset values, customers per node (the last 8 kept).
+
+    Kept by the network's fingerprint and the parameters object: an outage what-if on a
+    warm server reads them for every call on a network.
+    """
+    key = (network.fingerprint(), id(params))
+    with _STATIC_LOCK:
+        static = _STATIC.get(key)
+        if static is not None and static.params is params:
+            _STATIC.move_to_end(key)
+            return static
+    days = _period_days(network)
+    kinds = network.nodes.set_index(network.nodes["id"].astype(str))["kind"].astype(str)
+    capacity = pd.Series(network.nodes["capacity"].to_numpy(dtype=float), index=kinds.index)
+    value = _unit_values(network, params)
+    figures = {str(node): params.kind(str(kind)) for node, kind in kinds.items()}
+    ids = list(figures)
+    values = value.reindex(ids).to_numpy(dtype=float)
+    assets = {
+        n: float(f.asset_to_annual_sales * c * (365.25 / days) * v)
+        for (n, f), v, c in zip(
+            figures.items(), values, capacity.reindex(ids).to_numpy(dtype=float), strict=True
+        )
+    }
+    static = _StaticContext(
+        params, days, kinds, figures, ids, value, values, assets, _customers(network)
+    )
+    with _STATIC_LOCK:
+        _STATIC[key] = static
+        while len(_STATIC) > _STATIC_KEPT:
+            _STATIC.popitem(last=False)
+    return static
 
 
 @dataclass
