@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,6 +152,7 @@ def test_nearest_first_is_a_greedy_walk_through_every_point(rows: list[list[int]
         expected.append(nearest)
         left.remove(nearest)
     assert order == expected
+    assert nearest_first(sp.csr_matrix(points)) == order  # sparse rows, the same walk
 
 
 def test_allocation_splits_by_standalone_losses(tiny: Network) -> None:

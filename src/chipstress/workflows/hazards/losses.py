@@ -24,8 +24,9 @@ capacity.
 **The loss** of a signature is :meth:`TimelineModel.loss
 <chipstress.engine.timeline.TimelineModel.loss>`: the lost profit beyond the undisrupted
 horizon's, each solve hot-started from the previous one (a chunk's signatures are solved
-sorted, then nearest profile first per run grid, :meth:`EventLosses.prefetch`), kept to :data:`SIGNIFICANT_DIGITS`
-digits so that it does not depend on which signatures a worker met before. Losses below
+sorted, then nearest profile first per run grid, :meth:`EventLosses.prefetch`), kept to
+:data:`SIGNIFICANT_DIGITS` digits so that it does not depend on which signatures a worker
+met before. Losses below
 :data:`ZERO_SHARE` of the profit at stake over the horizon count as zero. Before any
 solve, two exact certificates prove a signature lossless: every hit node covers its
 shortfall from its own stock (:meth:`TimelineModel.loss
@@ -39,6 +40,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from chipstress.engine.timeline import TimelineModel
 from chipstress.model.network import Network
@@ -259,13 +261,13 @@ class ZeroCertificate:
         return True
 
 
-def nearest_first(points: np.ndarray) -> list[int]:
+def nearest_first(points: np.ndarray | sp.csr_matrix) -> list[int]:
     """A greedy nearest-neighbour walk through points, from the first.
 
     Parameters
     ----------
     points
-        One point per row (any units; Euclidean distance).
+        One point per row (any units; Euclidean distance), dense or a sparse matrix.
 
     Returns
     -------
@@ -273,11 +275,17 @@ def nearest_first(points: np.ndarray) -> list[int]:
         Row indices: 0 first, then each time the nearest row not yet visited (the lowest
         index among equally near ones).
     """
-    n = len(points)
+    n = points.shape[0]
     if n == 0:
         return []
-    squares = np.einsum("ij,ij->i", points, points)
-    distance = squares[:, None] + squares[None, :] - 2.0 * (points @ points.T)
+    if sp.issparse(points):
+        rows = sp.csr_matrix(points)
+        squares = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
+        gram = (rows @ rows.T).toarray()
+    else:
+        squares = np.einsum("ij,ij->i", points, points)
+        gram = points @ points.T
+    distance = squares[:, None] + squares[None, :] - 2.0 * gram
     visited = np.zeros(n, dtype=bool)
     order = [0]
     visited[0] = True
@@ -505,9 +513,27 @@ class EventLosses:
         for grid, group in by_grid.items():
             for first in range(0, len(group), NEAREST_BLOCK):
                 block = group[first : first + NEAREST_BLOCK]
-                profiles = np.stack([self.loss_fraction(key, *grid).ravel() for key in block])
-                for index in nearest_first(profiles):
+                for index in nearest_first(self._profiles(block, grid)):
                     self.memo[block[index]] = self.solve(block[index])
+
+    def _profiles(self, keys: Sequence[EventKey], grid: tuple[int, float]) -> sp.csr_matrix:
+        """The signatures' capacity-loss profiles on one run grid, one sparse row each.
+
+        Sparse: a profile is non-zero only on the nodes its event hits, so a block of
+        signatures on a large network takes little memory.
+        """
+        width = self.n_nodes * grid[0]
+        indptr, indices, values = [0], [], []
+        for key in keys:
+            flat = self.loss_fraction(key, *grid).ravel()
+            where = np.flatnonzero(flat)
+            indices.append(where)
+            values.append(flat[where])
+            indptr.append(indptr[-1] + len(where))
+        return sp.csr_matrix(
+            (np.concatenate(values), np.concatenate(indices), np.asarray(indptr)),
+            shape=(len(keys), width),
+        )
 
     def loss(self, key: EventKey) -> float:
         """Loss of a signature (memoised; currency)."""
