@@ -138,6 +138,28 @@ def test_an_extensive_quake_by_hand(tiny: Network, fixed: ComponentParameters) -
     _check_sums(table)
 
 
+def test_the_kept_figures_follow_the_network_and_the_data(
+    tiny: Network, fixed: ComponentParameters
+) -> None:
+    hits = _hits(("fab", "earthquake", "extensive", 1.0, 5.3))
+    first = _row(event_components(tiny, hits, None, {}), "fab")
+    # A second network, the fab twice as large: its own figures, not the first's kept ones.
+    bigger = read_network(TINY)
+    bigger.nodes.loc[bigger.nodes["id"] == "fab", "capacity"] *= 2.0
+    assert bigger.fingerprint() != tiny.fingerprint()
+    second = _row(event_components(bigger, hits, None, {}), "fab")
+    assert second["scrap"] == pytest.approx(2.0 * first["scrap"])
+    assert second["damage"] == pytest.approx(2.0 * first["damage"])
+    # The same network with other data: the other data's figures.
+    cheaper = dataclasses.replace(
+        fixed, kinds={**fixed.kinds, "fab": dataclasses.replace(FAB, value_added_share=0.125)}
+    )
+    third = _row(event_components(tiny, hits, None, {}, cheaper), "fab")
+    assert third["scrap"] == pytest.approx(0.5 * first["scrap"])
+    # and the first again, unchanged
+    assert _row(event_components(tiny, hits, None, {}), "fab")["scrap"] == first["scrap"]
+
+
 def test_two_quake_hits_combine_as_independent_causes(
     tiny: Network, fixed: ComponentParameters
 ) -> None:
