@@ -47,6 +47,7 @@ from chipstress.model.network import Network
 from chipstress.workflows.hazards.params import DAMAGE_STATES
 from chipstress.workflows.hazards.profiles import RecoveryCurve, curve_for, load_curves, mean_loss
 from chipstress.workflows.hazards.sampling import SampledEvent
+from chipstress.workflows.hazards.unfold import shares_of
 
 __all__ = [
     "DROP_STEP",
@@ -604,8 +605,4 @@ class EventLosses:
         if len(parts) == 1:
             return {next(iter(parts)): total}
         loss_of = loss_of or self.loss
-        standalone = {node: max(0.0, loss_of(part)) for node, part in parts.items()}
-        weight = sum(standalone.values())
-        if weight <= 0:
-            return {node: total / len(parts) for node in parts}
-        return {node: total * value / weight for node, value in standalone.items()}
+        return shares_of({node: max(0.0, loss_of(part)) for node, part in parts.items()}, total)
