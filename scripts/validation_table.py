@@ -31,9 +31,10 @@ Each catalogue event below is replayed on the built-in `tri-cluster` network
 compared with the figure it reported (`src/chipstress/workflows/hazards/data/outcomes.yaml`,
 copied from the sourced facts table with its source). The compared component is chosen
 like with like: a revenue hit made up in the next quarter is deferred revenue, so the
-gross-margin hit (points × the quarter's revenue) is used instead; a loss after insurance
-is below chipstress's gross loss; an event of 1999, when the company had a thirtieth of
-today's revenue, is compared on the share of output it lost, not on money. Idle is the
+gross-margin hit (points × the revenue) is used instead, net of what the next quarter
+gave back where the company said so; a loss after insurance is below chipstress's gross
+loss; an event of 1999, when the company had a thirtieth of today's revenue and all its
+fabs in Hsinchu, is compared on the share of output its Hsinchu fabs lost, not on money. Idle is the
 fixed cost (depreciation, fixed labour) of the output the hit sites did not make
 (docs/hazards.md, "Loss components"). Goal: every costed event within a factor of {band:g} of
 its reported range, the median within a factor of 2, no event reported without loss
