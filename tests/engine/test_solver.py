@@ -28,12 +28,13 @@ from chipstress.engine import (
     time_to_survive,
 )
 from chipstress.engine.formulation import (
+    TTS_DUAL_TOLERANCE,
     define_bom_constraints,
     define_flow_constraints,
     program_kind,
     region_layout,
 )
-from chipstress.engine.solver import Solver, status_from_highs
+from chipstress.engine.solver import DEFAULT_DUAL_TOLERANCE, Solver, status_from_highs
 from chipstress.workflows.contingency import contingency_plan
 from chipstress.workflows.plan.mip import tie_detail
 
@@ -119,6 +120,24 @@ def test_highs_solver_round_trips_a_basis(tiny: Network) -> None:
     again.set_basis(cols, rows)
     assert again.solve() is SolveStatus.OPTIMAL
     assert again.objective() == pytest.approx(solver.objective())
+
+
+def test_a_program_brings_its_dual_tolerance_to_the_solver(tiny: Network) -> None:
+    # Time-to-survive asks for a tight dual tolerance (its duals are all small); the
+    # time-to-recover program loaded next into the same instance gets HiGHS's default.
+    model = compile_network(tiny)
+    zero = np.zeros(model.n_nodes)
+    survive, _ = build_lp(model, ProgramKind.TTS, zero)
+    recover, _ = build_lp(model, ProgramKind.TTR, zero, 4.0)
+    assert survive.dual_tolerance == TTS_DUAL_TOLERANCE == 1e-10
+    assert recover.dual_tolerance is None
+    solver = HighsSolver()
+    for data, expected in ((survive, 1e-10), (recover, DEFAULT_DUAL_TOLERANCE)):
+        solver.load(data)
+        _, value = solver.highs.getOptionValue("dual_feasibility_tolerance")
+        assert value == expected
+        assert solver.solve() is SolveStatus.OPTIMAL
+    assert DEFAULT_DUAL_TOLERANCE == 1e-7
 
 
 def test_both_solvers_satisfy_the_protocol() -> None:

@@ -47,6 +47,10 @@ __all__ = [
 
 _banner_lock = threading.Lock()
 
+# HiGHS's own dual feasibility tolerance, for a program that does not ask for another
+# (``LPData.dual_tolerance``).
+DEFAULT_DUAL_TOLERANCE = 1e-7
+
 
 class SolveStatus(StrEnum):
     """How a solve (or a scenario built from solves) ended.
@@ -122,6 +126,9 @@ class LPData:
 
     ``A`` is held column-wise (``start``, ``index``, ``value``), the layout HiGHS takes.
     ``integer`` (a boolean per column, or ``None``) makes it a mixed-integer program.
+    ``dual_tolerance`` is the dual feasibility tolerance the program needs (``None``:
+    HiGHS's default, :data:`DEFAULT_DUAL_TOLERANCE`); a program whose duals are all
+    small, such as time-to-survive's, asks for a tighter one.
     """
 
     start: np.ndarray
@@ -133,6 +140,7 @@ class LPData:
     row_lower: np.ndarray
     row_upper: np.ndarray
     integer: np.ndarray | None = None
+    dual_tolerance: float | None = field(default=None, init=False)
 
     @classmethod
     def from_triplets(
@@ -362,6 +370,10 @@ class HighsSolver:
         )
         highs = self.highs
         highs.setOptionValue("presolve", "on" if presolve else "off")
+        highs.setOptionValue(
+            "dual_feasibility_tolerance",
+            DEFAULT_DUAL_TOLERANCE if data.dual_tolerance is None else data.dual_tolerance,
+        )
         status = highs.passModel(
             data.n_cols,
             data.n_rows,
