@@ -7,13 +7,18 @@ Parts (choose with arguments; default: all):
   script starts with ``ray start --head`` (and stops). Prints wall seconds and the peak
   resident memory of the largest worker. Target: Ray within 15 % of local processes.
 * ``million`` — a 1,000,000-node network: generation, writing it as Parquet, loading it
-  back (wall seconds, target <= 60 s), memory of the ``Network`` (target <= 8 GB), and a
-  sweep of a random sample of nodes, from which the per-node cost and a cluster plan
-  follow (see docs/scaling.md).
+  back (wall seconds, target <= 60 s), memory of the ``Network`` (target <= 8 GB), the
+  undisrupted baseline (``baselines_s``, issue 17: <= 2 min; answered by a plan that loses
+  nothing, chipstress.engine.lossless) and a sweep of a random sample of nodes, from
+  which the per-node cost and a cluster plan follow (see docs/scaling.md). With
+  ``--whole-program`` the baseline is also solved the way it was before: HiGHS on the
+  whole undisrupted program (``whole_program_s``; about 13 minutes, one core), and the
+  two optima are compared.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_scale.py ray million [--workers 2] [--sample 400]
+    .venv/bin/python benchmarks/bench_scale.py million --whole-program
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +129,7 @@ def bench_ray(nodes: int, workers: int) -> dict[str, float]:
     return results
 
 
-def bench_million(nodes: int, sample: int, workers: int) -> dict[str, float]:
+def bench_million(nodes: int, sample: int, workers: int, whole: bool) -> dict[str, float]:
     import numpy as np
 
     from chipstress import read_network, write_network
@@ -179,8 +185,32 @@ def bench_million(nodes: int, sample: int, workers: int) -> dict[str, float]:
         results["sample"] = sample
         results["sample_not_optimal"] = int((table["status"] != "optimal").sum())
         results["peak_rss_mb"] = rss_mb()
+        if whole:
+            results.update(_whole_program(loaded))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def _whole_program(network: Any) -> dict[str, Any]:
+    """The undisrupted steady state answered by the lossless plan and solved as one
+    program (the naive baseline): wall seconds and both optima (lost profit per period)."""
+    import numpy as np
+
+    from chipstress.engine.formulation import compile_network
+    from chipstress.engine.regional import RegionalSolver
+
+    model = compile_network(network)
+    results: dict[str, Any] = {}
+    for name, rows in (("plan", RegionalSolver.lossless_plan_rows), ("whole_program", sys.maxsize)):
+        solver = RegionalSolver(model)
+        solver.lossless_plan_rows = rows  # sys.maxsize: the whole program, as before the plan
+        started = time.perf_counter()
+        steady = solver.baseline_ttr(np.inf)
+        results[f"{name}_s"] = time.perf_counter() - started
+        results[f"{name}_status"] = str(steady.status)
+        results[f"{name}_lost_rate"] = float(steady.rate)
+    results["whole_program_peak_rss_mb"] = rss_mb()
     return results
 
 
@@ -193,12 +223,17 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=100_000, help="nodes of the Ray comparison")
     parser.add_argument("--million", type=int, default=1_000_000, help="nodes of the big network")
     parser.add_argument("--sample", type=int, default=400, help="nodes swept on the big network")
+    parser.add_argument(
+        "--whole-program",
+        action="store_true",
+        help="also solve the big network's undisrupted program whole (the naive baseline)",
+    )
     args = parser.parse_args()
     for part in args.parts:
         if part == "ray":
             result = bench_ray(args.nodes, args.workers)
         elif part == "million":
-            result = bench_million(args.million, args.sample, args.workers)
+            result = bench_million(args.million, args.sample, args.workers, args.whole_program)
         else:
             raise SystemExit(f"unknown part {part!r}")
         print(

@@ -44,6 +44,7 @@ from chipstress.engine.formulation import (
     define_border_flows,
     define_flow_rhs,
 )
+from chipstress.engine.lossless import lossless_plan
 from chipstress.engine.solver import (
     BasisStatus,
     HighsSolver,
@@ -57,6 +58,13 @@ __all__ = ["BaselineTTR", "BaselineTTS", "Baselines", "RegionalSolver", "Scenari
 
 # Whole programs with more rows than this are presolved first.
 WHOLE_PROGRAM_PRESOLVE_ROWS = 5000
+
+# Undisrupted time-to-recover programs with more rows than this are first answered by a
+# plan that loses nothing (chipstress.engine.lossless), which proves itself optimal;
+# the whole program is solved only when none is found. Smaller programs are solved
+# whole: it takes a fraction of a second and gives the regions a simplex basis to
+# start from.
+LOSSLESS_PLAN_ROWS = 1_000_000
 
 # s below this is "zero": the network survives forever (TTS above ~1e12 periods).
 S_ZERO = 1e-12
@@ -117,6 +125,35 @@ class GlobalBasis:
         bom[layout.bom_lines] = rows[: layout.n_bom]
         flow[layout.nodes] = rows[layout.n_bom :]
         return cls(u, y, lost, s, bom, flow)
+
+    @classmethod
+    def from_plan(cls, model: StressModel, production: np.ndarray, flow: np.ndarray) -> GlobalBasis:
+        """Basis codes read off a plan that is not a simplex vertex (a lossless plan):
+        what it produces or ships is basic (a node at capacity at its upper bound), every
+        row tight. It has more basic entries than a basis may; HiGHS completes each
+        region's part of it into a basis (a start, not a certificate).
+
+        Parameters
+        ----------
+        model
+            The network as arrays.
+        production, flow
+            Production per node and shipment per edge (units per period).
+
+        Returns
+        -------
+        GlobalBasis
+            Basis codes of every column and row, indexed by node, edge and BOM line.
+        """
+        basic, lower = int(BasisStatus.BASIC), int(BasisStatus.LOWER)
+        upper = int(BasisStatus.UPPER)
+        u = np.where(production > 0, basic, lower).astype(np.int8)
+        u[production >= model.capacity] = upper
+        y = np.where(flow > 0, basic, lower).astype(np.int8)
+        lost = np.full(model.n_nodes, lower, np.int8)
+        bom = np.full(model.n_bom, upper, np.int8)
+        rows = np.full(model.n_nodes, upper, np.int8)
+        return cls(u, y, lost, lower, bom, rows)
 
     def for_region(self, layout: Layout, kind: ProgramKind) -> tuple[np.ndarray, np.ndarray]:
         """The basis codes of a regional program's columns and rows."""
@@ -226,7 +263,13 @@ class RegionalSolver:
         The compiled network.
     max_region_fraction
         Above this share of the nodes, a scenario is solved as the whole program.
+    solver
+        The solver of whole programs and grown regions (default: a new
+        :class:`HighsSolver`).
     """
+
+    #: Undisrupted programs with more rows than this try a lossless plan first.
+    lossless_plan_rows: int = LOSSLESS_PLAN_ROWS
 
     def __init__(
         self, model: StressModel, max_region_fraction: float = 0.5, solver: Solver | None = None
@@ -313,6 +356,21 @@ class RegionalSolver:
                     np.zeros(n),
                     np.zeros(b),
                     survival.basis,
+                )
+        if key not in self._baseline_ttr and self.model.n_bom + n > self.lossless_plan_rows:
+            plan = lossless_plan(self.model, key)
+            if plan is not None:
+                # Nothing lost, no premium paid: the plan costs 0, the least any plan
+                # can, and zero duals prove it optimal.
+                self._baseline_ttr[key] = BaselineTTR(
+                    key,
+                    SolveStatus.OPTIMAL,
+                    0.0,
+                    plan.flow,
+                    np.zeros(n),
+                    np.zeros(n),
+                    np.zeros(b),
+                    GlobalBasis.from_plan(self.model, plan.production, plan.flow),
                 )
         if key not in self._baseline_ttr:
             data, layout = build_lp(self.model, ProgramKind.TTR, self._no_disruption, key)
