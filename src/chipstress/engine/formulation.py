@@ -119,9 +119,10 @@ class StressModel:
     def has_demand(self) -> np.ndarray:
         return self.demand > 0
 
-    @property
+    @cached_property
     def has_premium(self) -> bool:
-        """True when some edge charges a premium per unit shipped."""
+        """True when some edge charges a premium per unit shipped (computed once: a
+        sweep asks for every scenario, 80 µs each at 100,000 nodes)."""
         return bool(np.any(self.edge_premium > 0))
 
     @cached_property
