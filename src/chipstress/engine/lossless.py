@@ -205,7 +205,8 @@ def _repair(
     the plan held on its border: everything downstream of them (whose orders may move)
     and the supply trees of those nodes. Write the region's solution into
     ``production`` and ``flow`` and return its size, or ``None`` when the region is
-    too large or loses sales or pays premiums."""
+    too large or loses sales (a solution that pays premiums is caught by the check of
+    the whole plan that follows)."""
     customers = model.customers.tocsr()
     suppliers = model.suppliers.tocsr()
     downstream = reach(trouble, customers.indptr, customers.indices)
