@@ -311,3 +311,22 @@ def test_large_json_nodes_match_the_whole_program(large: Network, large_json) ->
         scale = float(np.nansum(large.nodes["demand"] * large.nodes["margin"])) * duration
         assert_close(result.loc[node, "lost_profit"], loss.lost_profit, scale, node)
         assert_close(result.loc[node, "tts"], survival.tts, 1.0, node)
+
+
+@pytest.mark.parametrize("duration", [2.0, 8.0, 10.0, 40.0])
+def test_a_finite_window_baseline_from_the_steady_state_basis_is_the_optimum(
+    large: Network, duration: float
+) -> None:
+    """``large.json`` loses demand undisrupted, so a window longer than its survival
+    time (7.8 periods) has a solved baseline, started from the steady state's basis: it
+    reaches the independent reference optimum (shorter windows reuse the survival plan)."""
+    model = compile_network(large)
+    solver = RegionalSolver(model)
+    solver.baseline_ttr(np.inf)
+    started = solver.baseline_ttr(duration)
+    expected = reference_impact(large, {}, duration).lost_profit
+    assert started.status == "optimal"
+    assert started.lost_profit == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    # The warm plan is a plan of the same program: it loses what its objective says.
+    margin_lost = float(model.margin @ started.lost_rate) * duration
+    assert margin_lost == pytest.approx(started.lost_profit, rel=1e-9, abs=1e-6)

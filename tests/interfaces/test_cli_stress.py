@@ -436,3 +436,32 @@ def test_resume_a_sweep_stored_with_all_nodes(run, tiny_path: Path, tmp_path: Pa
     result = run("sweep", "--resume", run_id, "--out", out)
     assert result.exit_code == 0, result.output
     assert "fab" in pd.read_csv(out)["node"].tolist()
+
+
+def test_a_recorded_sweep_keeps_its_database_open_between_chunks(
+    run, large_json: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored run is complete, and the DuckDB file was opened once for all its
+    chunks (it lingers between writes), not once per write; it is closed at the end."""
+    import duckdb
+
+    opened: list[str] = []
+    connect = duckdb.connect
+
+    def counting_connect(database: str, *args, **kwargs):
+        opened.append(database)
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", counting_connect)
+    db = tmp_path / "runs.duckdb"
+    result = run("sweep", large_json, "--duration", "4", "--out", tmp_path / "s.csv", "--db", db)
+    assert result.exit_code == 0, result.output
+    writes = len(opened)
+    assert opened and set(opened) == {str(db)}
+    with ResultsStore(db) as store:  # the file is free again, and the run is whole
+        (run_id,) = store.runs()["run_id"]
+        assert store.run(run_id).status == "complete"
+        assert len(store.table(run_id, "sweep")) == 1_500
+    # One opening when the store is created and one for the run's chunks (the written
+    # chunks and the finished run would be at least 8 openings without lingering).
+    assert writes <= 2, opened

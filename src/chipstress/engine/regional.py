@@ -308,8 +308,14 @@ class RegionalSolver:
         self._needed.clear()
         self._hot.clear()
 
-    def _solve_whole(self, data: LPData) -> SolveStatus:
-        self.solver.load(data, presolve=data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
+    def _solve_whole(
+        self, data: LPData, basis: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> SolveStatus:
+        """Solve a whole-network program: from ``basis`` (column and row codes) when
+        given, else cold (with presolve above :data:`WHOLE_PROGRAM_PRESOLVE_ROWS` rows)."""
+        self.solver.load(data, presolve=basis is None and data.n_rows > WHOLE_PROGRAM_PRESOLVE_ROWS)
+        if basis is not None:
+            self.solver.set_basis(*basis)
         return self.solver.solve()
 
     def reset(self) -> None:
@@ -374,7 +380,16 @@ class RegionalSolver:
                 )
         if key not in self._baseline_ttr:
             data, layout = build_lp(self.model, ProgramKind.TTR, self._no_disruption, key)
-            status = self._solve_whole(data)
+            # A finite window differs from the steady state only in right-hand sides
+            # (stock per period): its optimum is a few hundred dual pivots from the
+            # steady state's (large.json: 4-5 ms instead of 15-18 ms cold). Always that
+            # basis, never another duration's, so a baseline does not depend on which
+            # were solved before it.
+            steady = self._baseline_ttr.get(np.inf)
+            start = None
+            if np.isfinite(key) and steady is not None and steady.basis is not None:
+                start = steady.basis.for_region(layout, ProgramKind.TTR)
+            status = self._solve_whole(data, start)
             flow, lost = np.zeros(m), np.zeros(n)
             flow_dual, bom_dual = np.zeros(n), np.zeros(b)
             rate = np.nan

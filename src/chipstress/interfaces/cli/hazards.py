@@ -26,6 +26,7 @@ from chipstress.interfaces.cli._common import (
 from chipstress.interfaces.cli._options import ExecutorChoice
 from chipstress.interfaces.cli.network import NetworkArg
 from chipstress.interfaces.cli.runs import (
+    RECORDING_LINGER_SECONDS,
     DbOption,
     NoSaveOption,
     interrupted,
@@ -290,7 +291,7 @@ def simulate_command(
 
     with fail_on_bad_input():
         _check_simulate_options(out, resume, no_save, network, years, seed)
-        store = None if no_save else ResultsStore(db)
+        store = None if no_save else ResultsStore(db, linger_seconds=RECORDING_LINGER_SECONDS)
         try:
             parameters = run_parameters(
                 store,

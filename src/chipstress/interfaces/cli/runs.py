@@ -147,6 +147,13 @@ def run_parameters(
     return dict(stored.parameters)
 
 
+# How long a recording command keeps a DuckDB results file open after each write, for
+# the next chunk (seconds). Opening and closing the file costs about 25 ms; a sweep of
+# large.json writes 8 times. Another process that waits for the file gets it at once
+# (see ResultsStore's linger_seconds); the command closes it when it ends.
+RECORDING_LINGER_SECONDS = 1.0
+
+
 def open_recorder(
     store: ResultsStore | None,
     resume: str | None,

@@ -24,6 +24,7 @@ from chipstress.interfaces.cli._common import (
 from chipstress.interfaces.cli._options import ExecutorChoice, MetricChoice
 from chipstress.interfaces.cli.network import NetworkArg
 from chipstress.interfaces.cli.runs import (
+    RECORDING_LINGER_SECONDS,
     DbOption,
     NoSaveOption,
     interrupted,
@@ -326,7 +327,7 @@ def sweep_command(
             error_console.print(
                 "[yellow]--all-nodes is deprecated: use --include-products[/yellow]"
             )
-        store = None if no_save else ResultsStore(db)
+        store = None if no_save else ResultsStore(db, linger_seconds=RECORDING_LINGER_SECONDS)
         try:
             parameters = run_parameters(
                 store,
