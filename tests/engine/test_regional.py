@@ -268,6 +268,55 @@ def test_region_grows_when_a_shared_supplier_should_ship_elsewhere() -> None:
     assert reference_tts(network, {"A": 1.0}) == pytest.approx(3.0)
 
 
+def two_material_network() -> Network:
+    """P makes its product from m (sources A1, A2) and z (source B); each source has one
+    supplier of its own (X1, X2, Y)."""
+    return build(
+        [
+            {"id": "X1", "material": "x", "capacity": 100},
+            {"id": "X2", "material": "x", "capacity": 100},
+            {"id": "Y", "material": "y", "capacity": 100},
+            {"id": "A1", "material": "m", "capacity": 30, "inventory": 20},
+            {"id": "A2", "material": "m", "capacity": 25},
+            {"id": "B", "material": "z", "capacity": 60},
+            {
+                "id": "P",
+                "material": "p",
+                "capacity": 100,
+                "inventory": 30,
+                "demand": 50,
+                "margin": 4,
+            },
+        ],
+        [("A1", "x", 1), ("A2", "x", 1), ("B", "y", 1), ("P", "m", 1), ("P", "z", 1)],
+        [("X1", "A1"), ("X2", "A2"), ("Y", "B"), ("A1", "P"), ("A2", "P"), ("B", "P")],
+    )
+
+
+def test_initial_region_holds_the_suppliers_of_other_lines_on_the_border() -> None:
+    """A1 down: its downstream is P; the line A1 feeds (P's m) has sources A1 and A2, whose
+    supply trees add X1 and X2. B and Y feed only P's z: they keep shipping the baseline's
+    50/period, held on the border. The answers are the whole program's.
+
+    By hand: P makes what m allows, 25/period from A2 (+ A1's stock of 20 over the window,
+    + P's own 30). Lost profit over 4 periods: P needs 200 - 30 = 170 of m, gets
+    4 * 25 + 20 = 120: 50 units x margin 4 = 200. TTS: 50t - 30 <= 25t + 20, t = 2.
+    """
+    network = two_material_network()
+    model = compile_network(network)
+    solver = RegionalSolver(model, max_region_fraction=1.0)
+    alpha = disruption_vector(network, {"A1": 1.0})
+    region = solver.initial_region(np.flatnonzero(alpha))
+    assert sorted(model.node_ids[region]) == ["A1", "A2", "P", "X1", "X2"]
+    loss = solver.lost_profit(alpha, 4.0)
+    survival = solver.time_to_survive(alpha)
+    assert loss.value == pytest.approx(200.0, rel=1e-9)
+    assert survival.value == pytest.approx(2.0, rel=1e-9)
+    assert loss.region_size == 5 and survival.region_size == 5  # no growth needed
+    assert reference_impact(network, {"A1": 1.0}, 4.0).lost_profit == pytest.approx(200.0)
+    assert reference_tts(network, {"A1": 1.0}) == pytest.approx(2.0)
+
+
 # --------------------------------------------------------------------------- fixtures
 def test_small_expected_reproduced_by_the_api(small: Network, small_json) -> None:
     folder = small_json.parent

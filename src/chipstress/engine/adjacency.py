@@ -85,7 +85,8 @@ def _rows(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Adjacency:
-    """Each node's outgoing edges, incoming edges and BOM lines, as compressed rows.
+    """Each node's outgoing edges, incoming edges and BOM lines, and each BOM line's
+    source edges, as compressed rows.
 
     Built by :meth:`build` from the arrays of a compiled network; edge and BOM indices
     are the network's (rows of ``sources`` and ``bom``).
@@ -99,6 +100,8 @@ class Adjacency:
     in_edges: np.ndarray
     bom_ptr: np.ndarray
     bom_lines: np.ndarray
+    line_ptr: np.ndarray
+    line_edges: np.ndarray
 
     @classmethod
     def build(
@@ -107,8 +110,9 @@ class Adjacency:
         edge_supplier: np.ndarray,
         edge_customer: np.ndarray,
         bom_node: np.ndarray,
+        edge_bom_row: np.ndarray,
     ) -> Adjacency:
-        """Index a network's edges and BOM lines by node.
+        """Index a network's edges and BOM lines by node, and its edges by BOM line.
 
         Parameters
         ----------
@@ -118,6 +122,8 @@ class Adjacency:
             Supplier and customer node of every edge.
         bom_node
             Node of every BOM line.
+        edge_bom_row
+            The BOM line every edge supplies.
 
         Returns
         -------
@@ -127,8 +133,18 @@ class Adjacency:
         out_ptr, out_edges = _rows(edge_supplier, n_nodes)
         in_ptr, in_edges = _rows(edge_customer, n_nodes)
         bom_ptr, bom_lines = _rows(bom_node, n_nodes)
+        line_ptr, line_edges = _rows(edge_bom_row, len(bom_node))
         return cls(
-            edge_supplier, edge_customer, out_ptr, out_edges, in_ptr, in_edges, bom_ptr, bom_lines
+            edge_supplier,
+            edge_customer,
+            out_ptr,
+            out_edges,
+            in_ptr,
+            in_edges,
+            bom_ptr,
+            bom_lines,
+            line_ptr,
+            line_edges,
         )
 
     def region_parts(

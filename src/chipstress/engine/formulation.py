@@ -136,7 +136,9 @@ class StressModel:
     @cached_property
     def adjacency(self) -> Adjacency:
         """Each node's edges and BOM lines as compressed rows (built on first use)."""
-        return Adjacency.build(self.n_nodes, self.edge_supplier, self.edge_customer, self.bom_node)
+        return Adjacency.build(
+            self.n_nodes, self.edge_supplier, self.edge_customer, self.bom_node, self.edge_bom_row
+        )
 
 
 def compile_network(network: Network) -> StressModel:

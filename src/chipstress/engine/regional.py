@@ -1,11 +1,14 @@
 """Exact sweeps on small regional programs, certified by LP duality.
 
 A disruption can only change the plan near the disrupted nodes. For each scenario the
-solver builds the program over a *region* — the products downstream of the disrupted
-nodes and everything upstream of them — with every other variable held at the
-undisrupted (baseline) optimum and the shipments across the region's border entering
-the right-hand sides. The regional optimum, put together with the baseline outside, is
-feasible for the whole program; it is *optimal* when a dual solution for the whole
+solver builds the program over a *region* — the disrupted nodes and everything
+downstream of them, every source of the BOM lines those nodes feed (each may ship more
+in their place) and the supply trees of those sources — with every other variable held
+at the undisrupted (baseline) optimum and the shipments across the region's border
+entering the right-hand sides (the other suppliers of the downstream nodes keep
+shipping what the baseline ships: a node that makes less may receive more than it
+uses). The regional optimum, put together with the baseline outside, is feasible for
+the whole program; it is *optimal* when a dual solution for the whole
 program exists that agrees with it. We build that dual from the regional duals inside
 and the baseline duals outside (zero outside for time-to-survive, whose border rows go
 slack), and check the reduced cost of every border edge. Where one fails, the node on
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chipstress.engine.adjacency import reach
+from chipstress.engine.adjacency import gather, reach
 from chipstress.engine.border import BorderTerms, border_terms, border_violations
 from chipstress.engine.formulation import (
     Layout,
@@ -293,7 +296,6 @@ class RegionalSolver:
         self._hot_solvers: dict[tuple[ProgramKind, int], HighsSolver] = {}
         self._hot: dict[tuple[ProgramKind, int], _Loaded] = {}
         self._regions: dict[bytes, np.ndarray] = {}
-        self._upstream: dict[bytes, np.ndarray] = {}
         self._needed: dict[float, np.ndarray] = {}
 
     def baselines(self) -> Baselines:
@@ -446,19 +448,20 @@ class RegionalSolver:
         key = np.asarray(disrupted, dtype=np.int64).tobytes()
         nodes = self._regions.get(key)
         if nodes is None:
-            start = np.zeros(self.model.n_nodes, bool)
+            model, adjacency = self.model, self.model.adjacency
+            start = np.zeros(model.n_nodes, bool)
             start[disrupted] = True
             downstream = reach(start, *self._customers)
-            products = downstream & self._has_demand
-            # Upstream of the same products again and again (nodes of one supply tree).
-            product_key = np.flatnonzero(products).tobytes()
-            upstream = self._upstream.get(product_key)
-            if upstream is None:
-                if len(self._upstream) >= _REGION_CACHE:
-                    self._upstream.clear()
-                upstream = np.flatnonzero(reach(products, *self._suppliers))
-                self._upstream[product_key] = upstream
-            nodes = np.union1d(upstream, np.asarray(disrupted, dtype=np.int64))
+            # Every source of the lines the downstream nodes feed (they may ship more in
+            # their place), with its whole supply tree; the other lines' suppliers keep
+            # shipping as in the baseline, held on the border.
+            fed = model.edge_bom_row[
+                gather(adjacency.out_ptr, adjacency.out_edges, np.flatnonzero(downstream))
+            ]
+            alternatives = gather(adjacency.line_ptr, adjacency.line_edges, np.unique(fed))
+            sources = np.zeros(model.n_nodes, bool)
+            sources[model.edge_supplier[alternatives]] = True
+            nodes = np.flatnonzero(reach(sources, *self._suppliers) | downstream)
             if len(self._regions) >= _REGION_CACHE:
                 self._regions.clear()
             self._regions[key] = nodes
@@ -474,7 +477,8 @@ class RegionalSolver:
         return self._regions[np.asarray(disrupted, dtype=np.int64).tobytes()].tobytes()
 
     def initial_region(self, disrupted: np.ndarray) -> np.ndarray:
-        """Products downstream of the disrupted nodes, and everything upstream of those.
+        """The disrupted nodes and everything downstream of them, every source of the BOM
+        lines those nodes feed, and the supply trees of those sources.
 
         Parameters
         ----------
