@@ -9,7 +9,7 @@ alone (:meth:`Adjacency.region_parts`), and reachability walks only what it reac
 (:func:`reach`).
 
 It also gives each node a cheap *group key* (:func:`downstream_product_key`): the
-smallest index of a node with demand downstream of it. Nodes with the same key usually
+smallest index of a node with demand downstream of it. Nodes with the same key often
 share their scenario region, so a sweep that solves them one after the other reuses the
 region's program (see :mod:`chipstress.engine.regional`).
 """

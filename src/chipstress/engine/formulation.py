@@ -128,7 +128,7 @@ class StressModel:
     @cached_property
     def group_key(self) -> np.ndarray:
         """Per node, the smallest and largest index of a node with demand downstream of it
-        (shape ``(n_nodes, 2)``): nodes with the same key usually share their scenario
+        (shape ``(n_nodes, 2)``): nodes with the same key often share their scenario
         region (:func:`chipstress.engine.adjacency.downstream_product_key`)."""
         customers = self.customers
         return downstream_product_key(self.demand > 0, customers.indptr, customers.indices)
