@@ -8,8 +8,8 @@ at the undisrupted (baseline) optimum and the shipments across the region's bord
 entering the right-hand sides (the other suppliers of the downstream nodes keep
 shipping what the baseline ships: a node that makes less may receive more than it
 uses). The regional optimum, put together with the baseline outside, is feasible for
-the whole program; it is *optimal* when a dual solution for the whole
-program exists that agrees with it. We build that dual from the regional duals inside
+the whole program; it is *optimal* when a dual solution for the whole program exists
+that agrees with it. We build that dual from the regional duals inside
 and the baseline duals outside (zero outside for time-to-survive, whose border rows go
 slack), and check the reduced cost of every border edge. Where one fails, the node on
 the other side joins the region with its supply tree (a supplier that should ship more)

@@ -821,8 +821,9 @@ class TimelineModel:
         """The ``hit`` nodes (mask) and everything downstream of them.
 
         Smaller than the single window's first region (which adds every source of the
-        lines the downstream nodes feed, with its supply tree): a time-expanded program is ``H`` times larger per node, and the
-        certificate brings in the suppliers that should ship more, one tier per round.
+        lines the downstream nodes feed, with its supply tree): a time-expanded program
+        is ``H`` times larger per node, and the certificate brings in the suppliers that
+        should ship more, one tier per round.
         """
         return self._reach(hit, self._customers)
 
