@@ -8,7 +8,9 @@
   program's optimum, and after ``reset()`` the same bits as a fresh solver;
 * the border certificate's precomputed terms give the reduced costs written out edge by
   edge;
-* the group key and the compressed-row gather on hand-computed graphs.
+* the group key and the compressed-row gather on hand-computed graphs;
+* on small networks, the Python-list walks (``NeighbourLists``, ``walk``) give exactly
+  what the numpy walks give: the same regions, the same sweep to the last bit.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from builders import random_network
 
 from chipstress.engine import (
     RegionalSolver,
+    adjacency,
     compile_network,
     impact,
     time_to_survive,
 )
-from chipstress.engine.adjacency import downstream_product_key, gather, reach
+from chipstress.engine.adjacency import downstream_product_key, gather, reach, walk
 from chipstress.engine.border import border_terms, border_violations
 from chipstress.engine.formulation import ProgramKind, StressModel, region_layout
 from chipstress.model.generate import generate_network
@@ -49,10 +52,19 @@ def masked_layout(model: StressModel, region: np.ndarray) -> dict[str, np.ndarra
     }
 
 
+@pytest.fixture(params=["python lists", "numpy rows"])
+def walks(request, monkeypatch) -> str:
+    """Run the test with the small networks' Python lists, then with numpy rows only."""
+    if request.param == "numpy rows":
+        monkeypatch.setattr(adjacency, "SMALL_NETWORK", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_gathered_regions_equal_masked_regions(seed: int) -> None:
+def test_gathered_regions_equal_masked_regions(seed: int, walks: str) -> None:
     network = generate_network(80 + 20 * seed, tiers=3 + seed % 3, seed=seed)
     model = compile_network(network)
+    assert (model.adjacency.lists is not None) == (walks == "python lists")
     rng = np.random.default_rng(seed)
     for share in (0.05, 0.3, 0.7, 1.0):
         region = rng.random(model.n_nodes) < share
@@ -166,6 +178,63 @@ def test_gather_and_reach_on_a_small_graph() -> None:
     start = np.zeros(5, bool)
     start[0] = True
     assert np.flatnonzero(reach(start, ptr, items)).tolist() == [0, 1, 2, 3]
+
+
+def test_walk_on_a_small_graph() -> None:
+    # The graph of the test above, as Python lists.
+    ptr, items = [0, 2, 3, 3, 3, 3], [1, 2, 3]
+    assert walk([0], ptr, items) == {0, 1, 2, 3}
+    assert walk([1, 4], ptr, items) == {1, 3, 4}
+    assert walk([], ptr, items) == set()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_walk_reaches_what_reach_reaches(seed: int) -> None:
+    network = generate_network(150, tiers=4, seed=seed)
+    model = compile_network(network)
+    lists = model.adjacency.lists
+    assert lists is not None
+    rng = np.random.default_rng(seed)
+    for rows, ptr, neighbours in (
+        (model.customers, lists.out_ptr, lists.customers),
+        (model.suppliers, lists.in_ptr, lists.suppliers),
+    ):
+        for size in (1, 2, 10):
+            start = rng.choice(model.n_nodes, size=size, replace=False)
+            mask = np.zeros(model.n_nodes, bool)
+            mask[start] = True
+            expected = np.flatnonzero(reach(mask, rows.indptr, rows.indices)).tolist()
+            assert sorted(walk(start.tolist(), ptr, neighbours)) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_initial_regions_by_lists_equal_those_by_numpy_rows(seed: int) -> None:
+    model = compile_network(generate_network(200, tiers=3 + seed % 3, seed=seed))
+    lists = model.adjacency.lists
+    assert lists is not None
+    solver = RegionalSolver(model)
+    rng = np.random.default_rng(seed)
+    scenarios = [np.array([node]) for node in range(model.n_nodes)]
+    scenarios += [np.sort(rng.choice(model.n_nodes, 3, replace=False)) for _ in range(20)]
+    for disrupted in scenarios:
+        by_lists = solver._initial_nodes_small(lists, disrupted)
+        by_rows = solver._initial_nodes(disrupted)
+        assert by_lists.dtype == by_rows.dtype
+        assert np.array_equal(by_lists, by_rows), disrupted
+
+
+def test_a_sweep_by_lists_is_the_sweep_by_numpy_rows(monkeypatch) -> None:
+    """End to end, to the last bit: the same regions and region parts give the same
+    programs, solved in the same order."""
+    from chipstress.workflows import sweep
+
+    network = generate_network(300, tiers=4, seed=3)
+    by_lists = sweep(network).table
+    monkeypatch.setattr(adjacency, "SMALL_NETWORK", 0)
+    assert compile_network(network).adjacency.lists is None
+    by_rows = sweep(network).table
+    assert by_lists.equals(by_rows)
+    assert (by_lists["status"] == "optimal").all()
 
 
 def test_downstream_product_key_by_hand() -> None:

@@ -76,6 +76,14 @@ def test_a_worker_process_runs_one_blas_thread() -> None:
     assert all(threads and set(threads) == {1} for threads in results), results
 
 
+def test_the_blas_limit_of_the_workers_ends_with_the_run() -> None:
+    # Forked workers inherit the limit from this process while the pool starts; this
+    # process gets its own threads back when the run ends.
+    before = blas_threads({}, [])
+    ProcessExecutor(2).run(setup, (0,), blas_threads, [[0], [1]])
+    assert blas_threads({}, []) == before
+
+
 def test_process_executor_without_callback_and_chunks() -> None:
     assert ProcessExecutor(2).run(setup, (0,), task, []) == []
     results = ProcessExecutor(3).run(setup, (1,), task, [[5]])

@@ -9,6 +9,7 @@ watchdog thread in each worker ends it within about a second of the parent going
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -104,14 +105,11 @@ def die_with_parent(parent: int, interval: float = _WATCH_SECONDS) -> None:
     threading.Thread(target=watch, name="chipstress-parent-watch", daemon=True).start()
 
 
-def _initialise(parent: int, setup: Setup, setup_args: tuple[Any, ...]) -> None:
+def _initialise(parent: int, limit_blas: bool, setup: Setup, setup_args: tuple[Any, ...]) -> None:
     global _worker_state
     die_with_parent(parent)
-    # The pool runs one worker per core: a worker's BLAS (numpy's matrix products)
-    # must not start threads of its own, which would fight the other workers for the
-    # cores (2 cores, 10,000 simulated years in alternating runs: 23.6-24.5 s with one
-    # BLAS thread per worker, 24.6-29.1 s without).
-    threadpool_limits(limits=1)
+    if limit_blas:  # a spawned worker: it did not inherit the limit (see ProcessExecutor.run)
+        threadpool_limits(limits=1)
     _worker_state = setup(*setup_args)
 
 
@@ -144,15 +142,24 @@ class ProcessExecutor:
         Implements :meth:`chipstress.executors.base.Executor.run` (parameters and
         result as documented there).
         """
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
         results: list[Any] = [None] * len(chunks)
-        with ProcessPoolExecutor(
-            max_workers=min(self.workers, max(1, len(chunks))),
-            mp_context=context,
-            initializer=_initialise,
-            initargs=(os.getpid(), setup, setup_args),
-        ) as pool:
+        # The pool runs one worker per core: a worker's BLAS (numpy's matrix products)
+        # must not start threads of its own, which would fight the other workers for the
+        # cores (2 cores, 10,000 simulated years in alternating runs: 23.6-24.5 s with one
+        # BLAS thread per worker, 24.6-29.1 s without). Forked workers inherit the limit
+        # set here, while the pool starts: set in a forked worker instead, it made the
+        # worker's first chunk about 90 ms slower (large.json: 145 ms instead of 55 ms).
+        with (
+            threadpool_limits(limits=1) if fork else contextlib.nullcontext(),
+            ProcessPoolExecutor(
+                max_workers=min(self.workers, max(1, len(chunks))),
+                mp_context=context,
+                initializer=_initialise,
+                initargs=(os.getpid(), not fork, setup, setup_args),
+            ) as pool,
+        ):
             pending = {
                 pool.submit(_call, task, chunk, index): index for index, chunk in enumerate(chunks)
             }
