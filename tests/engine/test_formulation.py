@@ -18,6 +18,7 @@ import pytest
 
 from chipstress import InvalidInput, Network
 from chipstress.engine import compile_network, disruption_vector
+from chipstress.engine.adjacency import CompressedRows
 from chipstress.engine.formulation import build_lp, build_unscaled_lp
 
 INF = math.inf
@@ -42,11 +43,27 @@ def test_compile_network_arrays(tiny: Network) -> None:
     np.testing.assert_array_equal(model.edge_bom_row, [0, 0, 1, 2])
     customers = np.zeros((5, 5))
     customers[[1, 2, 3, 4], [0, 0, 0, 1]] = 1
-    np.testing.assert_array_equal(model.customers.toarray(), customers)
-    np.testing.assert_array_equal(model.suppliers.toarray(), customers.T)
-    np.testing.assert_array_equal(
-        model.bom_rows_of_node.toarray(), [[1, 1, 0], [0, 0, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    np.testing.assert_array_equal(model.customers.tocsr().toarray(), customers)
+    np.testing.assert_array_equal(model.suppliers.tocsr().toarray(), customers.T)
+    # Compressed rows by hand: each node's customers, then each node's suppliers.
+    assert model.customers.indptr.tolist() == [0, 0, 1, 2, 3, 4]
+    assert model.customers.indices.tolist() == [0, 0, 0, 1]
+    assert model.suppliers.indptr.tolist() == [0, 3, 4, 4, 4, 4]
+    assert model.suppliers.indices.tolist() == [1, 2, 3, 4]
+
+
+def test_compressed_rows_count_a_repeated_pair_once_and_sort_each_row() -> None:
+    rows = CompressedRows.from_pairs(
+        np.array([2, 0, 2, 0, 2]), np.array([1, 3, 0, 3, 1]), n_rows=4, n_cols=5
     )
+    assert rows.shape == (4, 5)
+    assert rows.indptr.tolist() == [0, 1, 1, 3, 3]
+    assert rows.indices.tolist() == [3, 0, 1]
+    expected = np.zeros((4, 5))
+    expected[[0, 2, 2], [3, 0, 1]] = 1
+    np.testing.assert_array_equal(rows.tocsr().toarray(), expected)
+    empty = CompressedRows.from_pairs(np.zeros(0), np.zeros(0), n_rows=2, n_cols=2)
+    assert empty.indptr.tolist() == [0, 0, 0] and empty.indices.tolist() == []
 
 
 def test_compile_network_margin_only_where_there_is_demand(tiny: Network) -> None:

@@ -48,9 +48,8 @@ from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 
-from chipstress.engine.adjacency import Adjacency, downstream_product_key
+from chipstress.engine.adjacency import Adjacency, CompressedRows, downstream_product_key
 from chipstress.engine.solver import LPData
 from chipstress.errors import InvalidInput
 from chipstress.model.network import Network
@@ -85,7 +84,8 @@ class StressModel:
 
     Node arrays have one entry per node (row of ``Network.nodes``), edge arrays one per
     source row, BOM arrays one per BOM line. Rates are per period; ``edge_premium`` is
-    currency per unit shipped on each edge.
+    currency per unit shipped on each edge. ``customers`` and ``suppliers`` hold each
+    node's customers and suppliers (rows and columns are node positions).
     """
 
     node_ids: np.ndarray
@@ -99,9 +99,8 @@ class StressModel:
     edge_customer: np.ndarray
     edge_bom_row: np.ndarray
     edge_premium: np.ndarray
-    customers: sp.csr_matrix
-    suppliers: sp.csr_matrix
-    bom_rows_of_node: sp.csr_matrix
+    customers: CompressedRows
+    suppliers: CompressedRows
 
     @property
     def n_nodes(self) -> int:
@@ -162,13 +161,8 @@ def compile_network(network: Network) -> StressModel:
     if not matched and len(edge_key):
         raise InvalidInput("a source edge ships a material its customer has no BOM line for")
     edge_bom_row = order[found] if len(edge_key) else np.zeros(0, dtype=np.int64)
-    ones = np.ones(len(idx.source_supplier))
-    customers = sp.csr_matrix((ones, (idx.source_supplier, idx.source_customer)), shape=(n, n))
-    suppliers = sp.csr_matrix((ones, (idx.source_customer, idx.source_supplier)), shape=(n, n))
-    bom_rows_of_node = sp.csr_matrix(
-        (np.ones(len(idx.bom_node)), (idx.bom_node, np.arange(len(idx.bom_node)))),
-        shape=(n, len(idx.bom_node)),
-    )
+    customers = CompressedRows.from_pairs(idx.source_supplier, idx.source_customer, n, n)
+    suppliers = CompressedRows.from_pairs(idx.source_customer, idx.source_supplier, n, n)
     return StressModel(
         node_ids=idx.node_ids.to_numpy(dtype=object),
         capacity=nodes["capacity"].to_numpy(dtype=float),
@@ -187,7 +181,6 @@ def compile_network(network: Network) -> StressModel:
         ),
         customers=customers,
         suppliers=suppliers,
-        bom_rows_of_node=bom_rows_of_node,
     )
 
 
@@ -635,6 +628,8 @@ def _unscaled_tts(
 ) -> LPData:
     """The time-to-survive program in units, with a ``t`` column, from the ``u, y`` block
     of the per-period time-to-recover program ``data``."""
+    import scipy.sparse as sp
+
     n = model.n_nodes
     n_nodes, n_edges = len(layout.nodes), len(layout.edges)
     flow0 = layout.n_bom
@@ -738,6 +733,8 @@ def build_delayed_tts(
         cols += [local[int(position)], layout.extra_column]
         vals += [1.0, size * float(delay)]
         upper.append(size)
+    import scipy.sparse as sp
+
     extra = sp.csc_matrix((vals, (rows, cols)), shape=(len(started), data.n_cols))
     matrix = sp.vstack([data.matrix, extra]).tocsc()
     delayed = LPData.from_matrix(

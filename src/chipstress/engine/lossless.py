@@ -207,8 +207,7 @@ def _repair(
     ``production`` and ``flow`` and return its size, or ``None`` when the region is
     too large or loses sales (a solution that pays premiums is caught by the check of
     the whole plan that follows)."""
-    customers = model.customers.tocsr()
-    suppliers = model.suppliers.tocsr()
+    customers, suppliers = model.customers, model.suppliers
     downstream = reach(trouble, customers.indptr, customers.indices)
     region = reach(downstream, suppliers.indptr, suppliers.indices)
     if region.sum() > REPAIR_MAX_FRACTION * model.n_nodes:

@@ -286,10 +286,8 @@ class RegionalSolver:
         self._no_disruption = np.zeros(model.n_nodes)
         self._baseline_tts: BaselineTTS | None = None
         self._baseline_ttr: dict[float, BaselineTTR] = {}
-        customers = model.customers.tocsr()
-        suppliers = model.suppliers.tocsr()
-        self._customers = (customers.indptr, customers.indices)
-        self._suppliers = (suppliers.indptr, suppliers.indices)
+        self._customers = (model.customers.indptr, model.customers.indices)
+        self._suppliers = (model.suppliers.indptr, model.suppliers.indices)
         self._has_demand = model.demand > 0
         # Lost sales per period below this are zero (relative to each node's demand).
         self._zero_units = 1e-9 * np.maximum(1.0, model.demand)

@@ -27,11 +27,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "BasisStatus",
@@ -176,6 +178,8 @@ class LPData:
     @classmethod
     def from_matrix(cls, matrix: sp.spmatrix, **arrays: np.ndarray) -> LPData:
         """Build from a scipy sparse matrix (duplicates summed); ``arrays`` as above."""
+        import scipy.sparse as sp
+
         csc = sp.csc_matrix(matrix)
         csc.sum_duplicates()
         return cls(
@@ -198,6 +202,8 @@ class LPData:
     @property
     def matrix(self) -> sp.csc_matrix:
         """The constraint matrix as a scipy CSC matrix."""
+        import scipy.sparse as sp
+
         return sp.csc_matrix((self.value, self.index, self.start), shape=(self.n_rows, self.n_cols))
 
 

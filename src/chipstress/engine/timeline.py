@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from chipstress.engine.adjacency import CompressedRows, reach
 from chipstress.engine.formulation import StressModel, compile_network
 from chipstress.engine.solver import BasisStatus, HighsSolver, LPData, Solver, SolveStatus
 from chipstress.engine.timeline_program import (
@@ -307,8 +308,8 @@ class TimelineModel:
             (np.ones(model.n_edges), (np.arange(model.n_edges), model.edge_supplier)),
             shape=(model.n_edges, model.n_nodes),
         )
-        self._customers = model.customers.tocsr()
-        self._suppliers = model.suppliers.tocsr()
+        self._customers = model.customers
+        self._suppliers = model.suppliers
         self._ids = pd.Index(model.node_ids, name="node")
         self._products = np.flatnonzero(model.demand > 0)
         self._steady_basis: (
@@ -806,16 +807,9 @@ class TimelineModel:
         return self._plan_making_most(status, data, layout, self.horizon, None, None)
 
     # ------------------------------------------------------------------ regions
-    def _reach(self, start: np.ndarray, adjacency: sp.csr_matrix) -> np.ndarray:
-        """Mask of every node reachable from ``start`` (mask) along ``adjacency``."""
-        seen = start.copy()
-        frontier = np.flatnonzero(start)
-        while len(frontier):
-            neighbours = np.asarray(adjacency[frontier].indices, dtype=np.int64)
-            neighbours = np.unique(neighbours[~seen[neighbours]])
-            seen[neighbours] = True
-            frontier = neighbours
-        return seen
+    def _reach(self, start: np.ndarray, rows: CompressedRows) -> np.ndarray:
+        """Mask of every node reachable from ``start`` (mask) along ``rows``."""
+        return reach(start, rows.indptr, rows.indices)
 
     def initial_region(self, hit: np.ndarray) -> np.ndarray:
         """The ``hit`` nodes (mask) and everything downstream of them.
