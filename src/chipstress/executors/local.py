@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -164,16 +164,16 @@ class ProcessExecutor:
                 pool.submit(_call, task, chunk, index): index for index, chunk in enumerate(chunks)
             }
             try:
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        index = pending.pop(future)
-                        try:
-                            results[index] = future.result()
-                        except BrokenProcessPool as error:  # a worker died (killed, OOM)
-                            results[index] = ChunkFailure(index, f"worker process died: {error}")
-                        if on_result is not None:
-                            on_result(index, results[index])
+                # as_completed waits on every future once (wait() in a loop would wait
+                # on all the pending ones again after each result).
+                for future in as_completed(pending):
+                    index = pending[future]
+                    try:
+                        results[index] = future.result()
+                    except BrokenProcessPool as error:  # a worker died (killed, OOM)
+                        results[index] = ChunkFailure(index, f"worker process died: {error}")
+                    if on_result is not None:
+                        on_result(index, results[index])
             except BaseException:  # stop early: do not compute the chunks not started
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
