@@ -54,9 +54,12 @@ def masked_layout(model: StressModel, region: np.ndarray) -> dict[str, np.ndarra
 
 @pytest.fixture(params=["python lists", "numpy rows"])
 def walks(request, monkeypatch) -> str:
-    """Run the test with the small networks' Python lists, then with numpy rows only."""
+    """Run the test with the small networks' Python lists (for regions of any size),
+    then with numpy rows only."""
     if request.param == "numpy rows":
         monkeypatch.setattr(adjacency, "SMALL_NETWORK", 0)
+    else:
+        monkeypatch.setattr(adjacency, "LIST_REGION_NODES", 10**6)
     return str(request.param)
 
 
@@ -186,6 +189,9 @@ def test_walk_on_a_small_graph() -> None:
     assert walk([0], ptr, items) == {0, 1, 2, 3}
     assert walk([1, 4], ptr, items) == {1, 3, 4}
     assert walk([], ptr, items) == set()
+    # Past the limit the walk gives up (the caller walks numpy rows instead).
+    assert walk([0], ptr, items, limit=4) == {0, 1, 2, 3}
+    assert walk([0], ptr, items, limit=3) is None
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -219,16 +225,22 @@ def test_initial_regions_by_lists_equal_those_by_numpy_rows(seed: int) -> None:
     for disrupted in scenarios:
         by_lists = solver._initial_nodes_small(lists, disrupted)
         by_rows = solver._initial_nodes(disrupted)
+        assert by_lists is not None  # 200 nodes: no walk passes WALK_NODES
         assert by_lists.dtype == by_rows.dtype
         assert np.array_equal(by_lists, by_rows), disrupted
 
 
-def test_a_sweep_by_lists_is_the_sweep_by_numpy_rows(monkeypatch) -> None:
+@pytest.mark.parametrize("walk_nodes", [256, 4], ids=["lists", "lists giving up early"])
+def test_a_sweep_by_lists_is_the_sweep_by_numpy_rows(monkeypatch, walk_nodes: int) -> None:
     """End to end, to the last bit: the same regions and region parts give the same
-    programs, solved in the same order."""
+    programs, solved in the same order (also when walks give up part way and numpy
+    finishes them)."""
+    from chipstress.engine import regional
     from chipstress.workflows import sweep
 
     network = generate_network(300, tiers=4, seed=3)
+    monkeypatch.setattr(regional, "WALK_NODES", walk_nodes)
+    monkeypatch.setattr(adjacency, "LIST_REGION_NODES", 10**6)  # every region by lists
     by_lists = sweep(network).table
     monkeypatch.setattr(adjacency, "SMALL_NETWORK", 0)
     assert compile_network(network).adjacency.lists is None

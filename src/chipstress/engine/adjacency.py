@@ -13,11 +13,13 @@ smallest index of a node with demand downstream of it. Nodes with the same key o
 share their scenario region, so a sweep that solves them one after the other reuses the
 region's program (see :mod:`chipstress.engine.regional`).
 
-On small networks (:data:`SMALL_NETWORK`) regions are a handful of nodes, and each step
-of a numpy walk (a dozen array operations) costs more than the walk: the same rows are
-also kept as Python lists (:class:`NeighbourLists`), which :func:`walk` and
-:meth:`NeighbourLists.region_parts` follow instead (``large.json``, 1,700 nodes: an
-initial region in 3 µs instead of 53 µs).
+Where a region is a handful of nodes, each step of a numpy walk (a dozen array
+operations) costs more than the walk: small networks (:data:`SMALL_NETWORK`) also keep
+their rows as Python lists (:class:`NeighbourLists`), which :func:`walk` and
+:meth:`NeighbourLists.region_parts` follow for small regions (``large.json``, 1,700
+nodes: an initial region in 3 µs instead of 53 µs). Larger regions are walked with numpy
+(:data:`WALK_NODES`, :data:`LIST_REGION_NODES`): on generated networks of 3,000-10,000
+nodes, where regions are hundreds of nodes, lists throughout made sweeps 7-15 % slower.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
 __all__ = [
+    "LIST_REGION_NODES",
     "SMALL_NETWORK",
+    "WALK_NODES",
     "Adjacency",
     "CompressedRows",
     "NeighbourLists",
@@ -45,10 +49,14 @@ __all__ = [
 
 
 # Networks with at most this many nodes plus edges also hold their rows as Python lists
-# (:class:`NeighbourLists`): their regions are a handful of nodes, which Python walks in a
-# few microseconds where each numpy step costs about ten. Larger networks keep numpy rows
-# only (the lists cost about 100 bytes per edge and per node).
+# (:class:`NeighbourLists`, about 100 bytes per edge and per node; larger networks keep
+# numpy rows only). Where a region is small, Python walks it in a few microseconds where
+# each numpy step costs about ten; where it is not, numpy is quicker:
 SMALL_NETWORK = 50_000
+# a walk through the lists gives up past this many nodes (the caller walks numpy rows),
+WALK_NODES = 256
+# and a region's parts are read off the lists up to this many nodes.
+LIST_REGION_NODES = 32
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,9 @@ def reach(start: np.ndarray, ptr: np.ndarray, neighbours: np.ndarray) -> np.ndar
     return seen
 
 
-def walk(start: Iterable[int], ptr: Sequence[int], neighbours: Sequence[int]) -> set[int]:
+def walk(
+    start: Iterable[int], ptr: Sequence[int], neighbours: Sequence[int], limit: int | None = None
+) -> set[int] | None:
     """Every node reachable from ``start`` along compressed rows held as Python lists
     (the same as :func:`reach`, through a set: faster when a walk reaches a few hundred
     nodes at most).
@@ -180,20 +190,26 @@ def walk(start: Iterable[int], ptr: Sequence[int], neighbours: Sequence[int]) ->
         Node positions where the walk starts (kept in the result).
     ptr, neighbours
         Each node's neighbours as compressed rows (see :class:`NeighbourLists`).
+    limit
+        Give up (return ``None``) once more than this many nodes are reached: a numpy
+        :func:`reach` is then quicker. ``None``: no limit.
 
     Returns
     -------
-    set of int
-        ``start`` and every node reached from it.
+    set of int or None
+        ``start`` and every node reached from it; ``None`` past ``limit``.
     """
     seen = set(start)
     stack = list(seen)
+    bound = len(ptr) if limit is None else limit
     while stack:
         node = stack.pop()
         for other in neighbours[ptr[node] : ptr[node + 1]]:
             if other not in seen:
                 seen.add(other)
                 stack.append(other)
+        if len(seen) > bound:
+            return None
     return seen
 
 
@@ -298,7 +314,7 @@ class Adjacency:
             exactly what masks over every edge and BOM line would give, in time
             proportional to the region's edges.
         """
-        if self.lists is not None:
+        if self.lists is not None and len(nodes) <= LIST_REGION_NODES:
             return self.lists.region_parts(nodes)
         leaving = gather(self.out_ptr, self.out_edges, nodes)
         inside = region[self.edge_customer[leaving]]

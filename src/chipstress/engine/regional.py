@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chipstress.engine.adjacency import NeighbourLists, gather, reach, walk
+from chipstress.engine.adjacency import WALK_NODES, NeighbourLists, gather, reach, walk
 from chipstress.engine.border import BorderTerms, border_terms, border_violations
 from chipstress.engine.formulation import (
     Layout,
@@ -455,10 +455,8 @@ class RegionalSolver:
         nodes = self._regions.get(key)
         if nodes is None:
             lists = self.model.adjacency.lists
-            if lists is None:
-                nodes = self._initial_nodes(disrupted)
-            else:
-                nodes = self._initial_nodes_small(lists, disrupted)
+            found = None if lists is None else self._initial_nodes_small(lists, disrupted)
+            nodes = self._initial_nodes(disrupted) if found is None else found
             if len(self._regions) >= _REGION_CACHE:
                 self._regions.clear()
             self._regions[key] = nodes
@@ -484,16 +482,16 @@ class RegionalSolver:
         return np.flatnonzero(reach(sources, *self._suppliers) | downstream)
 
     @staticmethod
-    def _initial_nodes_small(lists: NeighbourLists, disrupted: np.ndarray) -> np.ndarray:
+    def _initial_nodes_small(lists: NeighbourLists, disrupted: np.ndarray) -> np.ndarray | None:
         """:meth:`initial_region`'s nodes (ascending), walking Python lists (the same nodes
-        as :meth:`_initial_nodes`)."""
-        downstream = walk(np.asarray(disrupted).tolist(), lists.out_ptr, lists.customers)
-        out_ptr, out_edges, line_ptr, line_edges = (
-            lists.out_ptr,
-            lists.out_edges,
-            lists.line_ptr,
-            lists.line_edges,
+        as :meth:`_initial_nodes`); ``None`` when a walk passes :data:`WALK_NODES` nodes."""
+        downstream = walk(
+            np.asarray(disrupted).tolist(), lists.out_ptr, lists.customers, WALK_NODES
         )
+        if downstream is None:
+            return None
+        out_ptr, out_edges = lists.out_ptr, lists.out_edges
+        line_ptr, line_edges = lists.line_ptr, lists.line_edges
         fed = {
             lists.edge_bom_row[e]
             for node in downstream
@@ -504,8 +502,10 @@ class RegionalSolver:
             for line in fed
             for e in line_edges[line_ptr[line] : line_ptr[line + 1]]
         }
-        nodes = walk(sources, lists.in_ptr, lists.suppliers) | downstream
-        return np.array(sorted(nodes), dtype=np.int64)
+        supply = walk(sources, lists.in_ptr, lists.suppliers, WALK_NODES)
+        if supply is None:
+            return None
+        return np.array(sorted(supply | downstream), dtype=np.int64)
 
     def region_key(self, disrupted: np.ndarray) -> bytes:
         """The nodes of the initial region of disrupting ``disrupted`` (positions,
@@ -811,10 +811,11 @@ class RegionalSolver:
             return customers
         lists = self.model.adjacency.lists
         if lists is not None:
-            found = walk(customers.tolist(), lists.out_ptr, lists.customers)
-            found |= walk(suppliers.tolist(), lists.in_ptr, lists.suppliers)
-            grow = np.array(sorted(found), dtype=np.int64)
-            return grow[~region[grow]]
+            down = walk(customers.tolist(), lists.out_ptr, lists.customers, WALK_NODES)
+            up = walk(suppliers.tolist(), lists.in_ptr, lists.suppliers, WALK_NODES)
+            if down is not None and up is not None:
+                grow = np.array(sorted(down | up), dtype=np.int64)
+                return grow[~region[grow]]
         n = self.model.n_nodes
         grow_masks = [np.zeros(n, bool), np.zeros(n, bool)]
         grow_masks[0][customers] = True
