@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from chipstress import InvalidInput, Network
-from chipstress.engine import compile_network, disruption_vector
+from chipstress.engine import adjacency, compile_network, disruption_vector
 from chipstress.engine.adjacency import CompressedRows
 from chipstress.engine.formulation import build_lp, build_unscaled_lp
 
@@ -52,7 +52,12 @@ def test_compile_network_arrays(tiny: Network) -> None:
     assert model.suppliers.indices.tolist() == [1, 2, 3, 4]
 
 
-def test_compressed_rows_count_a_repeated_pair_once_and_sort_each_row() -> None:
+@pytest.mark.parametrize("by", ["numpy", "scipy"])
+def test_compressed_rows_count_a_repeated_pair_once_and_sort_each_row(
+    by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if by == "scipy":  # as for large networks
+        monkeypatch.setattr(adjacency, "SCIPY_PAIRS", 0)
     rows = CompressedRows.from_pairs(
         np.array([2, 0, 2, 0, 2]), np.array([1, 3, 0, 3, 1]), n_rows=4, n_cols=5
     )
@@ -62,8 +67,19 @@ def test_compressed_rows_count_a_repeated_pair_once_and_sort_each_row() -> None:
     expected = np.zeros((4, 5))
     expected[[0, 2, 2], [3, 0, 1]] = 1
     np.testing.assert_array_equal(rows.tocsr().toarray(), expected)
+    assert rows.indptr.dtype == rows.indices.dtype == np.int64
     empty = CompressedRows.from_pairs(np.zeros(0), np.zeros(0), n_rows=2, n_cols=2)
     assert empty.indptr.tolist() == [0, 0, 0] and empty.indices.tolist() == []
+
+
+def test_compressed_rows_by_numpy_and_by_scipy_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    pairs = rng.integers(0, 300, size=(2, 5000))
+    by_numpy = CompressedRows.from_pairs(pairs[0], pairs[1], 300, 300)
+    monkeypatch.setattr(adjacency, "SCIPY_PAIRS", 0)
+    by_scipy = CompressedRows.from_pairs(pairs[0], pairs[1], 300, 300)
+    np.testing.assert_array_equal(by_numpy.indptr, by_scipy.indptr)
+    np.testing.assert_array_equal(by_numpy.indices, by_scipy.indices)
 
 
 def test_compile_network_margin_only_where_there_is_demand(tiny: Network) -> None:
