@@ -386,7 +386,9 @@ def test_a_recorder_keeps_its_chunks_while_the_database_is_busy(
     db = tmp_path / "recorded.duckdb"
     store = ResultsStore(db, wait_seconds=0.2)
     recorder = store.start("sweep", small, {}, chunks_total=3)
-    recorder.add_chunk(0, {"values": pd.DataFrame({"x": [0.0]})})  # written at once
+    recorder.flush_seconds = 0.0  # every chunk written at once
+    recorder.add_chunk(0, {"values": pd.DataFrame({"x": [0.0]})})
+    assert recorder.buffered == []
     holder = hold(db, tmp_path, 2.0)
     recorder.add_chunk(1, {"values": pd.DataFrame({"x": [1.0]})})  # busy: stays buffered
     assert recorder.buffered == [1]

@@ -270,15 +270,16 @@ def test_recorder_writes_a_batch_every_flush_chunks(store: ResultsStore, small: 
     recorder = store.start("sweep", small, {})
     recorder.flush_seconds = 3600.0  # only the count decides here
     recorder.flush_chunks = 3
-    recorder.add_chunk(0, chunk_rows(0))  # the first chunk is written at once
-    assert stored_markers(store, recorder.run_id) == {0} and recorder.flushes == 1
+    recorder.add_chunk(0, chunk_rows(0))
     recorder.add_chunk(2, chunk_rows(2))
-    recorder.add_chunk(1, chunk_rows(1))
-    assert recorder.buffered == [1, 2]
-    assert stored_markers(store, recorder.run_id) == {0}
-    recorder.add_chunk(3, chunk_rows(3))  # three buffered: one transaction for all
-    assert recorder.buffered == [] and recorder.flushes == 2
-    assert stored_markers(store, recorder.run_id) == {0, 1, 2, 3}
+    assert recorder.buffered == [0, 2] and recorder.flushes == 0
+    assert stored_markers(store, recorder.run_id) == set()
+    recorder.add_chunk(1, chunk_rows(1))  # three buffered: one transaction for all
+    assert recorder.buffered == [] and recorder.flushes == 1
+    assert stored_markers(store, recorder.run_id) == {0, 1, 2}
+    recorder.add_chunk(3, chunk_rows(3))
+    recorder.flush()
+    assert recorder.flushes == 2 and stored_markers(store, recorder.run_id) == {0, 1, 2, 3}
     table = store.table(recorder.run_id, "values", with_chunk=True)
     assert table["chunk"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
     assert table["x"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
@@ -293,13 +294,12 @@ def test_recorder_writes_a_batch_every_flush_seconds(
     fake_time = SimpleNamespace(monotonic=lambda: clock[0], perf_counter=time.perf_counter)
     monkeypatch.setattr(store_recorder, "time", fake_time)
     recorder = store.start("sweep", small, {})
-    assert recorder.flush_seconds == 2.0 and recorder.flush_chunks == 64  # the defaults
-    recorder.add_chunk(0, chunk_rows(0))  # written at once
-    for index, now in ((1, 1000.5), (2, 1001.9)):
+    assert recorder.flush_seconds == 2.0 and recorder.flush_chunks == 256  # the defaults
+    for index, now in ((0, 1000.0), (1, 1000.5), (2, 1001.9)):  # within 2 s of the start
         clock[0] = now
         recorder.add_chunk(index, chunk_rows(index))
-    assert recorder.buffered == [1, 2] and stored_markers(store, recorder.run_id) == {0}
-    clock[0] = 1002.0  # 2 s since the last write
+    assert recorder.buffered == [0, 1, 2] and stored_markers(store, recorder.run_id) == set()
+    clock[0] = 1002.0  # 2 s since the start
     recorder.add_chunk(3, chunk_rows(3))
     assert recorder.buffered == [] and stored_markers(store, recorder.run_id) == {0, 1, 2, 3}
     clock[0] = 1003.0
@@ -314,6 +314,7 @@ def test_a_failed_batch_leaves_nothing_half_written(store: ResultsStore, small: 
     recorder = store.start("sweep", small, {})
     recorder.flush_seconds = 3600.0
     recorder.add_chunk(0, chunk_rows(0))
+    recorder.flush()
     for index in (1, 2, 3):
         recorder.add_chunk(index, chunk_rows(index))
     real_insert = store.backend.insert_frame
@@ -341,7 +342,7 @@ def test_closing_the_store_writes_what_is_buffered(tmp_path: Path, small: Networ
     recorder = opened.start("sweep", small, {})
     recorder.add_chunk(0, chunk_rows(0))
     recorder.add_chunk(1, chunk_rows(1))
-    assert recorder.buffered == [1]
+    assert recorder.buffered == [0, 1]  # within FLUSH_SECONDS of the start
     opened.close()
     with ResultsStore(path) as again:
         assert stored_markers(again, recorder.run_id) == {0, 1}

@@ -130,7 +130,7 @@ class InterruptedExecutor(InProcessExecutor):
 def test_an_interruption_writes_what_finished_first(store: ResultsStore) -> None:
     network = load_builtin("tri-cluster")
     recorder = store.start("sweep", network, {})
-    recorder.flush_seconds = 3600.0  # nothing but the first chunk would be written by time
+    recorder.flush_seconds = 3600.0  # nothing would be written by time
     with pytest.raises(KeyboardInterrupt):
         run(Runner(executor=InterruptedExecutor(3), recorder=recorder))
     assert recorder.buffered == []

@@ -6,7 +6,6 @@ See :class:`RunRecorder` and ``docs/scaling.md`` ("Crash safety").
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -23,8 +22,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FLUSH_CHUNKS", "FLUSH_SECONDS", "RunRecorder"]
 
-FLUSH_SECONDS = 2.0  # a recorder writes its buffered chunks at least this often (seconds)
-FLUSH_CHUNKS = 64  # ... and whenever this many chunks are buffered
+# A recorder writes its buffered chunks when one finishes this long after the last write
+# (or after the run started), seconds ...
+FLUSH_SECONDS = 2.0
+# ... and whenever this many chunks are buffered. A run shorter than FLUSH_SECONDS writes
+# once, at its end: each write holds the main process (and the pool's feeding of the
+# workers) for about 30 ms, and large.json's sweep of 0.4 s wrote three times.
+FLUSH_CHUNKS = 256
 _RESUMABLE_COMMANDS = ("sweep", "simulate")  # run kinds whose command takes --resume
 
 
@@ -33,9 +37,9 @@ class RunRecorder:
 
     Get one from :meth:`ResultsStore.start` (a new run) or :meth:`ResultsStore.resume`.
 
-    Finished chunks are buffered and written together, in one transaction: the first
-    chunk at once, then whenever a chunk finishes ``flush_seconds`` or more after the
-    last write or ``flush_chunks`` are buffered, and always on :meth:`flush`,
+    Finished chunks are buffered and written together, in one transaction: whenever a
+    chunk finishes ``flush_seconds`` or more after the last write (or after the recorder
+    was made) or ``flush_chunks`` are buffered, and always on :meth:`flush`,
     :meth:`finish`, :meth:`fail` and when the store is closed. A chunk's rows and its
     marker are written in the same transaction, so a stored chunk is always whole: a
     crash loses at most the chunks buffered since the last write, which a resumed run
@@ -57,7 +61,8 @@ class RunRecorder:
         ``time.perf_counter()`` when this session of the run began.
     flush_seconds
         Write buffered chunks at the first chunk finishing this long (seconds) or more
-        after the last write; 0 writes every chunk at once.
+        after the last write (or after the recorder was made); 0 writes every chunk at
+        once.
     flush_chunks
         Write buffered chunks whenever this many are buffered (>= 1).
     fresh
@@ -85,7 +90,7 @@ class RunRecorder:
         self.flush_seconds = float(flush_seconds)
         self.flush_chunks = int(flush_chunks)
         self._buffer: dict[int, dict[str, Rows]] = {}
-        self._flushed_at = -math.inf  # the first chunk is written at once
+        self._flushed_at = time.monotonic()  # the first write comes flush_seconds in
         # Chunks known to be stored (None: not read yet); a new run has none.
         self._stored: set[int] | None = set() if fresh else None
         self._fresh = fresh
