@@ -21,7 +21,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 
 from chipstress.errors import InvalidDocument, InvalidInput, Problem
@@ -155,6 +154,8 @@ def read_parquet_table(path: Path, label: str, problems: list[Problem]) -> pd.Da
             )
         )
         return None
+    import pyarrow.parquet as pq  # only here: 8 ms of every command's start-up
+
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as exc:
