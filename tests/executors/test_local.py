@@ -84,6 +84,35 @@ def test_the_blas_limit_of_the_workers_ends_with_the_run() -> None:
     assert blas_threads({}, []) == before
 
 
+def _slow_blas_threads(state: dict[str, Any], chunk: list[int]) -> list[int]:
+    import time
+
+    time.sleep(0.3 * chunk[0])  # the runs overlap and end in either order
+    return blas_threads(state, chunk)
+
+
+@pytest.mark.parametrize("first_ends_first", [True, False])
+def test_runs_from_two_threads_run_one_blas_thread_per_worker(first_ends_first: bool) -> None:
+    # Workers forked from another thread than the main one do not inherit the limit
+    # (OpenBLAS): they set it themselves, and this process's threads stay as they were.
+    import threading
+
+    before = blas_threads({}, [])
+    results: dict[str, list[Any]] = {}
+    delays = {"a": [1], "b": [2]} if first_ends_first else {"a": [2], "b": [1]}
+
+    def run(name: str) -> None:
+        results[name] = ProcessExecutor(1).run(setup, (0,), _slow_blas_threads, [delays[name]])
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(set(threads_seen[0]) == {1} for threads_seen in results.values()), results
+    assert blas_threads({}, []) == before
+
+
 def test_process_executor_without_callback_and_chunks() -> None:
     assert ProcessExecutor(2).run(setup, (0,), task, []) == []
     results = ProcessExecutor(3).run(setup, (1,), task, [[5]])

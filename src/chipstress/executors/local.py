@@ -108,7 +108,7 @@ def die_with_parent(parent: int, interval: float = _WATCH_SECONDS) -> None:
 def _initialise(parent: int, limit_blas: bool, setup: Setup, setup_args: tuple[Any, ...]) -> None:
     global _worker_state
     die_with_parent(parent)
-    if limit_blas:  # a spawned worker: it did not inherit the limit (see ProcessExecutor.run)
+    if limit_blas:  # the worker did not inherit the limit (see ProcessExecutor.run)
         threadpool_limits(limits=1)
     _worker_state = setup(*setup_args)
 
@@ -148,16 +148,20 @@ class ProcessExecutor:
         # The pool runs one worker per core: a worker's BLAS (numpy's matrix products)
         # must not start threads of its own, which would fight the other workers for the
         # cores (2 cores, 10,000 simulated years in alternating runs: 23.6-24.5 s with one
-        # BLAS thread per worker, 24.6-29.1 s without). Forked workers inherit the limit
-        # set here, while the pool starts: set in a forked worker instead, it made the
-        # worker's first chunk about 90 ms slower (large.json: 145 ms instead of 55 ms).
+        # BLAS thread per worker, 24.6-29.1 s without). Workers forked from the main
+        # thread inherit the limit, set here while the pool starts and lifted when it
+        # ends: set in a forked worker instead, it made the worker's first chunk about
+        # 90 ms slower (large.json: 145 ms instead of 55 ms). Workers forked from another
+        # thread do not inherit it (OpenBLAS), and spawned ones start afresh: those set it
+        # themselves.
+        inherit = fork and threading.current_thread() is threading.main_thread()
         with (
-            threadpool_limits(limits=1) if fork else contextlib.nullcontext(),
+            threadpool_limits(limits=1) if inherit else contextlib.nullcontext(),
             ProcessPoolExecutor(
                 max_workers=min(self.workers, max(1, len(chunks))),
                 mp_context=context,
                 initializer=_initialise,
-                initargs=(os.getpid(), not fork, setup, setup_args),
+                initargs=(os.getpid(), not inherit, setup, setup_args),
             ) as pool,
         ):
             pending = {
