@@ -19,7 +19,14 @@ CHUNKS = 125  # large.json's 1,500 nodes in chunks of 12 (see chipstress.workflo
 
 
 def start_sweep(large_json: Path, durations: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "CHIPSTRESS_PROGRESS_LINES": "1", "CHIPSTRESS_DB": str(db)}
+    env = {
+        **os.environ,
+        "CHIPSTRESS_PROGRESS_LINES": "1",
+        "CHIPSTRESS_DB": str(db),
+        # every chunk written as it finishes: this 0.4 s sweep would otherwise write
+        # once, at its end, and a kill half-way would leave nothing to resume
+        "CHIPSTRESS_FLUSH_SECONDS": "0",
+    }
     return subprocess.Popen(
         [*CLI, "sweep", str(large_json), "--durations", str(durations), "--top", "0", *extra],
         stdout=subprocess.PIPE,
@@ -147,7 +154,14 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
 
 def test_simulation_sigkill_then_resume_gives_identical_numbers(tmp_path: Path) -> None:
     db = tmp_path / "runs.duckdb"
-    env = {**os.environ, "CHIPSTRESS_PROGRESS_LINES": "1", "CHIPSTRESS_DB": str(db)}
+    env = {
+        **os.environ,
+        "CHIPSTRESS_PROGRESS_LINES": "1",
+        "CHIPSTRESS_DB": str(db),
+        # every chunk written as it finishes: this 0.4 s sweep would otherwise write
+        # once, at its end, and a kill half-way would leave nothing to resume
+        "CHIPSTRESS_FLUSH_SECONDS": "0",
+    }
     args = ["simulate", "tri-cluster", "--years", "6000", "--seed", "5"]
     process = subprocess.Popen(
         [*CLI, *args, "--workers", "2"],

@@ -310,6 +310,21 @@ def test_recorder_writes_a_batch_every_flush_seconds(
     assert store.run(recorder.run_id).status == "complete"
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("", 2.0), ("0", 0.0), ("0.5", 0.5), ("-1", 2.0), ("inf", 2.0), ("x", 2.0)],
+)
+def test_flush_seconds_come_from_the_environment(
+    store: ResultsStore, small: Network, monkeypatch: pytest.MonkeyPatch, text: str, seconds: float
+) -> None:
+    monkeypatch.setenv("CHIPSTRESS_FLUSH_SECONDS", text)
+    assert store.start("sweep", small, {}).flush_seconds == seconds
+    if seconds == 0.0:  # every chunk is written as it finishes
+        recorder = store.start("sweep", small, {})
+        recorder.add_chunk(0, chunk_rows(0))
+        assert recorder.buffered == [] and stored_markers(store, recorder.run_id) == {0}
+
+
 def test_a_failed_batch_leaves_nothing_half_written(store: ResultsStore, small: Network) -> None:
     recorder = store.start("sweep", small, {})
     recorder.flush_seconds = 3600.0

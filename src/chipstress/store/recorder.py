@@ -6,6 +6,7 @@ See :class:`RunRecorder` and ``docs/scaling.md`` ("Crash safety").
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from chipstress.store.rows import Rows, split_by_chunk, to_json, utc_now
 if TYPE_CHECKING:
     from chipstress.store.results import ResultsStore
 
-__all__ = ["FLUSH_CHUNKS", "FLUSH_SECONDS", "RunRecorder"]
+__all__ = ["FLUSH_CHUNKS", "FLUSH_SECONDS", "RunRecorder", "flush_seconds_default"]
 
 # A recorder writes its buffered chunks when one finishes this long after the last write
 # (or after the run started), seconds ...
@@ -30,6 +31,24 @@ FLUSH_SECONDS = 2.0
 # workers) for about 30 ms, and large.json's sweep of 0.4 s wrote three times.
 FLUSH_CHUNKS = 256
 _RESUMABLE_COMMANDS = ("sweep", "simulate")  # run kinds whose command takes --resume
+
+
+def flush_seconds_default() -> float:
+    """How long a recorder may keep finished chunks unwritten:
+    ``$CHIPSTRESS_FLUSH_SECONDS`` (seconds; 0 writes every chunk as it finishes) if set
+    and valid, else :data:`FLUSH_SECONDS`.
+
+    Returns
+    -------
+    float
+        Seconds (>= 0).
+    """
+    text = os.environ.get("CHIPSTRESS_FLUSH_SECONDS", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return FLUSH_SECONDS
+    return value if 0 <= value < float("inf") else FLUSH_SECONDS
 
 
 class RunRecorder:
@@ -62,7 +81,7 @@ class RunRecorder:
     flush_seconds
         Write buffered chunks at the first chunk finishing this long (seconds) or more
         after the last write (or after the recorder was made); 0 writes every chunk at
-        once.
+        once. Default: :func:`flush_seconds_default`.
     flush_chunks
         Write buffered chunks whenever this many are buffered (>= 1).
     fresh
@@ -77,11 +96,13 @@ class RunRecorder:
         store: ResultsStore,
         run_id: str,
         started: float,
-        flush_seconds: float = FLUSH_SECONDS,
+        flush_seconds: float | None = None,
         flush_chunks: int = FLUSH_CHUNKS,
         fresh: bool = False,
         kind: str = "",
     ) -> None:
+        if flush_seconds is None:
+            flush_seconds = flush_seconds_default()
         if flush_seconds < 0 or flush_chunks < 1:
             raise InvalidInput("flush_seconds must be >= 0 and flush_chunks >= 1")
         self.store = store
