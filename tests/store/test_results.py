@@ -325,6 +325,18 @@ def test_flush_seconds_come_from_the_environment(
         assert recorder.buffered == [] and stored_markers(store, recorder.run_id) == {0}
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("", 30.0), ("0.3", 0.3), ("-2", 30.0), ("nan", 30.0)]
+)
+def test_the_wait_for_a_busy_database_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, text: str, seconds: float
+) -> None:
+    from chipstress.store.backends import wait_seconds_default
+
+    monkeypatch.setenv("CHIPSTRESS_DB_WAIT", text)
+    assert wait_seconds_default() == seconds
+
+
 def test_a_failed_batch_leaves_nothing_half_written(store: ResultsStore, small: Network) -> None:
     recorder = store.start("sweep", small, {})
     recorder.flush_seconds = 3600.0

@@ -54,21 +54,33 @@ def sql_type(series: pd.Series) -> str:
     return _SQL_TYPES.get(kind, "TEXT")
 
 
-def wait_seconds_default() -> float:
-    """How long to wait for a database another process holds: ``$CHIPSTRESS_DB_WAIT``
-    (seconds) if set and valid, else :data:`DEFAULT_WAIT_SECONDS`.
+def seconds_from_environment(name: str, default: float) -> float:
+    """A duration read from the environment variable ``name``: its value in seconds when
+    it is a number from 0 up (not infinite), else ``default``.
+
+    Parameters
+    ----------
+    name
+        The environment variable, e.g. ``CHIPSTRESS_DB_WAIT``.
+    default
+        Seconds to use when it is unset or not a valid duration.
 
     Returns
     -------
     float
         Seconds (>= 0).
     """
-    text = os.environ.get("CHIPSTRESS_DB_WAIT", "")
     try:
-        value = float(text)
+        value = float(os.environ.get(name, ""))
     except ValueError:
-        return DEFAULT_WAIT_SECONDS
-    return value if 0 <= value < float("inf") else DEFAULT_WAIT_SECONDS
+        return default
+    return value if 0 <= value < float("inf") else default
+
+
+def wait_seconds_default() -> float:
+    """How long to wait for a database another process holds: ``$CHIPSTRESS_DB_WAIT``
+    (seconds) if set and valid, else :data:`DEFAULT_WAIT_SECONDS`."""
+    return seconds_from_environment("CHIPSTRESS_DB_WAIT", DEFAULT_WAIT_SECONDS)
 
 
 class Backend:

@@ -6,7 +6,6 @@ See :class:`RunRecorder` and ``docs/scaling.md`` ("Crash safety").
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from chipstress.errors import InvalidInput
+from chipstress.store.backends import seconds_from_environment
 from chipstress.store.errors import StoreBusy, StoreError, StoreWriteFailed
 from chipstress.store.rows import Rows, split_by_chunk, to_json, utc_now
 
@@ -36,19 +36,8 @@ _RESUMABLE_COMMANDS = ("sweep", "simulate")  # run kinds whose command takes --r
 def flush_seconds_default() -> float:
     """How long a recorder may keep finished chunks unwritten:
     ``$CHIPSTRESS_FLUSH_SECONDS`` (seconds; 0 writes every chunk as it finishes) if set
-    and valid, else :data:`FLUSH_SECONDS`.
-
-    Returns
-    -------
-    float
-        Seconds (>= 0).
-    """
-    text = os.environ.get("CHIPSTRESS_FLUSH_SECONDS", "")
-    try:
-        value = float(text)
-    except ValueError:
-        return FLUSH_SECONDS
-    return value if 0 <= value < float("inf") else FLUSH_SECONDS
+    and valid, else :data:`FLUSH_SECONDS`."""
+    return seconds_from_environment("CHIPSTRESS_FLUSH_SECONDS", FLUSH_SECONDS)
 
 
 class RunRecorder:
