@@ -42,17 +42,15 @@ HEAVY = (
     "chipstress.interfaces.figures",
 )
 
+# The modules are listed by an exit function: the script ends the process without the
+# interpreter's teardown once the command is done (chipstress.interfaces.cli._process),
+# after running the exit functions.
 _PROBE = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["chipstress", *json.loads(sys.argv[1])]
+atexit.register(lambda: print(json.dumps({"modules": sorted(sys.modules)}), file=sys.stderr))
 from chipstress.interfaces.cli import main
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
-else:
-    code = 0
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+main()
 """
 
 
@@ -65,7 +63,7 @@ def _modules_after(args: list[str]) -> tuple[int, set[str], str]:
         check=False,
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
-    return int(report["code"] or 0), set(report["modules"]), done.stdout
+    return done.returncode, set(report["modules"]), done.stdout
 
 
 def _heavy(modules: set[str]) -> list[str]:

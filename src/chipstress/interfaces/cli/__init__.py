@@ -23,6 +23,7 @@ from chipstress.interfaces.cli import stress as stress_commands
 from chipstress.interfaces.cli import watch as watch_commands
 from chipstress.interfaces.cli._common import console, fail_on_bad_input, load_network, write_table
 from chipstress.interfaces.cli._options import PROGRESS_HELP
+from chipstress.interfaces.cli._process import begin_start_up, end_start_up, exit_at_once
 
 __all__ = ["app", "demo", "main"]
 
@@ -137,5 +138,16 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the ``chipstress`` script."""
-    app()
+    """Entry point of the ``chipstress`` script.
+
+    The garbage collector pauses while the command starts up, and the process ends
+    without the interpreter's teardown (:mod:`chipstress.interfaces.cli._process`).
+    """
+    begin_start_up()
+    try:
+        app()
+    except SystemExit as done:  # how every command ends (click's standalone mode)
+        exit_at_once(done.code)
+        raise
+    finally:
+        end_start_up()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import typer
 
 from chipstress.errors import ChipstressError, InvalidInput, InvalidNetwork
+from chipstress.interfaces.cli._process import end_start_up
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -205,10 +206,16 @@ def money(value: float | None, currency: str = "") -> str:
 
 
 def load_network(source: str | Path) -> Network:
-    """Read a network (file, folder or built-in name) behind a spinner."""
+    """Read a network (file, folder or built-in name) behind a spinner.
+
+    The command's start-up ends here
+    (:func:`~chipstress.interfaces.cli._process.end_start_up`).
+    """
     from chipstress.model import read_network
 
-    return step(f"Loading {source}", lambda: read_network(source))
+    network = step(f"Loading {source}", lambda: read_network(source))
+    end_start_up()
+    return network
 
 
 def print_problems(error: InvalidNetwork) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from chipstress.interfaces.cli._common import error_console
+from chipstress.interfaces.cli._process import end_start_up
 from chipstress.interfaces.cli.runs import DbOption
 
 __all__ = ["is_loopback", "serve"]
@@ -77,4 +78,5 @@ def serve(
         f"chipstress dashboard at http://{shown}:{port}/"
         + (" (token required; open /?token=... once)" if token else "")
     )
+    end_start_up()  # a server runs for days: collect its garbage as usual
     uvicorn.run(app, host=host, port=port, log_level="warning")
