@@ -9,7 +9,7 @@ import pandas as pd
 
 from chipstress import Network
 
-__all__ = ["build", "random_network"]
+__all__ = ["build", "product", "random_network"]
 
 
 def build(
@@ -27,6 +27,30 @@ def build(
         pd.DataFrame(list(sources), columns=["supplier", "customer"]),
         meta={"name": "test", "period": "week", "currency": "USD", **meta},
     )
+
+
+def product(
+    node: str,
+    material: str,
+    *,
+    capacity: float,
+    inventory: float,
+    demand: float,
+    margin: float,
+    **columns: object,
+) -> dict:
+    """A node with demand (an end product) for :func:`build`: capacity and inventory in
+    units, demand in units per period, margin per unit; ``columns`` adds others (``kind``,
+    ``cluster``)."""
+    return {
+        "id": node,
+        "material": material,
+        "capacity": capacity,
+        "inventory": inventory,
+        "demand": demand,
+        "margin": margin,
+        **columns,
+    }
 
 
 def random_network(seed: int, style: str = "mixed") -> Network:

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from builders import build, random_network
+from builders import build, product, random_network
 from reference_lp import reference_impact, reference_tts
 
 from chipstress import Network
@@ -220,22 +220,8 @@ def shared_supplier_network() -> Network:
             {"id": "A", "material": "m", "capacity": 50},
             {"id": "S", "material": "m", "capacity": 100},
             {"id": "Z", "material": "z", "capacity": 60},
-            {
-                "id": "P1",
-                "material": "p1",
-                "capacity": 200,
-                "inventory": 20,
-                "demand": 60,
-                "margin": 10,
-            },
-            {
-                "id": "P2",
-                "material": "p2",
-                "capacity": 200,
-                "inventory": 10,
-                "demand": 50,
-                "margin": 1,
-            },
+            product("P1", "p1", capacity=200, inventory=20, demand=60, margin=10),
+            product("P2", "p2", capacity=200, inventory=10, demand=50, margin=1),
         ],
         [("P1", "m", 1), ("P2", "m", 1), ("P2", "z", 1)],
         [("A", "P1"), ("S", "P1"), ("S", "P2"), ("Z", "P2")],
@@ -279,14 +265,7 @@ def two_material_network() -> Network:
             {"id": "A1", "material": "m", "capacity": 30, "inventory": 20},
             {"id": "A2", "material": "m", "capacity": 25},
             {"id": "B", "material": "z", "capacity": 60},
-            {
-                "id": "P",
-                "material": "p",
-                "capacity": 100,
-                "inventory": 30,
-                "demand": 50,
-                "margin": 4,
-            },
+            product("P", "p", capacity=100, inventory=30, demand=50, margin=4),
         ],
         [("A1", "x", 1), ("A2", "x", 1), ("B", "y", 1), ("P", "m", 1), ("P", "z", 1)],
         [("X1", "A1"), ("X2", "A2"), ("Y", "B"), ("A1", "P"), ("A2", "P"), ("B", "P")],

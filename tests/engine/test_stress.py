@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from builders import build, random_network
+from builders import build, product, random_network
 from reference_lp import reference_impact, reference_tts
 
 from chipstress import InvalidInput, Network
@@ -123,14 +123,7 @@ def chain() -> Network:
         [
             {"id": "raw", "material": "r", "capacity": 100, "inventory": 10},
             {"id": "part", "material": "pt", "capacity": 50, "inventory": 20},
-            {
-                "id": "P",
-                "material": "p",
-                "capacity": 40,
-                "inventory": 30,
-                "demand": 30,
-                "margin": 5,
-            },
+            product("P", "p", capacity=40, inventory=30, demand=30, margin=5),
         ],
         [("part", "r", 2), ("P", "pt", 1)],
         [("raw", "part"), ("part", "P")],
@@ -148,22 +141,8 @@ def parallel() -> Network:
         [
             {"id": "A", "material": "chip", "capacity": 60},
             {"id": "B", "material": "chip", "capacity": 40},
-            {
-                "id": "P1",
-                "material": "p1",
-                "capacity": 100,
-                "inventory": 20,
-                "demand": 30,
-                "margin": 10,
-            },
-            {
-                "id": "P2",
-                "material": "p2",
-                "capacity": 100,
-                "inventory": 40,
-                "demand": 50,
-                "margin": 4,
-            },
+            product("P1", "p1", capacity=100, inventory=20, demand=30, margin=10),
+            product("P2", "p2", capacity=100, inventory=40, demand=50, margin=4),
         ],
         [("P1", "chip", 1), ("P2", "chip", 1)],
         [("A", "P1"), ("A", "P2"), ("B", "P1"), ("B", "P2")],
@@ -187,26 +166,22 @@ def water() -> Network:
                 "kind": "utility",
                 "cluster": "tainan",
             },
-            {
-                "id": "F1",
-                "material": "w1",
-                "capacity": 50,
-                "inventory": 20,
-                "demand": 40,
-                "margin": 100,
-                "kind": "fab",
-                "cluster": "tainan",
-            },
-            {
-                "id": "F2",
-                "material": "w2",
-                "capacity": 80,
-                "inventory": 36,
-                "demand": 60,
-                "margin": 60,
-                "kind": "fab",
-                "cluster": "kaohsiung",
-            },
+            *(
+                product(
+                    node,
+                    material,
+                    capacity=capacity,
+                    inventory=stock,
+                    demand=demand,
+                    margin=margin,
+                    kind="fab",
+                    cluster=cluster,
+                )
+                for node, material, capacity, stock, demand, margin, cluster in (
+                    ("F1", "w1", 50, 20, 40, 100, "tainan"),
+                    ("F2", "w2", 80, 36, 60, 60, "kaohsiung"),
+                )
+            ),
         ],
         [("F1", "water", 10), ("F2", "water", 5)],
         [("W", "F1"), ("W", "F2")],
@@ -363,22 +338,8 @@ def test_zero_margin_product_still_counts_for_survival() -> None:
     network = build(
         [
             {"id": "S", "material": "s", "capacity": 10},
-            {
-                "id": "P1",
-                "material": "p1",
-                "capacity": 10,
-                "inventory": 5,
-                "demand": 4,
-                "margin": 2,
-            },
-            {
-                "id": "P2",
-                "material": "p2",
-                "capacity": 10,
-                "inventory": 6,
-                "demand": 3,
-                "margin": 0,
-            },
+            product("P1", "p1", capacity=10, inventory=5, demand=4, margin=2),
+            product("P2", "p2", capacity=10, inventory=6, demand=3, margin=0),
         ],
         [("P1", "s", 1), ("P2", "s", 3)],
         [("S", "P1"), ("S", "P2")],
